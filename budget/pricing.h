@@ -1,0 +1,34 @@
+#ifndef LLMGW_BUDGET_PRICING_H_
+#define LLMGW_BUDGET_PRICING_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "registry/provider.h"
+#include "registry/provider_spec.h"
+
+namespace llmgw {
+
+// Cost of a call from the usage the provider reported, in nano-USD, each
+// component rounded up. `model` may be null (unpriced model): cost 0.
+int64_t CallCostNanoUsd(const ModelSpec* model, const TokenUsage& usage);
+
+// A deliberately generous estimate of a request's input tokens without a
+// tokenizer: one token per 3 bytes of text plus 8 per message. Used for budget
+// reservations and for billing a broken stream that reported no usage.
+int64_t EstimateInputTokens(const std::vector<Message>& messages);
+
+// Output tokens estimated from delivered text (one per 3 bytes, at least 1
+// when there is text).
+int64_t EstimateOutputTokens(int64_t text_bytes);
+
+// Worst-case cost of a request on `model`: estimated input plus max_tokens of
+// output (or the model's max_output_tokens, or `default_max_output_tokens`
+// when neither is known).
+int64_t WorstCaseCostNanoUsd(const ModelSpec* model,
+                             const ProviderRequest& request,
+                             int64_t default_max_output_tokens);
+
+}  // namespace llmgw
+
+#endif  // LLMGW_BUDGET_PRICING_H_

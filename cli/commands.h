@@ -1,0 +1,68 @@
+#ifndef LLMGW_CLI_COMMANDS_H_
+#define LLMGW_CLI_COMMANDS_H_
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/flags.h"
+#include "grpcpp/grpcpp.h"
+#include "llmgateway/v1/gateway.grpc.pb.h"
+
+namespace llmgw::cli {
+
+// Settings every subcommand uses (global flags).
+struct GlobalOptions {
+  // --addr, else $LLMGW_ADDR, else 127.0.0.1:50051.
+  std::string addr;
+  // --timeout: the call's deadline, from when the call starts.
+  std::chrono::milliseconds timeout{120'000};
+  // --json: print response messages as JSON instead of text.
+  bool json = false;
+};
+
+// Where a subcommand writes; stdin is read only by generate/stream for the
+// prompt.
+struct Io {
+  FILE* in = stdin;
+  FILE* out = stdout;
+  FILE* err = stderr;
+};
+
+// A call context whose deadline is now + options.timeout.
+inline std::unique_ptr<grpc::ClientContext> NewCallContext(
+    const GlobalOptions& options) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + options.timeout);
+  return context;
+}
+
+// Flags of generate and stream (besides the global ones).
+const std::vector<FlagSpec>& GenerateFlags();
+
+// Builds the GenerateRequest of generate/stream: the prompt from the
+// positional arguments joined with spaces, or from stdin when there are none
+// or the only one is "-" (one trailing newline removed); --system as a system
+// message first. InvalidArgument for bad flag values or an empty prompt.
+absl::StatusOr<llmgateway::v1::GenerateRequest> BuildGenerateRequest(
+    const CommandLine& line, FILE* in);
+
+// Each returns the process exit code (kExitOk, kExitRpcError...).
+int RunGenerate(llmgateway::v1::LlmGateway::StubInterface& stub,
+                const GlobalOptions& options,
+                const llmgateway::v1::GenerateRequest& request, const Io& io);
+int RunStream(llmgateway::v1::LlmGateway::StubInterface& stub,
+              const GlobalOptions& options,
+              const llmgateway::v1::GenerateRequest& request, const Io& io);
+int RunStatus(llmgateway::v1::LlmGateway::StubInterface& stub,
+              const GlobalOptions& options, const Io& io);
+int RunBudget(llmgateway::v1::LlmGateway::StubInterface& stub,
+              const GlobalOptions& options, const std::string& scope,
+              const Io& io);
+
+}  // namespace llmgw::cli
+
+#endif  // LLMGW_CLI_COMMANDS_H_

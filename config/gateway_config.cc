@@ -1,0 +1,342 @@
+#include "config/gateway_config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "budget/money.h"
+
+namespace llmgw {
+namespace {
+
+absl::Status KeyError(absl::string_view where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("config: ", where, ": ", what));
+}
+
+absl::StatusOr<std::string> ScalarString(const YAML::Node& node,
+                                         absl::string_view where) {
+  if (!node.IsScalar()) return KeyError(where, "expected a scalar");
+  return node.Scalar();
+}
+
+absl::StatusOr<double> ScalarDouble(const YAML::Node& node,
+                                    absl::string_view where) {
+  double value = 0;
+  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value)) {
+    return KeyError(where, "expected a number");
+  }
+  return value;
+}
+
+absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node,
+                                  absl::string_view where) {
+  int64_t value = 0;
+  if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), &value)) {
+    return KeyError(where, "expected an integer");
+  }
+  return value;
+}
+
+absl::StatusOr<absl::Duration> ScalarSeconds(const YAML::Node& node,
+                                             absl::string_view where) {
+  absl::StatusOr<double> seconds = ScalarDouble(node, where);
+  if (!seconds.ok()) return seconds.status();
+  if (*seconds <= 0) return KeyError(where, "must be positive seconds");
+  return absl::Milliseconds(static_cast<int64_t>(*seconds * 1000));
+}
+
+// Prices are written in USD (decimal strings, parsed exactly).
+absl::StatusOr<int64_t> ScalarUsd(const YAML::Node& node,
+                                  absl::string_view where) {
+  if (!node.IsScalar()) return KeyError(where, "expected a USD amount");
+  absl::StatusOr<int64_t> nano = ParseUsd(node.Scalar());
+  if (!nano.ok()) return KeyError(where, nano.status().message());
+  return nano;
+}
+
+absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
+                                                    absl::string_view where) {
+  std::vector<std::string> out;
+  if (node.IsScalar()) {
+    for (absl::string_view part : absl::StrSplit(node.Scalar(), ',')) {
+      part = absl::StripAsciiWhitespace(part);
+      if (!part.empty()) out.emplace_back(part);
+    }
+    return out;
+  }
+  if (!node.IsSequence()) return KeyError(where, "expected a list");
+  for (const YAML::Node& item : node) {
+    absl::StatusOr<std::string> s = ScalarString(item, where);
+    if (!s.ok()) return s.status();
+    out.push_back(*s);
+  }
+  return out;
+}
+
+#define ASSIGN_OR_RETURN_CFG(lhs, expr) \
+  {                                     \
+    auto _r = (expr);                   \
+    if (!_r.ok()) return _r.status();   \
+    lhs = *std::move(_r);               \
+  }
+
+absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
+                                     const std::string& where) {
+  if (!node.IsMap()) return KeyError(where, "expected a mapping");
+  ModelSpec model;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const std::string at = absl::StrCat(where, ".", key);
+    if (key == "name") {
+      ASSIGN_OR_RETURN_CFG(model.name, ScalarString(kv.second, at));
+    } else if (key == "context_window") {
+      ASSIGN_OR_RETURN_CFG(model.context_window, ScalarInt(kv.second, at));
+    } else if (key == "max_output_tokens") {
+      ASSIGN_OR_RETURN_CFG(model.max_output_tokens, ScalarInt(kv.second, at));
+    } else if (key == "input_usd_per_million") {
+      ASSIGN_OR_RETURN_CFG(model.input_nano_usd_per_million,
+                           ScalarUsd(kv.second, at));
+    } else if (key == "output_usd_per_million") {
+      ASSIGN_OR_RETURN_CFG(model.output_nano_usd_per_million,
+                           ScalarUsd(kv.second, at));
+    } else {
+      return KeyError(at, "unknown key");
+    }
+  }
+  if (model.name.empty()) return KeyError(where, "model needs a name");
+  return model;
+}
+
+absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
+                                               const std::string& where) {
+  ProviderOverride p;
+  if (node.IsNull()) return p;
+  if (!node.IsMap()) return KeyError(where, "expected a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const std::string at = absl::StrCat(where, ".", key);
+    const YAML::Node& v = kv.second;
+    if (key == "wire_format") {
+      ASSIGN_OR_RETURN_CFG(p.wire_format, ScalarString(v, at));
+    } else if (key == "env_prefix") {
+      ASSIGN_OR_RETURN_CFG(p.env_prefix, ScalarString(v, at));
+    } else if (key == "requires_api_key") {
+      if (!v.IsScalar()) return KeyError(at, "expected true or false");
+      p.requires_api_key = v.as<bool>();
+    } else if (key == "api_keys") {
+      ASSIGN_OR_RETURN_CFG(p.api_keys, StringList(v, at));
+    } else if (key == "base_url") {
+      ASSIGN_OR_RETURN_CFG(p.base_url, ScalarString(v, at));
+    } else if (key == "default_model") {
+      ASSIGN_OR_RETURN_CFG(p.default_model, ScalarString(v, at));
+    } else if (key == "confidence_score") {
+      ASSIGN_OR_RETURN_CFG(p.confidence_score, ScalarDouble(v, at));
+    } else if (key == "max_retries") {
+      ASSIGN_OR_RETURN_CFG(p.max_retries, ScalarInt(v, at));
+    } else if (key == "connect_timeout_seconds") {
+      ASSIGN_OR_RETURN_CFG(p.connect_timeout, ScalarSeconds(v, at));
+    } else if (key == "read_timeout_seconds") {
+      ASSIGN_OR_RETURN_CFG(p.read_timeout, ScalarSeconds(v, at));
+    } else if (key == "route_prefixes") {
+      ASSIGN_OR_RETURN_CFG(p.route_prefixes, StringList(v, at));
+    } else if (key == "enabled") {
+      if (!v.IsScalar()) return KeyError(at, "expected true or false");
+      p.enabled = v.as<bool>();
+    } else if (key == "models") {
+      if (!v.IsSequence()) return KeyError(at, "expected a list of models");
+      int i = 0;
+      for (const YAML::Node& m : v) {
+        ModelSpec model;
+        ASSIGN_OR_RETURN_CFG(model, ParseModel(m, absl::StrCat(at, "[", i++, "]")));
+        p.models.push_back(std::move(model));
+      }
+    } else if (key == "options") {
+      if (!v.IsMap()) return KeyError(at, "expected a mapping");
+      for (const auto& o : v) p.options[o.first.Scalar()] = o.second.Scalar();
+    } else {
+      return KeyError(at, "unknown key");
+    }
+  }
+  return p;
+}
+
+absl::Status ParseBudget(const YAML::Node& node, BudgetConfig& budget) {
+  if (!node.IsMap()) return KeyError("budget", "expected a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const std::string at = absl::StrCat("budget.", key);
+    const YAML::Node& v = kv.second;
+    if (key == "hourly_budget") {
+      ASSIGN_OR_RETURN_CFG(budget.hourly_budget_nano_usd, ScalarUsd(v, at));
+    } else if (key == "hard_safety_cap") {
+      ASSIGN_OR_RETURN_CFG(budget.hard_safety_cap_nano_usd, ScalarUsd(v, at));
+    } else if (key == "reservation_timeout_seconds") {
+      ASSIGN_OR_RETURN_CFG(budget.reservation_timeout, ScalarSeconds(v, at));
+    } else if (key == "allow_overage_percent") {
+      int64_t pct = 0;
+      ASSIGN_OR_RETURN_CFG(pct, ScalarInt(v, at));
+      if (pct < 0 || pct > 100) return KeyError(at, "must be 0..100");
+      budget.allow_overage_percent = static_cast<int>(pct);
+    } else if (key == "window_seconds") {
+      ASSIGN_OR_RETURN_CFG(budget.window, ScalarSeconds(v, at));
+    } else if (key == "default_max_output_tokens") {
+      ASSIGN_OR_RETURN_CFG(budget.default_max_output_tokens, ScalarInt(v, at));
+    } else {
+      return KeyError(at, "unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(
+    const EnvLookup& env, const std::string& name) {
+  std::optional<std::string> v = env(name);
+  if (!v) return std::optional<absl::Duration>();
+  double seconds = 0;
+  if (!absl::SimpleAtod(*v, &seconds) || seconds <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, "='", *v, "' must be a positive number of seconds"));
+  }
+  return std::optional<absl::Duration>(
+      absl::Milliseconds(static_cast<int64_t>(seconds * 1000)));
+}
+
+EnvLookup ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr || *v == '\0') return std::nullopt;
+    return std::string(v);
+  };
+}
+
+EnvLookup FixedEnvironment(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](
+             const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+}
+
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
+  GatewayConfig config;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
+  }
+  if (root.IsNull()) return config;
+  if (!root.IsMap()) return KeyError("top level", "expected a mapping");
+  try {
+    for (const auto& kv : root) {
+      const std::string key = kv.first.Scalar();
+      const YAML::Node& v = kv.second;
+      if (key == "primary_provider") {
+        ASSIGN_OR_RETURN_CFG(config.primary_provider, ScalarString(v, key));
+      } else if (key == "fallback_chain") {
+        ASSIGN_OR_RETURN_CFG(config.fallback_chain, StringList(v, key));
+      } else if (key == "providers") {
+        if (!v.IsMap()) return KeyError(key, "expected a mapping by name");
+        for (const auto& p : v) {
+          const std::string name = absl::AsciiStrToLower(p.first.Scalar());
+          ProviderOverride parsed;
+          ASSIGN_OR_RETURN_CFG(parsed,
+                               ParseProvider(p.second, "providers." + name));
+          config.providers[name] = std::move(parsed);
+        }
+      } else if (key == "budget") {
+        absl::Status s = ParseBudget(v, config.budget);
+        if (!s.ok()) return s;
+      } else if (key == "shutdown_grace_seconds") {
+        ASSIGN_OR_RETURN_CFG(config.shutdown_grace, ScalarSeconds(v, key));
+      } else if (key == "connect_timeout_seconds") {
+        ASSIGN_OR_RETURN_CFG(config.default_connect_timeout,
+                             ScalarSeconds(v, key));
+      } else if (key == "read_timeout_seconds") {
+        ASSIGN_OR_RETURN_CFG(config.default_read_timeout, ScalarSeconds(v, key));
+      } else if (key == "data_dir") {
+        ASSIGN_OR_RETURN_CFG(config.data_dir, ScalarString(v, key));
+      } else {
+        return KeyError(key, "unknown key");
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
+  }
+  return config;
+}
+
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(const std::string& path,
+                                                const EnvLookup& env) {
+  GatewayConfig config;
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat("config file '", path, "' cannot be read"));
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    absl::StatusOr<GatewayConfig> parsed = ParseGatewayConfig(text.str());
+    if (!parsed.ok()) {
+      return absl::Status(parsed.status().code(),
+                          absl::StrCat(path, ": ", parsed.status().message()));
+    }
+    config = *std::move(parsed);
+  }
+  absl::Status applied = ApplyEnvironmentOverrides(env, config);
+  if (!applied.ok()) return applied;
+  return config;
+}
+
+absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
+                                       GatewayConfig& config) {
+  if (auto v = env("CHAT_PROVIDER")) {
+    config.primary_provider = absl::AsciiStrToLower(*v);
+  }
+  if (auto v = env("LLMGW_FALLBACK_CHAIN")) {
+    config.fallback_chain.clear();
+    for (absl::string_view part : absl::StrSplit(*v, ',')) {
+      part = absl::StripAsciiWhitespace(part);
+      if (!part.empty()) config.fallback_chain.push_back(absl::AsciiStrToLower(part));
+    }
+  }
+  if (auto v = env("LLMGW_HOURLY_BUDGET")) {
+    absl::StatusOr<int64_t> nano = ParseUsd(*v);
+    if (!nano.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "LLMGW_HOURLY_BUDGET: ", nano.status().message()));
+    }
+    config.budget.hourly_budget_nano_usd = *nano;
+  }
+  if (auto v = env("LLMGW_HARD_SAFETY_CAP")) {
+    absl::StatusOr<int64_t> nano = ParseUsd(*v);
+    if (!nano.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "LLMGW_HARD_SAFETY_CAP: ", nano.status().message()));
+    }
+    config.budget.hard_safety_cap_nano_usd = *nano;
+  }
+  if (env("LLMGW_CONNECT_TIMEOUT")) {
+    ASSIGN_OR_RETURN_CFG(config.default_connect_timeout,
+                         EnvSeconds(env, "LLMGW_CONNECT_TIMEOUT"));
+  }
+  if (env("LLMGW_READ_TIMEOUT")) {
+    ASSIGN_OR_RETURN_CFG(config.default_read_timeout,
+                         EnvSeconds(env, "LLMGW_READ_TIMEOUT"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace llmgw

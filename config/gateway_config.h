@@ -1,0 +1,107 @@
+#ifndef LLMGW_CONFIG_GATEWAY_CONFIG_H_
+#define LLMGW_CONFIG_GATEWAY_CONFIG_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "registry/provider_spec.h"
+
+namespace llmgw {
+
+// Settings for one provider from the YAML file. Every field is optional: it
+// overrides the built-in schema entry of the same name, or, with wire_format
+// set, defines a new provider (e.g. another OpenAI-compatible endpoint).
+struct ProviderOverride {
+  std::optional<std::string> wire_format;
+  // Prefix of the provider's environment variables (default: upper-cased
+  // name): <PREFIX>_API_KEY, <PREFIX>_API_KEYS, <PREFIX>_MODEL,
+  // <PREFIX>_API_BASE.
+  std::optional<std::string> env_prefix;
+  std::optional<bool> requires_api_key;
+  // Keys in the file are allowed but discouraged; the environment wins.
+  std::vector<std::string> api_keys;
+  std::optional<std::string> base_url;
+  std::optional<std::string> default_model;
+  std::optional<double> confidence_score;
+  std::optional<int> max_retries;
+  std::optional<absl::Duration> connect_timeout;
+  std::optional<absl::Duration> read_timeout;
+  std::vector<std::string> route_prefixes;
+  // Replaces or adds catalog entries by model name (prices in nano-USD).
+  std::vector<ModelSpec> models;
+  std::map<std::string, std::string> options;
+  // false removes a built-in provider entirely.
+  bool enabled = true;
+};
+
+// Budget settings (names as in the reference documents).
+struct BudgetConfig {
+  // Limit per window in nano-USD; 0 = unlimited.
+  int64_t hourly_budget_nano_usd = 0;
+  // Cap across all windows; 0 = none.
+  int64_t hard_safety_cap_nano_usd = 0;
+  absl::Duration reservation_timeout = absl::Seconds(30);
+  int allow_overage_percent = 0;
+  absl::Duration window = absl::Hours(1);
+  // Output tokens reserved for a call that does not set max_tokens and whose
+  // model has no known max_output_tokens.
+  int64_t default_max_output_tokens = 4096;
+};
+
+// The whole gateway configuration: YAML file, then environment overrides.
+struct GatewayConfig {
+  // CHAT_PROVIDER.
+  std::string primary_provider;
+  // Explicit chain; empty = primary then the reference's reliability order.
+  std::vector<std::string> fallback_chain;
+  std::map<std::string, ProviderOverride> providers;
+  BudgetConfig budget;
+  // Default timeouts for every provider (LLMGW_CONNECT_TIMEOUT /
+  // LLMGW_READ_TIMEOUT, seconds); a provider's own settings win.
+  std::optional<absl::Duration> default_connect_timeout;
+  std::optional<absl::Duration> default_read_timeout;
+  // Grace period for draining in-flight calls on SIGTERM.
+  absl::Duration shutdown_grace = absl::Seconds(15);
+  // Where durable state (ledger, audit log) lives.
+  std::string data_dir;
+};
+
+// Reads environment variables; injectable for tests.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// The real process environment.
+EnvLookup ProcessEnvironment();
+
+// An environment made of `vars` only.
+EnvLookup FixedEnvironment(std::map<std::string, std::string> vars);
+
+// Reads environment variable `name` as positive seconds: nullopt when unset,
+// an error naming the variable when malformed.
+absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(const EnvLookup& env,
+                                                         const std::string& name);
+
+// Parses YAML text into a config. Errors name the offending key.
+absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text);
+
+// Applies the gateway-wide environment overrides listed below to `config`.
+absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
+                                       GatewayConfig& config);
+
+// Loads `path` ("" = defaults only) and applies the gateway-wide environment
+// overrides (CHAT_PROVIDER, LLMGW_HOURLY_BUDGET, LLMGW_HARD_SAFETY_CAP,
+// LLMGW_FALLBACK_CHAIN, LLMGW_CONNECT_TIMEOUT, LLMGW_READ_TIMEOUT). Per-provider
+// settings (keys, model, base URL, LLMGW_<PROVIDER>_{CONNECT,READ}_TIMEOUT)
+// are read from the environment by the registry.
+absl::StatusOr<GatewayConfig> LoadGatewayConfig(const std::string& path,
+                                                const EnvLookup& env);
+
+}  // namespace llmgw
+
+#endif  // LLMGW_CONFIG_GATEWAY_CONFIG_H_

@@ -1,0 +1,63 @@
+#include "providers/gemini/gemini_catalog.h"
+
+#include <set>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace llmgw {
+namespace {
+
+TEST(GeminiPresetTest, SchemaEntry) {
+  ProviderSpec spec = GeminiPresetSpec();
+  EXPECT_EQ(spec.name, "gemini");
+  EXPECT_EQ(spec.wire_format, "gemini");
+  EXPECT_EQ(spec.api_key_env, "GEMINI_API_KEY");
+  EXPECT_EQ(spec.api_keys_env, "GEMINI_API_KEYS");
+  EXPECT_EQ(spec.model_env, "GEMINI_MODEL");
+  EXPECT_EQ(spec.base_url_env, "GEMINI_API_BASE");
+  EXPECT_TRUE(spec.requires_api_key);
+  EXPECT_EQ(spec.default_base_url,
+            "https://generativelanguage.googleapis.com/v1beta");
+  EXPECT_EQ(spec.default_model, "gemini-1.5-pro");
+  EXPECT_EQ(spec.route_prefixes, std::vector<std::string>{"gemini"});
+  EXPECT_DOUBLE_EQ(spec.confidence_score, 0.8);
+  EXPECT_EQ(spec.timeouts.connect, absl::Seconds(10));
+  EXPECT_EQ(spec.timeouts.read, absl::Seconds(60));
+  EXPECT_NE(spec.FindModel(spec.default_model), nullptr);
+}
+
+TEST(GeminiPresetTest, CatalogPrices) {
+  ProviderSpec spec = GeminiPresetSpec();
+  const ModelSpec* flash = spec.FindModel("gemini-2.0-flash");
+  ASSERT_NE(flash, nullptr);
+  EXPECT_EQ(flash->input_nano_usd_per_million, 100'000'000);   // $0.10
+  EXPECT_EQ(flash->output_nano_usd_per_million, 400'000'000);  // $0.40
+  const ModelSpec* pro = spec.FindModel("gemini-2.5-pro");
+  ASSERT_NE(pro, nullptr);
+  EXPECT_EQ(pro->input_nano_usd_per_million, 1'250'000'000);    // $1.25
+  EXPECT_EQ(pro->output_nano_usd_per_million, 10'000'000'000);  // $10.00
+  EXPECT_EQ(pro->max_output_tokens, 65'536);
+  const ModelSpec* old_pro = spec.FindModel("gemini-1.5-pro");
+  ASSERT_NE(old_pro, nullptr);
+  EXPECT_EQ(old_pro->context_window, 2'097'152);
+}
+
+TEST(GeminiPresetTest, CatalogIsWellFormed) {
+  std::set<std::string> names;
+  for (const ModelSpec& model : GeminiModelCatalog()) {
+    EXPECT_TRUE(names.insert(model.name).second) << "duplicate " << model.name;
+    EXPECT_EQ(model.name.rfind("gemini-", 0), 0u) << model.name;
+    EXPECT_GT(model.context_window, model.max_output_tokens) << model.name;
+    EXPECT_GT(model.max_output_tokens, 0) << model.name;
+    EXPECT_GT(model.input_nano_usd_per_million, 0) << model.name;
+    EXPECT_GT(model.output_nano_usd_per_million,
+              model.input_nano_usd_per_million)
+        << model.name;
+  }
+  EXPECT_GE(names.size(), 8u);
+}
+
+}  // namespace
+}  // namespace llmgw

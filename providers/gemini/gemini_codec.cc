@@ -1,0 +1,213 @@
+#include "providers/gemini/gemini_codec.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "providers/common/http_errors.h"
+#include "providers/gemini/gemini_errors.h"
+#include "providers/gemini/gemini_response.h"
+
+namespace llmgw {
+namespace {
+
+using nlohmann::json;
+
+// The float as the shortest decimal that reads back as the same float, so
+// 0.7f goes on the wire as 0.7 rather than 0.699999988079071.
+double WireNumber(float value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  if (ec != std::errc()) return value;
+  *end = '\0';
+  return std::strtod(buffer, nullptr);
+}
+
+// Model ids are resource names: letters, digits, '-', '.', '_' and '/'
+// (for "models/..." and "tunedModels/..."). Anything else (spaces, '?', '#',
+// ':', '%') would change the URL's meaning.
+bool IsPlainModelName(absl::string_view model) {
+  if (model.empty() || absl::StartsWith(model, "/") ||
+      absl::StrContains(model, "..")) {
+    return false;
+  }
+  for (char c : model) {
+    if (!absl::ascii_isalnum(c) && c != '-' && c != '.' && c != '_' &&
+        c != '/') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ModelPath(absl::string_view model) {
+  if (absl::StartsWith(model, "models/") ||
+      absl::StartsWith(model, "tunedModels/")) {
+    return std::string(model);
+  }
+  return absl::StrCat("models/", model);
+}
+
+json TextPart(const std::string& text) { return json{{"text", text}}; }
+
+// contents[] with consecutive same-role turns merged, and the joined system
+// prompt.
+void MapMessages(const std::vector<Message>& messages, json* contents,
+                 std::vector<std::string>* system) {
+  *contents = json::array();
+  for (const Message& message : messages) {
+    if (message.role == MessageRole::kSystem) {
+      system->push_back(message.content);
+      continue;
+    }
+    const char* role =
+        message.role == MessageRole::kAssistant ? "model" : "user";
+    if (!contents->empty() && contents->back()["role"] == role) {
+      contents->back()["parts"].push_back(TextPart(message.content));
+    } else {
+      contents->push_back(json{
+          {"role", role}, {"parts", json::array({TextPart(message.content)})}});
+    }
+  }
+}
+
+ProviderOutcome ErrorOutcome(ProviderError error) {
+  ProviderOutcome outcome;
+  outcome.error = std::move(error);
+  return outcome;
+}
+
+ProviderError Malformed(absl::string_view what, int http_status,
+                        absl::string_view body) {
+  ProviderError error;
+  error.error_class = ErrorClass::kTransient;
+  error.http_status = http_status;
+  error.message =
+      absl::StrCat("malformed gemini ", what, ": ", BodyExcerpt(body));
+  return error;
+}
+
+// The {"error": {...}} member of a 2xx body or stream event, or nullptr.
+const json* ErrorMember(const json& body) {
+  auto it = body.find("error");
+  return it != body.end() && it->is_object() ? &*it : nullptr;
+}
+
+}  // namespace
+
+absl::StatusOr<http::HttpRequest> GeminiCodec::BuildRequest(
+    const ProviderRequest& request, absl::string_view base_url,
+    absl::string_view api_key, bool stream) const {
+  if (!IsPlainModelName(request.model)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gemini: invalid model name \"", request.model, "\""));
+  }
+  json contents;
+  std::vector<std::string> system;
+  MapMessages(request.messages, &contents, &system);
+  if (contents.empty()) {
+    return absl::InvalidArgumentError(
+        "gemini: at least one user or assistant message is required");
+  }
+
+  json body = {{"contents", std::move(contents)}};
+  if (!system.empty()) {
+    body["systemInstruction"] = {
+        {"parts", json::array({TextPart(absl::StrJoin(system, "\n\n"))})}};
+  }
+  json config = json::object();
+  if (request.max_tokens > 0) config["maxOutputTokens"] = request.max_tokens;
+  if (request.temperature)
+    config["temperature"] = WireNumber(*request.temperature);
+  if (request.top_p) config["topP"] = WireNumber(*request.top_p);
+  if (!request.stop.empty()) config["stopSequences"] = request.stop;
+  if (!config.empty()) body["generationConfig"] = std::move(config);
+
+  http::HttpRequest http_request;
+  http_request.method = "POST";
+  http_request.url = absl::StrCat(
+      base_url, "/", ModelPath(request.model),
+      stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+  http_request.headers.emplace_back("content-type", "application/json");
+  if (stream) http_request.headers.emplace_back("accept", "text/event-stream");
+  if (!api_key.empty()) {
+    http_request.headers.emplace_back("x-goog-api-key", std::string(api_key));
+  }
+  http_request.body = body.dump();
+  return http_request;
+}
+
+ProviderOutcome GeminiCodec::ParseReply(
+    const http::HttpResponse& response) const {
+  const int status = response.status_code;
+  json body = json::parse(response.body.begin(), response.body.end(), nullptr,
+                          /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    return ErrorOutcome(Malformed("response", status, response.body));
+  }
+  if (const json* error = ErrorMember(body)) {
+    return ErrorOutcome(gemini::ErrorFromGoogleStatus(*error, status));
+  }
+  gemini::ResponseChunk chunk = gemini::ParseResponseChunk(body);
+  ProviderOutcome outcome;
+  outcome.reply.text = std::move(chunk.text);
+  outcome.reply.model = std::move(chunk.model);
+  if (chunk.usage) outcome.reply.usage = *chunk.usage;
+  if (chunk.finish_reason) outcome.reply.finish_reason = *chunk.finish_reason;
+  if (!chunk.has_candidate && !chunk.prompt_blocked) {
+    outcome.error =
+        Malformed("response (no candidates)", status, response.body);
+  }
+  return outcome;
+}
+
+ProviderError GeminiCodec::ParseError(
+    const http::HttpResponse& response) const {
+  return gemini::ParseGeminiHttpError(response);
+}
+
+std::unique_ptr<StreamDecoder> GeminiCodec::NewStreamDecoder() const {
+  return std::make_unique<GeminiStreamDecoder>();
+}
+
+StreamUpdate GeminiStreamDecoder::OnEvent(const http::SseEvent& event) {
+  StreamUpdate update;
+  if (absl::StripAsciiWhitespace(event.data).empty()) return update;
+  json body = json::parse(event.data.begin(), event.data.end(), nullptr,
+                          /*allow_exceptions=*/false);
+  if (!body.is_object()) {
+    update.error = Malformed("stream event", 200, event.data);
+    return update;
+  }
+  if (const json* error = ErrorMember(body)) {
+    update.error = gemini::ErrorFromGoogleStatus(*error, 200);
+    return update;
+  }
+  gemini::ResponseChunk chunk = gemini::ParseResponseChunk(body);
+  if (chunk.usage) summary_.usage = *chunk.usage;
+  if (!chunk.model.empty()) summary_.model = std::move(chunk.model);
+  update.delta = std::move(chunk.text);
+  if (chunk.finish_reason) {
+    summary_.finish_reason = *chunk.finish_reason;
+    finish_detail_ = std::move(chunk.finish_detail);
+    update.done = true;
+  }
+  return update;
+}
+
+std::string GeminiFinishDetail(absl::string_view reply_body) {
+  json body = json::parse(reply_body.begin(), reply_body.end(), nullptr,
+                          /*allow_exceptions=*/false);
+  if (!body.is_object()) return "";
+  return gemini::ParseResponseChunk(body).finish_detail;
+}
+
+}  // namespace llmgw

@@ -1,0 +1,102 @@
+#include "providers/minimax/minimax_stream_decoder.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "providers/common/http_errors.h"
+#include "providers/minimax/minimax_codec.h"
+#include "providers/minimax/minimax_errors.h"
+
+namespace llmgw::minimax {
+namespace {
+
+using nlohmann::json;
+
+ProviderError TransientError(std::string message) {
+  return ProviderError{ErrorClass::kTransient, 0, std::move(message)};
+}
+
+// The message of an OpenAI-style "error" member, or "" when there is none.
+std::optional<std::string> ErrorMember(const json& chunk) {
+  auto error = chunk.find("error");
+  if (error == chunk.end() || error->is_null()) return std::nullopt;
+  if (error->is_string()) return error->get<std::string>();
+  if (error->is_object()) {
+    auto message = error->find("message");
+    if (message != error->end() && message->is_string()) {
+      return message->get<std::string>();
+    }
+  }
+  return error->dump();
+}
+
+}  // namespace
+
+StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
+  StreamUpdate update;
+  const absl::string_view data = absl::StripAsciiWhitespace(event.data);
+  if (data.empty()) return update;
+  if (data == "[DONE]") {
+    update.done = true;
+    return update;
+  }
+  json chunk = json::parse(data, nullptr, /*allow_exceptions=*/false);
+  if (chunk.is_discarded() || !chunk.is_object()) {
+    update.error = TransientError(
+        absl::StrCat("malformed stream event: ", BodyExcerpt(data)));
+    return update;
+  }
+  if (std::optional<BaseResp> failed = FailedBaseResp(chunk)) {
+    update.error = StreamErrorFromBaseResp(*failed);
+    return update;
+  }
+  if (std::optional<std::string> message = ErrorMember(chunk)) {
+    update.error = TransientError(*message);
+    return update;
+  }
+
+  if (summary_.model.empty()) {
+    auto model = chunk.find("model");
+    if (model != chunk.end() && model->is_string()) {
+      summary_.model = model->get<std::string>();
+    }
+  }
+  auto object = chunk.find("object");
+  bool final_event = object != chunk.end() && *object == "chat.completion";
+  if (const json* choice = FirstChoice(chunk)) {
+    if (auto delta = choice->find("delta"); delta != choice->end()) {
+      update.delta = ContentText(*delta);
+      delivered_ += update.delta;
+    }
+    if (auto message = choice->find("message"); message != choice->end()) {
+      final_event = true;
+      // The final event repeats the whole message; send only what the deltas
+      // have not delivered (normally nothing).
+      const std::string full = ContentText(*message);
+      if (absl::StartsWith(full, delivered_)) {
+        std::string rest = full.substr(delivered_.size());
+        delivered_ += rest;
+        update.delta += rest;
+      }
+    }
+    FinishReason finish = ReplyFinishReason(chunk, *choice);
+    if (finish != FinishReason::kUnspecified) summary_.finish_reason = finish;
+  } else if (auto sensitive = chunk.find("output_sensitive");
+             sensitive != chunk.end() && *sensitive == true) {
+    summary_.finish_reason = FinishReason::kContentFilter;
+  }
+  if (auto usage = chunk.find("usage"); usage != chunk.end()) {
+    if (std::optional<TokenUsage> parsed = ParseUsage(*usage)) {
+      summary_.usage = *parsed;
+    }
+  }
+  update.done = final_event;
+  return update;
+}
+
+}  // namespace llmgw::minimax

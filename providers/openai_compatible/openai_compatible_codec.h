@@ -1,0 +1,81 @@
+#ifndef LLMGW_PROVIDERS_OPENAI_COMPATIBLE_OPENAI_COMPATIBLE_CODEC_H_
+#define LLMGW_PROVIDERS_OPENAI_COMPATIBLE_OPENAI_COMPATIBLE_CODEC_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "http/http_client.h"
+#include "providers/common/wire_codec.h"
+#include "registry/provider.h"
+#include "registry/provider_spec.h"
+
+namespace llmgw {
+
+// ProviderSpec::options keys read by OpenAiCompatibleOptions::FromSpec.
+//
+// "max_tokens_field": "max_tokens" (default) or "max_completion_tokens".
+inline constexpr absl::string_view kMaxTokensFieldOption = "max_tokens_field";
+// "stream_usage": "false" stops sending stream_options (for a server that
+// rejects the field); anything else keeps it.
+inline constexpr absl::string_view kStreamUsageOption = "stream_usage";
+// "header.<Name>": an extra request header, e.g. OpenRouter's
+// "header.HTTP-Referer" and "header.X-Title".
+inline constexpr absl::string_view kHeaderOptionPrefix = "header.";
+
+// How one OpenAI-compatible endpoint wants its requests.
+struct OpenAiCompatibleOptions {
+  // Field that carries ProviderRequest::max_tokens. OpenAI deprecated
+  // max_tokens for max_completion_tokens (its o-series models reject
+  // max_tokens), but Groq, vLLM, Ollama, TGI and most compatible servers
+  // still expect max_tokens, so that is the default; the "openai" preset
+  // selects max_completion_tokens.
+  std::string max_tokens_field = "max_tokens";
+  // When streaming, ask for usage: stream_options {"include_usage": true}.
+  bool stream_usage = true;
+  // Sent after the standard headers.
+  http::HeaderList extra_headers;
+
+  static OpenAiCompatibleOptions FromSpec(const ProviderSpec& spec);
+};
+
+// The OpenAI Chat Completions API (POST {base}/chat/completions), as
+// documented in OpenAI's API reference (platform.openai.com/docs/api-reference
+// /chat) and spoken by OpenAI, Fireworks, OpenRouter, Groq, DeepSeek,
+// Together, Hugging Face's router and local servers (Ollama, vLLM, TGI).
+//
+// Request: "Authorization: Bearer <key>" (omitted when the key is empty:
+// local servers), "Content-Type: application/json". Body: model, messages
+// [{role: system|user|assistant, content}] in conversation order, the max
+// tokens field when max_tokens > 0, temperature and top_p only when set,
+// stop only when non-empty, and when streaming "stream": true plus
+// "stream_options": {"include_usage": true}. Nothing else is sent.
+//
+// Reply: choices[0].message.content (null -> ""), finish_reason mapped by
+// openai_compat::OpenAiFinishReason, usage prompt_tokens/completion_tokens
+// (reported only when present), model. An "error" object in a 2xx body is an
+// error outcome (OpenRouter reports late failures that way).
+//
+// Errors: see openai_errors.h.
+class OpenAiCompatibleCodec : public WireCodec {
+ public:
+  explicit OpenAiCompatibleCodec(OpenAiCompatibleOptions options = {});
+
+  absl::StatusOr<http::HttpRequest> BuildRequest(const ProviderRequest& request,
+                                                 absl::string_view base_url,
+                                                 absl::string_view api_key,
+                                                 bool stream) const override;
+  ProviderOutcome ParseReply(const http::HttpResponse& response) const override;
+  ProviderError ParseError(const http::HttpResponse& response) const override;
+  std::unique_ptr<StreamDecoder> NewStreamDecoder() const override;
+
+  const OpenAiCompatibleOptions& options() const { return options_; }
+
+ private:
+  OpenAiCompatibleOptions options_;
+};
+
+}  // namespace llmgw
+
+#endif  // LLMGW_PROVIDERS_OPENAI_COMPATIBLE_OPENAI_COMPATIBLE_CODEC_H_

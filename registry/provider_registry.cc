@@ -1,0 +1,328 @@
+#include "registry/provider_registry.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "registry/key_fingerprint.h"
+#include "registry/provider_factory.h"
+
+namespace llmgw {
+namespace {
+
+// The reference's reliability order of automatic fallbacks.
+constexpr absl::string_view kReliableFallbacks[] = {"fireworks", "openai",
+                                                    "local"};
+
+// When CHAT_PROVIDER is unset, the first configured of these is primary.
+constexpr absl::string_view kPrimaryPreference[] = {
+    "fireworks", "openai",     "anthropic",   "gemini", "groq",
+    "deepseek",  "together",   "openrouter",  "huggingface",
+    "cohere",    "minimax",    "local"};
+
+// Other names people use for a provider.
+absl::string_view CanonicalName(absl::string_view name) {
+  if (name == "google") return "gemini";
+  if (name == "hf" || name == "hugging_face") return "huggingface";
+  return name;
+}
+
+std::string Upper(absl::string_view s) { return absl::AsciiStrToUpper(s); }
+
+void DefaultEnvNames(ProviderSpec& spec, const std::string& prefix) {
+  spec.api_key_env = prefix + "_API_KEY";
+  spec.api_keys_env = prefix + "_API_KEYS";
+  spec.model_env = prefix + "_MODEL";
+  spec.base_url_env = prefix + "_API_BASE";
+}
+
+std::vector<std::string> SplitKeys(absl::string_view text) {
+  std::vector<std::string> keys;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (!part.empty()) keys.emplace_back(part);
+  }
+  return keys;
+}
+
+void ApplyOverride(const ProviderOverride& o, ProviderSpec& spec) {
+  if (o.env_prefix) DefaultEnvNames(spec, Upper(*o.env_prefix));
+  if (o.requires_api_key) spec.requires_api_key = *o.requires_api_key;
+  if (o.default_model) spec.default_model = *o.default_model;
+  if (o.confidence_score) spec.confidence_score = *o.confidence_score;
+  if (o.max_retries) spec.max_retries = *o.max_retries;
+  if (o.connect_timeout) spec.timeouts.connect = *o.connect_timeout;
+  if (o.read_timeout) spec.timeouts.read = *o.read_timeout;
+  if (!o.route_prefixes.empty()) spec.route_prefixes = o.route_prefixes;
+  for (const auto& [k, v] : o.options) spec.options[k] = v;
+  for (const ModelSpec& m : o.models) {
+    auto it = std::find_if(spec.models.begin(), spec.models.end(),
+                           [&](const ModelSpec& x) { return x.name == m.name; });
+    if (it != spec.models.end()) {
+      *it = m;
+    } else {
+      spec.models.push_back(m);
+    }
+  }
+}
+
+std::string NormalizeBaseUrl(std::string url, const ProviderSpec& spec) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  auto suffix = spec.options.find("base_url_suffix");
+  if (suffix != spec.options.end() && !suffix->second.empty() &&
+      !absl::EndsWith(url, suffix->second)) {
+    url += suffix->second;
+  }
+  return url;
+}
+
+// Schema entries of every linked wire format, in registration order.
+std::vector<ProviderSpec> BuiltinSchema() {
+  std::vector<ProviderSpec> schema;
+  for (const auto& factory : ProviderFactories()) {
+    for (ProviderSpec& spec : factory->BuiltinSpecs()) {
+      if (spec.wire_format.empty()) spec.wire_format = std::string(factory->wire_format());
+      schema.push_back(std::move(spec));
+    }
+  }
+  return schema;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
+    const GatewayConfig& config, const EnvLookup& env,
+    http::HttpClient* http_client) {
+  std::unique_ptr<ProviderRegistry> registry(new ProviderRegistry());
+
+  // 1. The schema: built-in presets, then YAML overrides and additions.
+  std::vector<ProviderSpec> schema = BuiltinSchema();
+  for (const auto& [raw_name, o] : config.providers) {
+    const std::string name(CanonicalName(raw_name));
+    auto it = std::find_if(schema.begin(), schema.end(),
+                           [&](const ProviderSpec& s) { return s.name == name; });
+    if (!o.enabled) {
+      if (it != schema.end()) schema.erase(it);
+      continue;
+    }
+    if (it == schema.end()) {
+      if (!o.wire_format) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "config: providers.", name,
+            ": unknown provider; set wire_format (e.g. openai_compatible) to "
+            "define a new one"));
+      }
+      ProviderSpec spec;
+      spec.name = name;
+      DefaultEnvNames(spec, Upper(name));
+      schema.push_back(std::move(spec));
+      it = schema.end() - 1;
+    }
+    if (o.wire_format) it->wire_format = *o.wire_format;
+    ApplyOverride(o, *it);
+  }
+
+  // 2. Resolve each entry against the environment and create providers.
+  for (ProviderSpec& spec : schema) {
+    auto entry = std::make_unique<ProviderEntry>();
+    const ProviderOverride* o = nullptr;
+    if (auto it = config.providers.find(spec.name); it != config.providers.end()) {
+      o = &it->second;
+    }
+    // Timeouts: global default < provider config < provider environment.
+    if (config.default_connect_timeout && !(o && o->connect_timeout)) {
+      spec.timeouts.connect = *config.default_connect_timeout;
+    }
+    if (config.default_read_timeout && !(o && o->read_timeout)) {
+      spec.timeouts.read = *config.default_read_timeout;
+    }
+    const std::string env_name = Upper(spec.name);
+    for (auto [suffix, target] :
+         {std::pair<const char*, absl::Duration*>{"_CONNECT_TIMEOUT",
+                                                  &spec.timeouts.connect},
+          {"_READ_TIMEOUT", &spec.timeouts.read}}) {
+      auto value = EnvSeconds(env, absl::StrCat("LLMGW_", env_name, suffix));
+      if (!value.ok()) return value.status();
+      if (*value) *target = **value;
+    }
+
+    // Keys: <P>_API_KEYS wins over <P>_API_KEY, which wins over the file.
+    std::optional<std::string> keys_var =
+        spec.api_keys_env.empty() ? std::nullopt : env(spec.api_keys_env);
+    std::optional<std::string> key_var =
+        spec.api_key_env.empty() ? std::nullopt : env(spec.api_key_env);
+    if (keys_var) {
+      entry->api_keys = SplitKeys(*keys_var);
+    } else if (key_var) {
+      entry->api_keys = SplitKeys(*key_var);
+      if (entry->api_keys.size() > 1) entry->api_keys.resize(1);
+    } else if (o) {
+      entry->api_keys = o->api_keys;
+    }
+    for (const std::string& key : entry->api_keys) {
+      entry->key_fingerprints.push_back(KeyFingerprint(key));
+    }
+
+    std::optional<std::string> base_env =
+        spec.base_url_env.empty() ? std::nullopt : env(spec.base_url_env);
+    const bool base_configured = base_env || (o && o->base_url);
+    std::string base = base_env   ? *base_env
+                       : (o && o->base_url) ? *o->base_url
+                                            : spec.default_base_url;
+    entry->base_url = NormalizeBaseUrl(std::move(base), spec);
+    if (!spec.model_env.empty()) {
+      if (auto model = env(spec.model_env)) spec.default_model = *model;
+    }
+
+    const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
+    if (factory == nullptr) {
+      entry->unconfigured_reason = absl::StrCat(
+          "wire format '", spec.wire_format, "' is not linked into this binary");
+    } else if (spec.requires_api_key && entry->api_keys.empty()) {
+      entry->unconfigured_reason =
+          spec.api_keys_env.empty()
+              ? absl::StrCat("set ", spec.api_key_env)
+              : absl::StrCat("set ", spec.api_key_env, " or ", spec.api_keys_env);
+    } else if (!spec.requires_api_key && !base_configured) {
+      entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
+    } else if (entry->base_url.empty()) {
+      entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
+    } else if (spec.default_model.empty()) {
+      entry->unconfigured_reason = absl::StrCat("set ", spec.model_env);
+    } else {
+      ProviderContext context{http_client, entry->base_url};
+      absl::StatusOr<std::unique_ptr<ILLMProvider>> provider =
+          factory->Create(spec, context);
+      if (!provider.ok()) {
+        entry->unconfigured_reason = std::string(provider.status().message());
+      } else {
+        entry->provider = *std::move(provider);
+        entry->configured = true;
+      }
+    }
+    entry->spec = std::move(spec);
+    registry->entries_.push_back(std::move(entry));
+  }
+
+  // 3. Primary and fallback chain.
+  registry->requested_primary_ =
+      std::string(CanonicalName(absl::AsciiStrToLower(config.primary_provider)));
+  auto configured = [&](absl::string_view name) -> const ProviderEntry* {
+    const ProviderEntry* e = registry->Find(name);
+    return e != nullptr && e->configured ? e : nullptr;
+  };
+  auto add_to_chain = [&](const ProviderEntry* e) {
+    if (e == nullptr) return;
+    auto& chain = registry->chain_;
+    if (std::find(chain.begin(), chain.end(), e) == chain.end()) {
+      chain.push_back(e);
+    }
+  };
+  const ProviderEntry* primary = configured(registry->requested_primary_);
+  if (!config.fallback_chain.empty()) {
+    add_to_chain(primary);
+    for (const std::string& name : config.fallback_chain) {
+      add_to_chain(configured(CanonicalName(absl::AsciiStrToLower(name))));
+    }
+  } else {
+    if (primary == nullptr && registry->requested_primary_.empty()) {
+      for (absl::string_view name : kPrimaryPreference) {
+        if ((primary = configured(name)) != nullptr) break;
+      }
+      if (primary == nullptr) {
+        for (const auto& e : registry->entries_) {
+          if (e->configured) {
+            primary = e.get();
+            break;
+          }
+        }
+      }
+    }
+    add_to_chain(primary);
+    for (absl::string_view name : kReliableFallbacks) {
+      add_to_chain(configured(name));
+    }
+  }
+  registry->primary_ =
+      registry->chain_.empty() ? nullptr : registry->chain_.front();
+  for (const ProviderEntry* e : registry->chain_) {
+    const_cast<ProviderEntry*>(e)->in_fallback_chain = true;
+  }
+  return registry;
+}
+
+const ProviderEntry* ProviderRegistry::Find(absl::string_view name) const {
+  absl::string_view canonical = CanonicalName(name);
+  for (const auto& e : entries_) {
+    if (e->spec.name == canonical) return e.get();
+  }
+  return nullptr;
+}
+
+std::string ProviderRegistry::HowToConfigure() const {
+  std::vector<std::string> vars;
+  for (const auto& e : entries_) {
+    if (!e->spec.requires_api_key) {
+      if (!e->spec.base_url_env.empty()) vars.push_back(e->spec.base_url_env);
+    } else if (!e->spec.api_key_env.empty()) {
+      vars.push_back(e->spec.api_key_env);
+    }
+  }
+  return absl::StrCat("no LLM provider is configured; set one of ",
+                      absl::StrJoin(vars, ", "),
+                      " (and optionally <PROVIDER>_API_BASE, CHAT_PROVIDER)");
+}
+
+absl::StatusOr<Route> ProviderRegistry::Resolve(absl::string_view model) const {
+  if (primary_ == nullptr) return absl::NotFoundError(HowToConfigure());
+  auto not_configured = [](const ProviderEntry* e, absl::string_view model) {
+    return absl::NotFoundError(absl::StrCat(
+        "model '", model, "' is served by provider '", e->spec.name,
+        "', which is not configured: ", e->unconfigured_reason));
+  };
+  if (model.empty()) {
+    return Route{primary_, primary_->spec.default_model, "primary"};
+  }
+  // 1. "provider/model" pins a known provider.
+  if (size_t slash = model.find('/'); slash != absl::string_view::npos) {
+    const std::string head = absl::AsciiStrToLower(model.substr(0, slash));
+    if (const ProviderEntry* e = Find(head)) {
+      if (!e->configured) return not_configured(e, model);
+      absl::string_view rest = model.substr(slash + 1);
+      return Route{e, std::string(rest.empty() ? absl::string_view(e->spec.default_model) : rest),
+                   "pinned"};
+    }
+  }
+  // 2. An exact catalog entry.
+  const ProviderEntry* catalog_unconfigured = nullptr;
+  for (const auto& e : entries_) {
+    if (e->spec.FindModel(std::string(model)) == nullptr &&
+        e->spec.default_model != model) {
+      continue;
+    }
+    if (e->configured) return Route{e.get(), std::string(model), "catalog"};
+    if (catalog_unconfigured == nullptr) catalog_unconfigured = e.get();
+  }
+  // 3. Prefix rules, in schema order.
+  const std::string lower = absl::AsciiStrToLower(model);
+  for (const auto& e : entries_) {
+    for (const std::string& prefix : e->spec.route_prefixes) {
+      if (!absl::StartsWith(lower, absl::AsciiStrToLower(prefix))) continue;
+      if (e->configured) return Route{e.get(), std::string(model), "prefix"};
+      return not_configured(e.get(), model);
+    }
+  }
+  if (catalog_unconfigured != nullptr) {
+    return not_configured(catalog_unconfigured, model);
+  }
+  // 4. The primary provider, as the reference's DEFAULT_PROVIDER.
+  return Route{primary_, std::string(model), "primary"};
+}
+
+}  // namespace llmgw

@@ -1,0 +1,49 @@
+#include "service/gateway_core.h"
+
+#include <utility>
+
+#include "budget/in_memory_ledger.h"
+#include "prometheus/registry.h"
+
+namespace llmgw {
+
+absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
+    const GatewayConfig& config, const EnvLookup& env) {
+  std::unique_ptr<GatewayCore> core(new GatewayCore());
+  core->config_ = config;
+  core->start_time_ = absl::Now();
+  absl::StatusOr<std::unique_ptr<http::EventLoop>> loop =
+      http::EventLoop::Create("llmgw-upstream");
+  if (!loop.ok()) return loop.status();
+  core->loop_ = *std::move(loop);
+  core->http_client_ = http::HttpClient::Create(core->loop_.get());
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      ProviderRegistry::Create(config, env, core->http_client_.get());
+  if (!registry.ok()) return registry.status();
+  core->registry_ = *std::move(registry);
+  core->ledger_ = std::make_unique<InMemoryLedger>(config.budget);
+  core->metrics_registry_ = std::make_shared<prometheus::Registry>();
+  const ProviderRegistry* reg = core->registry_.get();
+  core->metrics_ = NewPrometheusMetrics(
+      core->metrics_registry_,
+      [reg](absl::string_view provider, absl::string_view model) {
+        const ProviderEntry* e = reg->Find(provider);
+        return e != nullptr && (e->spec.FindModel(std::string(model)) != nullptr ||
+                                e->spec.default_model == model);
+      });
+  core->deps_.registry = core->registry_.get();
+  core->deps_.ledger = core->ledger_.get();
+  core->deps_.metrics = core->metrics_.get();
+  core->deps_.loop = core->loop_.get();
+  core->deps_.budget = config.budget;
+  return core;
+}
+
+GatewayCore::~GatewayCore() {
+  // In-flight upstream requests complete (cancelled) before the loop stops.
+  http_client_.reset();
+  registry_.reset();
+  loop_.reset();
+}
+
+}  // namespace llmgw

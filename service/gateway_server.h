@@ -1,0 +1,60 @@
+#ifndef LLMGW_SERVICE_GATEWAY_SERVER_H_
+#define LLMGW_SERVICE_GATEWAY_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "config/gateway_config.h"
+#include "service/gateway_core.h"
+#include "service/gateway_service.h"
+
+namespace prometheus {
+class Exposer;
+}  // namespace prometheus
+
+namespace llmgw {
+
+struct ServerOptions {
+  // "127.0.0.1:0", "0.0.0.0:50051"... port 0 picks a free port.
+  std::string grpc_address = "0.0.0.0:50051";
+  // Empty disables the metrics endpoint.
+  std::string metrics_address = "0.0.0.0:9464";
+};
+
+// A running gateway: the core, the gRPC server (with grpc.health.v1 and
+// server reflection) and the metrics exposer. Used by main.cc and by
+// in-process tests.
+class GatewayServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
+      const GatewayConfig& config, const EnvLookup& env,
+      const ServerOptions& options);
+  ~GatewayServer();
+
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const { return metrics_port_; }
+  GatewayCore& core() { return *core_; }
+
+  // Stops accepting calls, lets in-flight calls finish for up to `grace`, then
+  // cancels the rest. Health reports NOT_SERVING from the first moment.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  GatewayServer() = default;
+
+  std::unique_ptr<GatewayCore> core_;
+  std::unique_ptr<GatewayService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  int grpc_port_ = 0;
+  int metrics_port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace llmgw
+
+#endif  // LLMGW_SERVICE_GATEWAY_SERVER_H_

@@ -1,0 +1,189 @@
+// GenerateStream: text deltas as the provider produces them, then a summary.
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "service/gateway_service.h"
+#include "service/proto_convert.h"
+
+namespace llmgw {
+namespace {
+
+namespace pb = ::llmgateway::v1;
+
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+// gRPC allows one write in flight per stream. Deltas that arrive while a
+// write is in flight are queued; consecutive queued deltas are coalesced into
+// one message, so a slow reader costs memory proportional to the text, not to
+// the number of chunks.
+class GenerateStreamReactor : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
+ public:
+  GenerateStreamReactor(GatewayCore* core, grpc::CallbackServerContext* context,
+                        const pb::GenerateRequest* request)
+      : core_(core), context_(context), arrival_(absl::Now()) {
+    core_->metrics().RequestStarted("GenerateStream");
+    absl::StatusOr<GenerateInput> input =
+        ToGenerateInput(*request, arrival_, DeadlineOf(*context), true);
+    if (!input.ok()) {
+      Action action;
+      {
+        absl::MutexLock lock(&mu_);
+        CompleteLocked(input.status(), nullptr);
+        action = NextActionLocked();
+      }
+      Perform(action);
+      return;
+    }
+    request_id_ = input->request.request_id;
+    call_ = GenerateCall::Create(
+        core_->dispatch_deps(), *std::move(input),
+        [this](absl::string_view text) { OnDelta(text); },
+        [this](GenerateResult result) { OnResult(std::move(result)); });
+    call_->Start();
+  }
+
+  void OnWriteDone(bool ok) override {
+    Action action;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        // The caller is gone; OnCancel follows and aborts the upstream call.
+        queue_.clear();
+        client_gone_ = true;
+      } else {
+        queue_.pop_front();
+      }
+      action = NextActionLocked();
+    }
+    Perform(action);
+  }
+
+  void OnCancel() override {
+    if (call_) call_->Cancel(absl::Now() >= DeadlineOf(*context_));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void OnDelta(absl::string_view text) {
+    Action action;
+    {
+      absl::MutexLock lock(&mu_);
+      if (client_gone_) return;
+      // Coalesce into the last queued delta unless it is being written.
+      if (queue_.size() > (writing_ ? 1u : 0u) && queue_.back().has_delta()) {
+        queue_.back().mutable_delta()->mutable_text()->append(text.data(),
+                                                              text.size());
+      } else {
+        pb::GenerateStreamEvent event;
+        event.mutable_delta()->set_text(std::string(text));
+        queue_.push_back(std::move(event));
+      }
+      action = NextActionLocked();
+    }
+    Perform(action);
+  }
+
+  void OnResult(GenerateResult result) {
+    Action action;
+    {
+      absl::MutexLock lock(&mu_);
+      if (result.status.ok()) {
+        pb::GenerateStreamEvent event;
+        FillStreamSummary(result, request_id_, event.mutable_summary());
+        queue_.push_back(std::move(event));
+        CompleteLocked(result.status, nullptr);
+      } else {
+        // The status carries the message. The usage and cost of a stream
+        // broken after output travel in trailing metadata, since no message
+        // can follow an error status on a gRPC stream.
+        CompleteLocked(result.status, &result);
+      }
+      action = NextActionLocked();
+    }
+    Perform(action);
+  }
+
+  void CompleteLocked(const absl::Status& status, const GenerateResult* broken)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    core_->metrics().RequestFinished("GenerateStream",
+                                     absl::StatusCodeToString(status.code()),
+                                     absl::Now() - arrival_);
+    if (broken != nullptr && (broken->cost_nano_usd > 0 ||
+                              !broken->reply.text.empty())) {
+      context_->AddTrailingMetadata("llmgw-cost-nano-usd",
+                                    std::to_string(broken->cost_nano_usd));
+      context_->AddTrailingMetadata(
+          "llmgw-input-tokens", std::to_string(broken->reply.usage.input_tokens));
+      context_->AddTrailingMetadata(
+          "llmgw-output-tokens",
+          std::to_string(broken->reply.usage.output_tokens));
+    }
+    final_status_ = ToGrpcStatus(status);
+    finishing_ = true;
+  }
+
+  // What to do next; decided under the lock, performed outside it (gRPC may
+  // run reactions inline, and OnDone deletes this).
+  struct Action {
+    const pb::GenerateStreamEvent* write = nullptr;
+    bool finish = false;
+    grpc::Status status;
+  };
+
+  Action NextActionLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Action action;
+    if (writing_ || finished_) return action;
+    if (!queue_.empty() && !client_gone_) {
+      writing_ = true;
+      // The front element stays put until OnWriteDone pops it.
+      action.write = &queue_.front();
+    } else if (finishing_) {
+      finished_ = true;
+      action.finish = true;
+      action.status = final_status_;
+    }
+    return action;
+  }
+
+  void Perform(const Action& action) {
+    if (action.write != nullptr) {
+      StartWrite(action.write);
+    } else if (action.finish) {
+      Finish(action.status);
+    }
+  }
+
+  GatewayCore* const core_;
+  grpc::CallbackServerContext* const context_;
+  const absl::Time arrival_;
+  std::string request_id_;
+  std::shared_ptr<GenerateCall> call_;
+
+  absl::Mutex mu_;
+  std::deque<pb::GenerateStreamEvent> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool client_gone_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<pb::GenerateStreamEvent>* GatewayService::GenerateStream(
+    grpc::CallbackServerContext* context, const pb::GenerateRequest* request) {
+  return new GenerateStreamReactor(core_, context, request);
+}
+
+}  // namespace llmgw

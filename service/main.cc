@@ -1,0 +1,109 @@
+// llm_gateway: the server binary. Parses flags, loads configuration, starts
+// the GatewayServer, prints the bound ports as one JSON line, and on SIGTERM
+// or SIGINT drains in-flight calls for the grace period before exiting 0.
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/json_log.h"
+#include "config/gateway_config.h"
+#include "service/gateway_server.h"
+
+ABSL_FLAG(int, grpc_port, 50051, "gRPC port; 0 picks a free port.");
+ABSL_FLAG(int, metrics_port, 9464,
+          "Prometheus /metrics port; 0 picks a free port, -1 disables it.");
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind both ports to.");
+ABSL_FLAG(std::string, config, "", "YAML configuration file (optional).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for durable state (ledger, audit log).");
+
+namespace llmgw {
+namespace {
+
+void LogProviders(const GatewayServer& server) {
+  const ProviderRegistry& registry =
+      const_cast<GatewayServer&>(server).core().registry();
+  for (const auto& entry : registry.entries()) {
+    if (entry->configured) {
+      LogInfo("provider_configured",
+              {{"provider", entry->spec.name},
+               {"base_url", entry->base_url},
+               {"default_model", entry->spec.default_model},
+               {"keys", absl::StrJoin(entry->key_fingerprints, ",")}});
+    }
+  }
+  if (!registry.AnyConfigured()) {
+    LogWarning("not_serving", {{"reason", registry.HowToConfigure()}});
+    return;
+  }
+  std::vector<std::string> chain;
+  for (const ProviderEntry* e : registry.fallback_chain()) {
+    chain.push_back(e->spec.name);
+  }
+  LogInfo("fallback_chain", {{"chain", absl::StrJoin(chain, " -> ")}});
+}
+
+int Main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "LLM gateway: gRPC service routing to LLM providers.\n"
+      "Providers are configured from the environment (e.g. OPENAI_API_KEY, "
+      "OPENAI_API_BASE, LOCAL_LLM_URL, CHAT_PROVIDER) and --config.");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the stop signals before any thread starts, so they are only ever
+  // received by sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  const EnvLookup env = ProcessEnvironment();
+  absl::StatusOr<GatewayConfig> config =
+      LoadGatewayConfig(absl::GetFlag(FLAGS_config), env);
+  if (!config.ok()) {
+    LogError("bad_configuration", {{"error", std::string(config.status().message())}});
+    return 2;
+  }
+  if (!absl::GetFlag(FLAGS_data_dir).empty()) {
+    config->data_dir = absl::GetFlag(FLAGS_data_dir);
+  }
+  const std::string host = absl::GetFlag(FLAGS_host);
+  ServerOptions options;
+  options.grpc_address = absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
+  options.metrics_address =
+      absl::GetFlag(FLAGS_metrics_port) < 0
+          ? ""
+          : absl::StrCat(host, ":", absl::GetFlag(FLAGS_metrics_port));
+  absl::StatusOr<std::unique_ptr<GatewayServer>> server =
+      GatewayServer::Start(*config, env, options);
+  if (!server.ok()) {
+    LogError("start_failed", {{"error", std::string(server.status().message())}});
+    return 1;
+  }
+  LogProviders(**server);
+  std::printf("{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d}\n",
+              (*server)->grpc_port(), (*server)->metrics_port());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogInfo("draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+                       {"grace_seconds", absl::StrCat(absl::ToDoubleSeconds(
+                                             config->shutdown_grace))}});
+  (*server)->Shutdown(config->shutdown_grace);
+  server->reset();
+  LogInfo("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace llmgw
+
+int main(int argc, char** argv) { return llmgw::Main(argc, argv); }

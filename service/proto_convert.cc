@@ -1,0 +1,244 @@
+#include "service/proto_convert.h"
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace llmgw {
+namespace {
+
+namespace pb = ::llmgateway::v1;
+
+constexpr int kMaxStop = 4;
+constexpr int kMaxMetadata = 32;
+constexpr size_t kMaxMetadataBytes = 128;
+constexpr size_t kMaxModelBytes = 256;
+constexpr size_t kMaxRequestIdBytes = 128;
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrFormat("req_%016x", rng());
+}
+
+pb::AttemptOutcome ToProtoOutcome(AttemptOutcome outcome) {
+  switch (outcome) {
+    case AttemptOutcome::kSuccess:
+      return pb::ATTEMPT_OUTCOME_SUCCESS;
+    case AttemptOutcome::kTransientError:
+      return pb::ATTEMPT_OUTCOME_TRANSIENT_ERROR;
+    case AttemptOutcome::kRateLimited:
+      return pb::ATTEMPT_OUTCOME_RATE_LIMITED;
+    case AttemptOutcome::kAuthError:
+      return pb::ATTEMPT_OUTCOME_AUTH_ERROR;
+    case AttemptOutcome::kInvalidRequest:
+      return pb::ATTEMPT_OUTCOME_INVALID_REQUEST;
+    case AttemptOutcome::kSkipped:
+      return pb::ATTEMPT_OUTCOME_SKIPPED;
+    case AttemptOutcome::kCancelled:
+      return pb::ATTEMPT_OUTCOME_CANCELLED;
+    case AttemptOutcome::kTimeout:
+      return pb::ATTEMPT_OUTCOME_TIMEOUT;
+    case AttemptOutcome::kModelNotFound:
+      return pb::ATTEMPT_OUTCOME_MODEL_NOT_FOUND;
+    case AttemptOutcome::kFailedPrecondition:
+      return pb::ATTEMPT_OUTCOME_FAILED_PRECONDITION;
+  }
+  return pb::ATTEMPT_OUTCOME_UNSPECIFIED;
+}
+
+template <typename Repeated>
+void FillAttempts(const std::vector<AttemptRecord>& attempts, Repeated* out) {
+  for (const AttemptRecord& a : attempts) {
+    pb::Attempt* p = out->Add();
+    p->set_provider(a.provider);
+    p->set_model(a.model);
+    p->set_key_fingerprint(a.key_fingerprint);
+    p->set_outcome(ToProtoOutcome(a.outcome));
+    p->set_latency_ms(absl::ToInt64Milliseconds(a.latency));
+    p->set_http_status(a.http_status);
+    p->set_detail(a.detail);
+  }
+}
+
+void FillUsage(const GenerateResult& result, pb::Usage* usage) {
+  usage->set_input_tokens(result.reply.usage.input_tokens);
+  usage->set_output_tokens(result.reply.usage.output_tokens);
+  usage->set_estimated(result.usage_estimated);
+}
+
+absl::Status Invalid(absl::string_view what) {
+  return absl::InvalidArgumentError(what);
+}
+
+}  // namespace
+
+pb::FinishReason ToProtoFinishReason(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::kUnspecified:
+      return pb::FINISH_REASON_UNSPECIFIED;
+    case FinishReason::kStop:
+      return pb::FINISH_REASON_STOP;
+    case FinishReason::kLength:
+      return pb::FINISH_REASON_LENGTH;
+    case FinishReason::kContentFilter:
+      return pb::FINISH_REASON_CONTENT_FILTER;
+    case FinishReason::kToolCalls:
+      return pb::FINISH_REASON_TOOL_CALLS;
+    case FinishReason::kError:
+      return pb::FINISH_REASON_ERROR;
+    case FinishReason::kCancelled:
+      return pb::FINISH_REASON_CANCELLED;
+  }
+  return pb::FINISH_REASON_UNSPECIFIED;
+}
+
+absl::StatusOr<GenerateInput> ToGenerateInput(const pb::GenerateRequest& request,
+                                              absl::Time arrival,
+                                              absl::Time deadline, bool stream) {
+  GenerateInput input;
+  input.arrival = arrival;
+  input.deadline = deadline;
+  input.stream = stream;
+  if (request.messages_size() == 0) {
+    return Invalid("messages is empty: send at least one user message");
+  }
+  bool has_turn = false;
+  for (int i = 0; i < request.messages_size(); ++i) {
+    const pb::ChatMessage& m = request.messages(i);
+    Message msg;
+    switch (m.role()) {
+      case pb::ROLE_SYSTEM:
+        msg.role = MessageRole::kSystem;
+        break;
+      case pb::ROLE_USER:
+        msg.role = MessageRole::kUser;
+        has_turn = true;
+        break;
+      case pb::ROLE_ASSISTANT:
+        msg.role = MessageRole::kAssistant;
+        has_turn = true;
+        break;
+      default:
+        return Invalid(absl::StrCat("messages[", i,
+                                    "].role must be ROLE_SYSTEM, ROLE_USER or "
+                                    "ROLE_ASSISTANT"));
+    }
+    if (m.content().empty()) {
+      return Invalid(absl::StrCat("messages[", i, "].content is empty"));
+    }
+    msg.content = m.content();
+    input.request.messages.push_back(std::move(msg));
+  }
+  if (!has_turn) {
+    return Invalid("messages has only system messages: add a user message");
+  }
+  if (request.model().size() > kMaxModelBytes) {
+    return Invalid(absl::StrCat("model is longer than ", kMaxModelBytes, " bytes"));
+  }
+  input.request.model = request.model();
+  if (request.max_tokens() < 0) {
+    return Invalid(absl::StrCat("max_tokens must be >= 0 (0 = provider default), got ",
+                                request.max_tokens()));
+  }
+  input.request.max_tokens = request.max_tokens();
+  if (request.has_temperature()) {
+    const float t = request.temperature();
+    if (!std::isfinite(t) || t < 0 || t > 2) {
+      return Invalid(absl::StrCat("temperature must be within [0, 2], got ", t));
+    }
+    input.request.temperature = t;
+  }
+  if (request.has_top_p()) {
+    const float p = request.top_p();
+    if (!std::isfinite(p) || p <= 0 || p > 1) {
+      return Invalid(absl::StrCat("top_p must be within (0, 1], got ", p));
+    }
+    input.request.top_p = p;
+  }
+  if (request.stop_size() > kMaxStop) {
+    return Invalid(absl::StrCat("stop has ", request.stop_size(),
+                                " sequences; at most ", kMaxStop, " are allowed"));
+  }
+  for (int i = 0; i < request.stop_size(); ++i) {
+    if (request.stop(i).empty()) {
+      return Invalid(absl::StrCat("stop[", i, "] is empty"));
+    }
+    input.request.stop.push_back(request.stop(i));
+  }
+  for (int i = 0; i < request.fallback_models_size(); ++i) {
+    if (request.fallback_models(i).empty() ||
+        request.fallback_models(i).size() > kMaxModelBytes) {
+      return Invalid(absl::StrCat("fallback_models[", i,
+                                  "] must be a model name of 1 to ",
+                                  kMaxModelBytes, " bytes"));
+    }
+    input.fallback_models.push_back(request.fallback_models(i));
+  }
+  if (request.metadata_size() > kMaxMetadata) {
+    return Invalid(absl::StrCat("metadata has ", request.metadata_size(),
+                                " entries; at most ", kMaxMetadata, " are allowed"));
+  }
+  for (const auto& [key, value] : request.metadata()) {
+    if (key.empty() || key.size() > kMaxMetadataBytes ||
+        value.size() > kMaxMetadataBytes) {
+      return Invalid(absl::StrCat("metadata keys must be 1 to ", kMaxMetadataBytes,
+                                  " bytes and values at most ", kMaxMetadataBytes,
+                                  " bytes"));
+    }
+  }
+  if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
+    return Invalid(absl::StrCat("min_confidence must be within [0, 1], got ",
+                                request.min_confidence()));
+  }
+  input.min_confidence = request.min_confidence();
+  if (request.request_id().size() > kMaxRequestIdBytes) {
+    return Invalid(absl::StrCat("request_id is longer than ", kMaxRequestIdBytes,
+                                " bytes"));
+  }
+  input.request.request_id =
+      request.request_id().empty() ? NewRequestId() : request.request_id();
+  return input;
+}
+
+void FillGenerateResponse(const GenerateResult& result,
+                          const std::string& request_id,
+                          pb::GenerateResponse* response) {
+  response->set_text(result.reply.text);
+  response->set_finish_reason(ToProtoFinishReason(result.reply.finish_reason));
+  FillUsage(result, response->mutable_usage());
+  response->set_cost_nano_usd(result.cost_nano_usd);
+  response->set_provider(result.provider);
+  response->set_model(result.model);
+  response->set_latency_ms(absl::ToInt64Milliseconds(result.latency));
+  FillAttempts(result.attempts, response->mutable_attempts());
+  response->set_request_id(request_id);
+}
+
+void FillStreamSummary(const GenerateResult& result,
+                       const std::string& request_id,
+                       pb::StreamSummary* summary) {
+  summary->set_finish_reason(
+      result.status.ok() ? ToProtoFinishReason(result.reply.finish_reason)
+                         : pb::FINISH_REASON_ERROR);
+  FillUsage(result, summary->mutable_usage());
+  summary->set_cost_nano_usd(result.cost_nano_usd);
+  summary->set_provider(result.provider);
+  summary->set_model(result.model);
+  summary->set_latency_ms(absl::ToInt64Milliseconds(result.latency));
+  FillAttempts(result.attempts, summary->mutable_attempts());
+  summary->set_request_id(request_id);
+  summary->set_time_to_first_token_ms(
+      absl::ToInt64Milliseconds(result.time_to_first_token));
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+}  // namespace llmgw

@@ -1,0 +1,37 @@
+#ifndef LLMGW_SERVICE_PROTO_CONVERT_H_
+#define LLMGW_SERVICE_PROTO_CONVERT_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "dispatch/generate_call.h"
+#include "llmgateway/v1/gateway.pb.h"
+
+namespace llmgw {
+
+// Checks a GenerateRequest and converts it. INVALID_ARGUMENT names the field
+// and says what is allowed. Fills a request id when the caller sent none.
+absl::StatusOr<GenerateInput> ToGenerateInput(
+    const llmgateway::v1::GenerateRequest& request, absl::Time arrival,
+    absl::Time deadline, bool stream);
+
+// Fills a unary response from a successful result.
+void FillGenerateResponse(const GenerateResult& result,
+                          const std::string& request_id,
+                          llmgateway::v1::GenerateResponse* response);
+
+// Fills the final stream event from a result.
+void FillStreamSummary(const GenerateResult& result,
+                       const std::string& request_id,
+                       llmgateway::v1::StreamSummary* summary);
+
+// absl codes are numerically gRPC codes.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+llmgateway::v1::FinishReason ToProtoFinishReason(FinishReason reason);
+
+}  // namespace llmgw
+
+#endif  // LLMGW_SERVICE_PROTO_CONVERT_H_

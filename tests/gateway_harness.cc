@@ -1,0 +1,107 @@
+#include "tests/gateway_harness.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace llmgw::testing {
+
+namespace pb = ::llmgateway::v1;
+
+GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
+                               GatewayConfig config, bool serve_metrics,
+                               fake_upstream::FakeUpstreamOptions upstream_options)
+    : upstream_(std::move(upstream_options)) {
+  absl::Status started = upstream_.Start();
+  EXPECT_TRUE(started.ok()) << started;
+  for (auto& [name, value] : env) {
+    if (value == kFakeBaseUrl) value = upstream_.base_url("openai");
+  }
+  if (env.find("OPENAI_API_BASE") == env.end()) {
+    env["OPENAI_API_BASE"] = upstream_.base_url("openai");
+  }
+  ServerOptions options;
+  options.grpc_address = "127.0.0.1:0";
+  options.metrics_address = serve_metrics ? "127.0.0.1:0" : "";
+  const EnvLookup lookup = FixedEnvironment(env);
+  absl::Status overridden = ApplyEnvironmentOverrides(lookup, config);
+  EXPECT_TRUE(overridden.ok()) << overridden;
+  auto server = GatewayServer::Start(config, lookup, options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return;
+  server_ = *std::move(server);
+  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                                 grpc::InsecureChannelCredentials());
+  stub_ = pb::LlmGateway::NewStub(channel_);
+}
+
+GatewayHarness::~GatewayHarness() {
+  if (server_) server_->Shutdown(absl::Seconds(1));
+  server_.reset();
+  upstream_.Stop();
+}
+
+std::string GatewayHarness::metrics_url() const {
+  return absl::StrCat("http://127.0.0.1:", server_->metrics_port());
+}
+
+pb::GenerateRequest GatewayHarness::UserRequest(const std::string& text,
+                                                const std::string& model) {
+  pb::GenerateRequest request;
+  pb::ChatMessage* m = request.add_messages();
+  m->set_role(pb::ROLE_USER);
+  m->set_content(text);
+  request.set_model(model);
+  return request;
+}
+
+grpc::Status GatewayHarness::Generate(const pb::GenerateRequest& request,
+                                      pb::GenerateResponse* response,
+                                      absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return stub_->Generate(&context, request, response);
+}
+
+GatewayHarness::StreamResult GatewayHarness::Stream(
+    const pb::GenerateRequest& request, absl::Duration timeout) {
+  StreamResult result;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  auto reader = stub_->GenerateStream(&context, request);
+  pb::GenerateStreamEvent event;
+  while (reader->Read(&event)) {
+    if (event.has_delta()) {
+      result.deltas.push_back(event.delta().text());
+      result.text += event.delta().text();
+    } else if (event.has_summary()) {
+      result.has_summary = true;
+      result.summary = event.summary();
+    }
+  }
+  result.status = reader->Finish();
+  for (const auto& [k, v] : context.GetServerTrailingMetadata()) {
+    result.trailer_map[std::string(k.data(), k.size())] =
+        std::string(v.data(), v.size());
+  }
+  return result;
+}
+
+pb::BudgetResponse GatewayHarness::Budget() {
+  grpc::ClientContext context;
+  pb::BudgetResponse response;
+  grpc::Status status = stub_->Budget(&context, pb::BudgetRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+pb::StatusResponse GatewayHarness::Status() {
+  grpc::ClientContext context;
+  pb::StatusResponse response;
+  grpc::Status status = stub_->Status(&context, pb::StatusRequest(), &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
+}  // namespace llmgw::testing

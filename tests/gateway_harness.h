@@ -1,0 +1,76 @@
+#ifndef LLMGW_TESTS_GATEWAY_HARNESS_H_
+#define LLMGW_TESTS_GATEWAY_HARNESS_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "llmgateway/v1/gateway.grpc.pb.h"
+#include "service/gateway_server.h"
+#include "tests/fake_upstream/fake_upstream.h"
+
+namespace llmgw::testing {
+
+// A real gateway (in-process gRPC server on 127.0.0.1, real event loop and
+// HTTP client) in front of a real fake upstream on loopback, and a client
+// stub generated from the public proto.
+class GatewayHarness {
+ public:
+  // Starts the fake upstream, then the gateway with `env` plus
+  // OPENAI_API_BASE pointing at the fake (unless `env` sets it). Fails the
+  // current test on error. Metrics are served only when asked: stopping
+  // prometheus-cpp's exposer takes ~2 s.
+  // An env value equal to this is replaced by the fake's OpenAI base URL.
+  static constexpr char kFakeBaseUrl[] = "{fake_base_url}";
+
+  explicit GatewayHarness(std::map<std::string, std::string> env = {
+                              {"OPENAI_API_KEY", "sk-test-key-0123456789"}},
+                          GatewayConfig config = {}, bool serve_metrics = false,
+                          fake_upstream::FakeUpstreamOptions upstream_options = {});
+  ~GatewayHarness();
+
+  fake_upstream::FakeUpstream& upstream() { return upstream_; }
+  GatewayServer& server() { return *server_; }
+  llmgateway::v1::LlmGateway::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  // http://127.0.0.1:<metrics port> (serve_metrics only)
+  std::string metrics_url() const;
+
+  // A one-user-message request.
+  static llmgateway::v1::GenerateRequest UserRequest(const std::string& text,
+                                                     const std::string& model = "");
+
+  // Calls Generate with a deadline `timeout` from now.
+  grpc::Status Generate(const llmgateway::v1::GenerateRequest& request,
+                        llmgateway::v1::GenerateResponse* response,
+                        absl::Duration timeout = absl::Seconds(10));
+
+  // Calls GenerateStream and collects every event.
+  struct StreamResult {
+    std::vector<std::string> deltas;
+    std::string text;
+    bool has_summary = false;
+    llmgateway::v1::StreamSummary summary;
+    grpc::Status status;
+    std::multimap<grpc::string_ref, grpc::string_ref> trailers;
+    std::map<std::string, std::string> trailer_map;
+  };
+  StreamResult Stream(const llmgateway::v1::GenerateRequest& request,
+                      absl::Duration timeout = absl::Seconds(10));
+
+  llmgateway::v1::BudgetResponse Budget();
+  llmgateway::v1::StatusResponse Status();
+
+ private:
+  fake_upstream::FakeUpstream upstream_;
+  std::unique_ptr<GatewayServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<llmgateway::v1::LlmGateway::Stub> stub_;
+};
+
+}  // namespace llmgw::testing
+
+#endif  // LLMGW_TESTS_GATEWAY_HARNESS_H_

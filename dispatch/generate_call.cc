@@ -5,7 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "budget/pricing.h"
 
 namespace llmgw {
 namespace {
@@ -74,7 +73,13 @@ GenerateCall::GenerateCall(const DispatchDeps& deps, GenerateInput input,
     : deps_(deps),
       input_(std::move(input)),
       on_delta_(std::move(on_delta)),
-      on_done_(std::move(on_done)) {}
+      on_done_(std::move(on_done)),
+      charge_(deps.ledger, deps.budget.default_max_output_tokens) {}
+
+ChargeTarget GenerateCall::ChargeTargetFor(const Target& target) const {
+  return ChargeTarget{target.entry->spec.name, target.model,
+                      target.entry->spec.FindModel(target.model)};
+}
 
 std::shared_ptr<GenerateCall> GenerateCall::Create(const DispatchDeps& deps,
                                                    GenerateInput input,
@@ -159,25 +164,19 @@ void GenerateCall::Run() {
     return;
   }
   // Reserve the worst case over every target that could answer.
-  int64_t worst = 0;
-  for (const Target& t : plan_) {
-    ProviderRequest priced = input_.request;
-    priced.model = t.model;
-    worst = std::max(worst, WorstCaseCostNanoUsd(t.entry->spec.FindModel(t.model),
-                                                 priced,
-                                                 deps_.budget.default_max_output_tokens));
-  }
-  const absl::Time expires =
-      (input_.deadline == absl::InfiniteFuture()
-           ? deps_.loop->Now() + absl::Hours(1)
-           : input_.deadline) +
-      deps_.budget.reservation_timeout;
-  absl::StatusOr<ReservationId> reserved = deps_.ledger->Reserve(worst, expires);
+  std::vector<ChargeTarget> targets;
+  for (const Target& t : plan_) targets.push_back(ChargeTargetFor(t));
+  ChargeContext context;
+  context.client_id = input_.client_id;
+  context.expires_at = (input_.deadline == absl::InfiniteFuture()
+                            ? deps_.loop->Now() + absl::Hours(1)
+                            : input_.deadline) +
+                       deps_.budget.reservation_timeout;
+  absl::Status reserved = charge_.Reserve(input_.request, targets, context);
   if (!reserved.ok()) {
-    Finish(reserved.status());
+    Finish(reserved);
     return;
   }
-  reservation_ = *reserved;
   NextAttempt();
 }
 
@@ -335,36 +334,23 @@ void GenerateCall::FinishAllFailed() {
 }
 
 void GenerateCall::Settle() {
-  if (reservation_ == 0) return;
-  const bool charge = result_.status.ok() || delivered_any_;
-  if (!charge) {
-    deps_.ledger->Release(reservation_);
-    reservation_ = 0;
+  if (!charge_.reserved()) return;
+  // Output that reached the caller is paid for, even if the call then failed.
+  if (!result_.status.ok() && !delivered_any_) {
+    charge_.Release();
     return;
   }
-  const ProviderEntry* entry = deps_.registry->Find(result_.provider);
-  const ModelSpec* model =
-      entry == nullptr ? nullptr : entry->spec.FindModel(plan_[target_index_].model);
-  if (model == nullptr && entry != nullptr) {
-    model = entry->spec.FindModel(result_.model);
-  }
-  TokenUsage usage = result_.reply.usage;
-  if (!usage.reported) {
-    // A stream cut before the provider reported usage is still charged.
-    usage.input_tokens = EstimateInputTokens(input_.request.messages);
-    usage.output_tokens =
-        EstimateOutputTokens(static_cast<int64_t>(result_.reply.text.size()));
-    result_.usage_estimated = true;
-    result_.reply.usage = usage;
-  }
-  result_.cost_nano_usd = CallCostNanoUsd(model, usage);
-  (void)deps_.ledger->Commit(reservation_, result_.cost_nano_usd,
-                             result_.provider,
-                             model != nullptr ? model->name : result_.model);
-  reservation_ = 0;
+  const Settlement settlement = charge_.Commit(
+      ChargeTargetFor(plan_[target_index_]), result_.reply.usage,
+      static_cast<int64_t>(result_.reply.text.size()), input_.request);
+  result_.cost_nano_usd = settlement.cost_nano_usd;
+  result_.reply.usage = settlement.usage;
+  result_.usage_estimated = settlement.usage_estimated;
   if (deps_.metrics != nullptr) {
-    deps_.metrics->Charged(result_.provider, result_.model, result_.cost_nano_usd,
-                           usage.input_tokens, usage.output_tokens);
+    deps_.metrics->Charged(result_.provider, result_.model,
+                           settlement.cost_nano_usd,
+                           settlement.usage.input_tokens,
+                           settlement.usage.output_tokens);
   }
 }
 

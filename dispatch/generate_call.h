@@ -11,6 +11,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "audit/audit_log.h"
+#include "budget/call_charge.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
 #include "http/event_loop.h"
@@ -26,6 +28,7 @@ struct DispatchDeps {
   const ProviderRegistry* registry = nullptr;
   SpendLedger* ledger = nullptr;
   GatewayMetrics* metrics = nullptr;  // optional
+  AuditLog* audit = nullptr;          // optional
   http::EventLoop* loop = nullptr;
   BudgetConfig budget;
   // Keys tried per provider before moving on (reference: max_key_attempts).
@@ -38,6 +41,8 @@ struct GenerateInput {
   ProviderRequest request;
   std::vector<std::string> fallback_models;
   double min_confidence = 0;
+  // Caller identity for per-client budgets ("" = anonymous).
+  std::string client_id;
   absl::Time arrival;
   absl::Time deadline = absl::InfiniteFuture();
   bool stream = false;
@@ -135,6 +140,7 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void FinishAllFailed();
   void Finish(absl::Status status);
   void Settle();
+  ChargeTarget ChargeTargetFor(const Target& target) const;
 
   const DispatchDeps deps_;
   GenerateInput input_;
@@ -149,7 +155,7 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   std::shared_ptr<ProviderCall> current_;
   absl::Time attempt_start_;
   std::string attempt_key_fingerprint_;
-  ReservationId reservation_ = 0;
+  CallCharge charge_;
   bool delivered_any_ = false;
   bool cancelled_ = false;
   bool cancelled_by_deadline_ = false;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <climits>
 #include <cstdint>
 #include <memory>
@@ -519,9 +520,16 @@ class CurlHttpClient final : public HttpClient {
         return {TransportError::kOther, detailed()};
       }
       case CURLE_COULDNT_CONNECT: {
-        // With several addresses curl may report the expired connect
-        // timeout as a failure to connect.
-        if (loop_->Now() - ex.started >= ex.request.connect_timeout) {
+        // curl may report an expired connect attempt (ours with several
+        // addresses, or the kernel's SYN retries) as a failure to connect.
+        // Refusals and unreachable networks carry their errno.
+        long os_errno = 0;
+        curl_easy_getinfo(ex.easy, CURLINFO_OS_ERRNO, &os_errno);
+        curl_off_t elapsed_us = 0;
+        curl_easy_getinfo(ex.easy, CURLINFO_TOTAL_TIME_T, &elapsed_us);
+        if (os_errno == ETIMEDOUT ||
+            (os_errno == 0 &&
+             absl::Microseconds(elapsed_us) >= ex.request.connect_timeout)) {
           return {TransportError::kConnectTimeout, detailed()};
         }
         return {TransportError::kConnectFailed, detailed()};

@@ -8,10 +8,21 @@
 namespace llmgw {
 
 absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
-    const GatewayConfig& config, const EnvLookup& env) {
+    const GatewayConfig& config, const EnvLookup& env,
+    std::unique_ptr<AuditLog> audit) {
   std::unique_ptr<GatewayCore> core(new GatewayCore());
   core->config_ = config;
   core->start_time_ = absl::Now();
+  if (audit != nullptr) {
+    core->audit_ = std::move(audit);
+  } else if (!config.data_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<AuditLog>> file =
+        OpenAuditFile(config.data_dir + "/audit.jsonl");
+    if (!file.ok()) return file.status();
+    core->audit_ = *std::move(file);
+  } else {
+    core->audit_ = NewStderrAuditLog();
+  }
   absl::StatusOr<std::unique_ptr<http::EventLoop>> loop =
       http::EventLoop::Create("llmgw-upstream");
   if (!loop.ok()) return loop.status();
@@ -34,6 +45,7 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   core->deps_.registry = core->registry_.get();
   core->deps_.ledger = core->ledger_.get();
   core->deps_.metrics = core->metrics_.get();
+  core->deps_.audit = core->audit_.get();
   core->deps_.loop = core->loop_.get();
   core->deps_.budget = config.budget;
   return core;
@@ -44,6 +56,7 @@ GatewayCore::~GatewayCore() {
   http_client_.reset();
   registry_.reset();
   loop_.reset();
+  audit_.reset();
 }
 
 }  // namespace llmgw

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "audit/audit_log.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
 #include "dispatch/generate_call.h"
@@ -26,14 +27,18 @@ namespace llmgw {
 // members are thread-safe or immutable after Create).
 class GatewayCore {
  public:
+  // Audit events go to <data_dir>/audit.jsonl, or to stderr without a
+  // data_dir, unless `audit` is given (tests).
   static absl::StatusOr<std::unique_ptr<GatewayCore>> Create(
-      const GatewayConfig& config, const EnvLookup& env);
+      const GatewayConfig& config, const EnvLookup& env,
+      std::unique_ptr<AuditLog> audit = nullptr);
   // Stops the event loop after the HTTP client has aborted what is in flight.
   ~GatewayCore();
 
   const GatewayConfig& config() const { return config_; }
   const ProviderRegistry& registry() const { return *registry_; }
   SpendLedger& ledger() { return *ledger_; }
+  AuditLog& audit() { return *audit_; }
   GatewayMetrics& metrics() { return *metrics_; }
   const std::shared_ptr<prometheus::Registry>& metrics_registry() const {
     return metrics_registry_;
@@ -52,6 +57,7 @@ class GatewayCore {
   std::unique_ptr<http::EventLoop> loop_;
   std::unique_ptr<http::HttpClient> http_client_;
   std::unique_ptr<ProviderRegistry> registry_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<SpendLedger> ledger_;
   std::shared_ptr<prometheus::Registry> metrics_registry_;
   std::unique_ptr<GatewayMetrics> metrics_;

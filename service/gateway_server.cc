@@ -18,10 +18,10 @@ constexpr char kServiceName[] = "llmgateway.v1.LlmGateway";
 
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const GatewayConfig& config, const EnvLookup& env,
-    const ServerOptions& options) {
+    const ServerOptions& options, std::unique_ptr<AuditLog> audit) {
   std::unique_ptr<GatewayServer> server(new GatewayServer());
   absl::StatusOr<std::unique_ptr<GatewayCore>> core =
-      GatewayCore::Create(config, env);
+      GatewayCore::Create(config, env, std::move(audit));
   if (!core.ok()) return core.status();
   server->core_ = *std::move(core);
   server->service_ = std::make_unique<GatewayService>(server->core_.get());

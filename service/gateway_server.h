@@ -30,9 +30,10 @@ struct ServerOptions {
 // in-process tests.
 class GatewayServer {
  public:
+  // `audit` replaces the default audit log (tests).
   static absl::StatusOr<std::unique_ptr<GatewayServer>> Start(
       const GatewayConfig& config, const EnvLookup& env,
-      const ServerOptions& options);
+      const ServerOptions& options, std::unique_ptr<AuditLog> audit = nullptr);
   ~GatewayServer();
 
   int grpc_port() const { return grpc_port_; }

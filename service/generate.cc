@@ -9,13 +9,6 @@
 namespace llmgw {
 namespace {
 
-absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
-  const auto deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return absl::InfiniteFuture();
-  }
-  return absl::FromChrono(deadline);
-}
 
 class GenerateReactor : public grpc::ServerUnaryReactor {
  public:
@@ -26,7 +19,7 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
         arrival_(absl::Now()) {
     core_->metrics().RequestStarted("Generate");
     absl::StatusOr<GenerateInput> input =
-        ToGenerateInput(*request, arrival_, DeadlineOf(*context), false);
+        ToGenerateInput(*context, *request, arrival_, false);
     if (!input.ok()) {
       Complete(input.status());
       return;

@@ -13,13 +13,6 @@ namespace {
 
 namespace pb = ::llmgateway::v1;
 
-absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
-  const auto deadline = context.deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) {
-    return absl::InfiniteFuture();
-  }
-  return absl::FromChrono(deadline);
-}
 
 // gRPC allows one write in flight per stream. Deltas that arrive while a
 // write is in flight are queued; consecutive queued deltas are coalesced into
@@ -32,7 +25,7 @@ class GenerateStreamReactor : public grpc::ServerWriteReactor<pb::GenerateStream
       : core_(core), context_(context), arrival_(absl::Now()) {
     core_->metrics().RequestStarted("GenerateStream");
     absl::StatusOr<GenerateInput> input =
-        ToGenerateInput(*request, arrival_, DeadlineOf(*context), true);
+        ToGenerateInput(*context, *request, arrival_, true);
     if (!input.ok()) {
       Action action;
       {

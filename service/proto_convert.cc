@@ -96,13 +96,32 @@ pb::FinishReason ToProtoFinishReason(FinishReason reason) {
   return pb::FINISH_REASON_UNSPECIFIED;
 }
 
-absl::StatusOr<GenerateInput> ToGenerateInput(const pb::GenerateRequest& request,
-                                              absl::Time arrival,
-                                              absl::Time deadline, bool stream) {
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return absl::InfiniteFuture();
+  }
+  return absl::FromChrono(deadline);
+}
+
+absl::StatusOr<GenerateInput> ToGenerateInput(
+    const grpc::CallbackServerContext& context, const pb::GenerateRequest& request,
+    absl::Time arrival, bool stream) {
   GenerateInput input;
   input.arrival = arrival;
-  input.deadline = deadline;
+  input.deadline = DeadlineOf(context);
   input.stream = stream;
+  const auto& headers = context.client_metadata();
+  if (auto it = headers.find("x-llmgw-client-id"); it != headers.end()) {
+    input.client_id = std::string(it->second.data(), it->second.size());
+  } else if (auto m = request.metadata().find("client_id");
+             m != request.metadata().end()) {
+    input.client_id = m->second;
+  }
+  if (input.client_id.size() > kMaxMetadataBytes) {
+    return Invalid(absl::StrCat("the client id is longer than ",
+                                kMaxMetadataBytes, " bytes"));
+  }
   if (request.messages_size() == 0) {
     return Invalid("messages is empty: send at least one user message");
   }

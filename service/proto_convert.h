@@ -13,9 +13,15 @@ namespace llmgw {
 
 // Checks a GenerateRequest and converts it. INVALID_ARGUMENT names the field
 // and says what is allowed. Fills a request id when the caller sent none.
+// The caller identity is the gRPC metadata header "x-llmgw-client-id", else
+// the request's metadata entry "client_id".
 absl::StatusOr<GenerateInput> ToGenerateInput(
+    const grpc::CallbackServerContext& context,
     const llmgateway::v1::GenerateRequest& request, absl::Time arrival,
-    absl::Time deadline, bool stream);
+    bool stream);
+
+// The caller's deadline, or InfiniteFuture.
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
 
 // Fills a unary response from a successful result.
 void FillGenerateResponse(const GenerateResult& result,

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
@@ -16,7 +17,12 @@ GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
   absl::Status started = upstream_.Start();
   EXPECT_TRUE(started.ok()) << started;
   for (auto& [name, value] : env) {
-    if (value == kFakeBaseUrl) value = upstream_.base_url("openai");
+    if (value == kFakeBaseUrl) {
+      value = upstream_.base_url("openai");
+    } else if (absl::StartsWith(value, "{fake_base_url:") &&
+               absl::EndsWith(value, "}")) {
+      value = upstream_.base_url(value.substr(15, value.size() - 16));
+    }
   }
   if (env.find("OPENAI_API_BASE") == env.end()) {
     env["OPENAI_API_BASE"] = upstream_.base_url("openai");
@@ -27,7 +33,9 @@ GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
   const EnvLookup lookup = FixedEnvironment(env);
   absl::Status overridden = ApplyEnvironmentOverrides(lookup, config);
   EXPECT_TRUE(overridden.ok()) << overridden;
-  auto server = GatewayServer::Start(config, lookup, options);
+  auto audit = std::make_unique<RecordingAuditLog>();
+  audit_ = audit.get();
+  auto server = GatewayServer::Start(config, lookup, options, std::move(audit));
   EXPECT_TRUE(server.ok()) << server.status();
   if (!server.ok()) return;
   server_ = *std::move(server);

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "llmgateway/v1/gateway.grpc.pb.h"
+#include "audit/audit_log.h"
 #include "service/gateway_server.h"
 #include "tests/fake_upstream/fake_upstream.h"
 
@@ -23,8 +24,12 @@ class GatewayHarness {
   // OPENAI_API_BASE pointing at the fake (unless `env` sets it). Fails the
   // current test on error. Metrics are served only when asked: stopping
   // prometheus-cpp's exposer takes ~2 s.
-  // An env value equal to this is replaced by the fake's OpenAI base URL.
+  // An env value equal to this is replaced by the fake's OpenAI base URL;
+  // "{fake_base_url:<format>}" by that wire format's base URL (FakeBaseUrl()).
   static constexpr char kFakeBaseUrl[] = "{fake_base_url}";
+  static std::string FakeBaseUrl(const std::string& format) {
+    return "{fake_base_url:" + format + "}";
+  }
 
   explicit GatewayHarness(std::map<std::string, std::string> env = {
                               {"OPENAI_API_KEY", "sk-test-key-0123456789"}},
@@ -33,6 +38,8 @@ class GatewayHarness {
   ~GatewayHarness();
 
   fake_upstream::FakeUpstream& upstream() { return upstream_; }
+  // Every audit event the gateway wrote.
+  RecordingAuditLog& audit() { return *audit_; }
   GatewayServer& server() { return *server_; }
   llmgateway::v1::LlmGateway::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
@@ -66,6 +73,7 @@ class GatewayHarness {
 
  private:
   fake_upstream::FakeUpstream upstream_;
+  RecordingAuditLog* audit_ = nullptr;  // owned by the server's core
   std::unique_ptr<GatewayServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<llmgateway::v1::LlmGateway::Stub> stub_;

@@ -59,6 +59,33 @@ bool SaysKeyInvalid(absl::string_view reason, absl::string_view message) {
          ContainsIgnoreCase(message, "API key expired");
 }
 
+// Google quotes the caller's key in some messages, e.g. a suspended key's
+// 403: "Permission denied: Consumer 'api_key:AIza...' has been suspended.".
+// ProviderError::message must never carry a key: mask what follows
+// "api_key:".
+std::string RedactApiKeys(std::string message) {
+  constexpr absl::string_view kMarker = "api_key:";
+  constexpr absl::string_view kMask = "<redacted>";
+  size_t pos = 0;
+  while (pos + kMarker.size() <= message.size()) {
+    if (!absl::EqualsIgnoreCase(
+            absl::string_view(message).substr(pos, kMarker.size()), kMarker)) {
+      ++pos;
+      continue;
+    }
+    const size_t start = pos + kMarker.size();
+    size_t end = start;
+    while (end < message.size() &&
+           (absl::ascii_isalnum(static_cast<unsigned char>(message[end])) ||
+            message[end] == '-' || message[end] == '_' || message[end] == '.')) {
+      ++end;
+    }
+    message.replace(start, end - start, kMask.data(), kMask.size());
+    pos = start + kMask.size();
+  }
+  return message;
+}
+
 }  // namespace
 
 ErrorClass ClassifyGoogleError(int http_status, absl::string_view status,
@@ -119,6 +146,7 @@ ProviderError ErrorFromGoogleStatus(const json& error, int http_status) {
   }
   result.http_status = code;
   result.error_class = ClassifyGoogleError(code, status, reason, message);
+  message = RedactApiKeys(std::move(message));
   if (message.empty()) message = "no message";
   result.message =
       status.empty() ? message : absl::StrCat(status, ": ", message);
@@ -141,6 +169,7 @@ ProviderError ParseGeminiHttpError(const http::HttpResponse& response) {
     ProviderError result = MakeHttpError(response, "");
     result.error_class =
         ClassifyGoogleError(response.status_code, "", "", response.body);
+    result.message = RedactApiKeys(std::move(result.message));
     return result;
   }
   ProviderError parsed = ErrorFromGoogleStatus(*error, response.status_code);

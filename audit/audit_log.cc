@@ -1,0 +1,114 @@
+#include "audit/audit_log.h"
+
+#include <cstdio>
+#include <deque>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace llmgw {
+namespace {
+
+nlohmann::json Stamp(absl::string_view type, nlohmann::json fields) {
+  if (!fields.is_object()) fields = nlohmann::json::object();
+  fields["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                  absl::UTCTimeZone());
+  fields["type"] = std::string(type);
+  return fields;
+}
+
+// Lines are queued by Write and written by one background thread.
+class StreamAuditLog : public AuditLog {
+ public:
+  StreamAuditLog(FILE* out, bool owned) : out_(out), owned_(owned) {
+    writer_ = std::thread([this] { Run(); });
+  }
+
+  ~StreamAuditLog() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    writer_.join();
+    if (owned_) std::fclose(out_);
+  }
+
+  void Write(absl::string_view type, nlohmann::json fields) override {
+    std::string line =
+        Stamp(type, std::move(fields))
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+        "\n";
+    absl::MutexLock lock(&mu_);
+    queue_.push_back(std::move(line));
+  }
+
+ private:
+  void Run() {
+    std::deque<std::string> batch;
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](StreamAuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return self->stopping_ || !self->queue_.empty();
+            },
+            this));
+        if (queue_.empty() && stopping_) return;
+        batch.swap(queue_);
+      }
+      for (const std::string& line : batch) {
+        std::fwrite(line.data(), 1, line.size(), out_);
+      }
+      std::fflush(out_);
+      batch.clear();
+    }
+  }
+
+  FILE* const out_;
+  const bool owned_;
+  absl::Mutex mu_;
+  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread writer_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (f == nullptr) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open audit log '", path, "' for appending"));
+  }
+  return std::unique_ptr<AuditLog>(new StreamAuditLog(f, /*owned=*/true));
+}
+
+std::unique_ptr<AuditLog> NewStderrAuditLog() {
+  return std::make_unique<StreamAuditLog>(stderr, /*owned=*/false);
+}
+
+void RecordingAuditLog::Write(absl::string_view type, nlohmann::json fields) {
+  nlohmann::json event = Stamp(type, std::move(fields));
+  absl::MutexLock lock(&mu_);
+  events_.push_back(std::move(event));
+}
+
+std::vector<nlohmann::json> RecordingAuditLog::Events() const {
+  absl::MutexLock lock(&mu_);
+  return events_;
+}
+
+std::vector<nlohmann::json> RecordingAuditLog::EventsOfType(
+    absl::string_view type) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<nlohmann::json> out;
+  for (const nlohmann::json& e : events_) {
+    if (e.value("type", "") == type) out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace llmgw

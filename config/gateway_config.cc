@@ -13,80 +13,12 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "budget/money.h"
+#include "config/yaml_util.h"
 
 namespace llmgw {
 namespace {
 
-absl::Status KeyError(absl::string_view where, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("config: ", where, ": ", what));
-}
-
-absl::StatusOr<std::string> ScalarString(const YAML::Node& node,
-                                         absl::string_view where) {
-  if (!node.IsScalar()) return KeyError(where, "expected a scalar");
-  return node.Scalar();
-}
-
-absl::StatusOr<double> ScalarDouble(const YAML::Node& node,
-                                    absl::string_view where) {
-  double value = 0;
-  if (!node.IsScalar() || !absl::SimpleAtod(node.Scalar(), &value)) {
-    return KeyError(where, "expected a number");
-  }
-  return value;
-}
-
-absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node,
-                                  absl::string_view where) {
-  int64_t value = 0;
-  if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), &value)) {
-    return KeyError(where, "expected an integer");
-  }
-  return value;
-}
-
-absl::StatusOr<absl::Duration> ScalarSeconds(const YAML::Node& node,
-                                             absl::string_view where) {
-  absl::StatusOr<double> seconds = ScalarDouble(node, where);
-  if (!seconds.ok()) return seconds.status();
-  if (*seconds <= 0) return KeyError(where, "must be positive seconds");
-  return absl::Milliseconds(static_cast<int64_t>(*seconds * 1000));
-}
-
-// Prices are written in USD (decimal strings, parsed exactly).
-absl::StatusOr<int64_t> ScalarUsd(const YAML::Node& node,
-                                  absl::string_view where) {
-  if (!node.IsScalar()) return KeyError(where, "expected a USD amount");
-  absl::StatusOr<int64_t> nano = ParseUsd(node.Scalar());
-  if (!nano.ok()) return KeyError(where, nano.status().message());
-  return nano;
-}
-
-absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
-                                                    absl::string_view where) {
-  std::vector<std::string> out;
-  if (node.IsScalar()) {
-    for (absl::string_view part : absl::StrSplit(node.Scalar(), ',')) {
-      part = absl::StripAsciiWhitespace(part);
-      if (!part.empty()) out.emplace_back(part);
-    }
-    return out;
-  }
-  if (!node.IsSequence()) return KeyError(where, "expected a list");
-  for (const YAML::Node& item : node) {
-    absl::StatusOr<std::string> s = ScalarString(item, where);
-    if (!s.ok()) return s.status();
-    out.push_back(*s);
-  }
-  return out;
-}
-
-#define ASSIGN_OR_RETURN_CFG(lhs, expr) \
-  {                                     \
-    auto _r = (expr);                   \
-    if (!_r.ok()) return _r.status();   \
-    lhs = *std::move(_r);               \
-  }
+using namespace config_internal;  // NOLINT: the parsers' vocabulary
 
 absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
                                      const std::string& where) {
@@ -168,65 +100,7 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
   return p;
 }
 
-absl::Status ParseBudget(const YAML::Node& node, BudgetConfig& budget) {
-  if (!node.IsMap()) return KeyError("budget", "expected a mapping");
-  for (const auto& kv : node) {
-    const std::string key = kv.first.Scalar();
-    const std::string at = absl::StrCat("budget.", key);
-    const YAML::Node& v = kv.second;
-    if (key == "hourly_budget") {
-      ASSIGN_OR_RETURN_CFG(budget.hourly_budget_nano_usd, ScalarUsd(v, at));
-    } else if (key == "hard_safety_cap") {
-      ASSIGN_OR_RETURN_CFG(budget.hard_safety_cap_nano_usd, ScalarUsd(v, at));
-    } else if (key == "reservation_timeout_seconds") {
-      ASSIGN_OR_RETURN_CFG(budget.reservation_timeout, ScalarSeconds(v, at));
-    } else if (key == "allow_overage_percent") {
-      int64_t pct = 0;
-      ASSIGN_OR_RETURN_CFG(pct, ScalarInt(v, at));
-      if (pct < 0 || pct > 100) return KeyError(at, "must be 0..100");
-      budget.allow_overage_percent = static_cast<int>(pct);
-    } else if (key == "window_seconds") {
-      ASSIGN_OR_RETURN_CFG(budget.window, ScalarSeconds(v, at));
-    } else if (key == "default_max_output_tokens") {
-      ASSIGN_OR_RETURN_CFG(budget.default_max_output_tokens, ScalarInt(v, at));
-    } else {
-      return KeyError(at, "unknown key");
-    }
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
-
-absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(
-    const EnvLookup& env, const std::string& name) {
-  std::optional<std::string> v = env(name);
-  if (!v) return std::optional<absl::Duration>();
-  double seconds = 0;
-  if (!absl::SimpleAtod(*v, &seconds) || seconds <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, "='", *v, "' must be a positive number of seconds"));
-  }
-  return std::optional<absl::Duration>(
-      absl::Milliseconds(static_cast<int64_t>(seconds * 1000)));
-}
-
-EnvLookup ProcessEnvironment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr || *v == '\0') return std::nullopt;
-    return std::string(v);
-  };
-}
-
-EnvLookup FixedEnvironment(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](
-             const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end() || it->second.empty()) return std::nullopt;
-    return it->second;
-  };
-}
 
 absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
   GatewayConfig config;
@@ -256,7 +130,10 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
           config.providers[name] = std::move(parsed);
         }
       } else if (key == "budget") {
-        absl::Status s = ParseBudget(v, config.budget);
+        absl::Status s = ParseBudgetSection(v, config.budget);
+        if (!s.ok()) return s;
+      } else if (key == "resilience") {
+        absl::Status s = ParseResilienceSection(v, config.resilience);
         if (!s.ok()) return s;
       } else if (key == "shutdown_grace_seconds") {
         ASSIGN_OR_RETURN_CFG(config.shutdown_grace, ScalarSeconds(v, key));
@@ -312,22 +189,10 @@ absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
       if (!part.empty()) config.fallback_chain.push_back(absl::AsciiStrToLower(part));
     }
   }
-  if (auto v = env("LLMGW_HOURLY_BUDGET")) {
-    absl::StatusOr<int64_t> nano = ParseUsd(*v);
-    if (!nano.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "LLMGW_HOURLY_BUDGET: ", nano.status().message()));
-    }
-    config.budget.hourly_budget_nano_usd = *nano;
-  }
-  if (auto v = env("LLMGW_HARD_SAFETY_CAP")) {
-    absl::StatusOr<int64_t> nano = ParseUsd(*v);
-    if (!nano.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "LLMGW_HARD_SAFETY_CAP: ", nano.status().message()));
-    }
-    config.budget.hard_safety_cap_nano_usd = *nano;
-  }
+  absl::Status budget = ApplyBudgetEnvironment(env, config.budget);
+  if (!budget.ok()) return budget;
+  absl::Status resilience = ApplyResilienceEnvironment(env, config.resilience);
+  if (!resilience.ok()) return resilience;
   if (env("LLMGW_CONNECT_TIMEOUT")) {
     ASSIGN_OR_RETURN_CFG(config.default_connect_timeout,
                          EnvSeconds(env, "LLMGW_CONNECT_TIMEOUT"));

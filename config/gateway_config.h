@@ -11,6 +11,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "config/budget_config.h"
+#include "config/env_lookup.h"
+#include "config/resilience_config.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
@@ -41,20 +44,6 @@ struct ProviderOverride {
   bool enabled = true;
 };
 
-// Budget settings (names as in the reference documents).
-struct BudgetConfig {
-  // Limit per window in nano-USD; 0 = unlimited.
-  int64_t hourly_budget_nano_usd = 0;
-  // Cap across all windows; 0 = none.
-  int64_t hard_safety_cap_nano_usd = 0;
-  absl::Duration reservation_timeout = absl::Seconds(30);
-  int allow_overage_percent = 0;
-  absl::Duration window = absl::Hours(1);
-  // Output tokens reserved for a call that does not set max_tokens and whose
-  // model has no known max_output_tokens.
-  int64_t default_max_output_tokens = 4096;
-};
-
 // The whole gateway configuration: YAML file, then environment overrides.
 struct GatewayConfig {
   // CHAT_PROVIDER.
@@ -63,6 +52,7 @@ struct GatewayConfig {
   std::vector<std::string> fallback_chain;
   std::map<std::string, ProviderOverride> providers;
   BudgetConfig budget;
+  ResilienceConfig resilience;
   // Default timeouts for every provider (LLMGW_CONNECT_TIMEOUT /
   // LLMGW_READ_TIMEOUT, seconds); a provider's own settings win.
   std::optional<absl::Duration> default_connect_timeout;
@@ -72,20 +62,6 @@ struct GatewayConfig {
   // Where durable state (ledger, audit log) lives.
   std::string data_dir;
 };
-
-// Reads environment variables; injectable for tests.
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-
-// The real process environment.
-EnvLookup ProcessEnvironment();
-
-// An environment made of `vars` only.
-EnvLookup FixedEnvironment(std::map<std::string, std::string> vars);
-
-// Reads environment variable `name` as positive seconds: nullopt when unset,
-// an error naming the variable when malformed.
-absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(const EnvLookup& env,
-                                                         const std::string& name);
 
 // Parses YAML text into a config. Errors name the offending key.
 absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text);

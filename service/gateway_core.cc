@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "budget/in_memory_ledger.h"
+#include "budget/ledger_factory.h"
 #include "prometheus/registry.h"
 
 namespace llmgw {
@@ -32,7 +32,10 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
       ProviderRegistry::Create(config, env, core->http_client_.get());
   if (!registry.ok()) return registry.status();
   core->registry_ = *std::move(registry);
-  core->ledger_ = std::make_unique<InMemoryLedger>(config.budget);
+  absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
+      CreateSpendLedger(config, core->audit_.get());
+  if (!ledger.ok()) return ledger.status();
+  core->ledger_ = *std::move(ledger);
   core->metrics_registry_ = std::make_shared<prometheus::Registry>();
   const ProviderRegistry* reg = core->registry_.get();
   core->metrics_ = NewPrometheusMetrics(

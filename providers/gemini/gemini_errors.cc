@@ -77,7 +77,8 @@ std::string RedactApiKeys(std::string message) {
     size_t end = start;
     while (end < message.size() &&
            (absl::ascii_isalnum(static_cast<unsigned char>(message[end])) ||
-            message[end] == '-' || message[end] == '_' || message[end] == '.')) {
+            message[end] == '-' || message[end] == '_' ||
+            message[end] == '.')) {
       ++end;
     }
     message.replace(start, end - start, kMask.data(), kMask.size());

@@ -95,13 +95,26 @@ using ojson = nlohmann::ordered_json;
 constexpr char kOrganizationId[] = "00000000-0000-4000-8000-00000000fa4e";
 
 // Top-level fields of a Messages request, as the reference lists them.
-constexpr absl::string_view kRequestFields[] = {
-    "model",         "messages",       "max_tokens",  "system",
-    "metadata",      "stop_sequences", "stream",      "temperature",
-    "top_k",         "top_p",          "tools",       "tool_choice",
-    "thinking",      "service_tier",   "container",   "mcp_servers",
-    "context_management", "output_config", "output_format", "inference_geo",
-};
+constexpr absl::string_view kRequestFields[] = {"model",
+                                                "messages",
+                                                "max_tokens",
+                                                "system",
+                                                "metadata",
+                                                "stop_sequences",
+                                                "stream",
+                                                "temperature",
+                                                "top_k",
+                                                "top_p",
+                                                "tools",
+                                                "tool_choice",
+                                                "thinking",
+                                                "service_tier",
+                                                "container",
+                                                "mcp_servers",
+                                                "context_management",
+                                                "output_config",
+                                                "output_format",
+                                                "inference_geo"};
 
 std::string RequestId(int64_t seq) {
   return absl::StrFormat("req_fake%018d", seq);
@@ -114,11 +127,11 @@ std::string MessageId(int64_t seq) {
 // Anthropic's error envelope.
 std::string ErrorBody(absl::string_view type, absl::string_view message,
                       int64_t seq) {
-  ojson body = {{"type", "error"},
-                {"error",
-                 {{"type", std::string(type)},
-                  {"message", std::string(message)}}},
-                {"request_id", RequestId(seq)}};
+  ojson body = {
+      {"type", "error"},
+      {"error",
+       {{"type", std::string(type)}, {"message", std::string(message)}}},
+      {"request_id", RequestId(seq)}};
   return body.dump();
 }
 
@@ -221,8 +234,8 @@ std::optional<std::string> ContentText(const json& content,
 // Models that take `temperature` or `top_p`, not both: Claude Opus 4.1,
 // Sonnet 4.5, Haiku 4.5 and later generations.
 bool OneSamplingParameterOnly(const std::string& model) {
-  static const auto* const kPattern = new std::regex(
-      "claude-[a-z]+-(4-[1-9]|[5-9](-[0-9])?)(-[0-9]{8})?");
+  static const auto* const kPattern =
+      new std::regex("claude-[a-z]+-(4-[1-9]|[5-9](-[0-9])?)(-[0-9]{8})?");
   return std::regex_match(model, *kPattern);
 }
 
@@ -230,8 +243,8 @@ bool OneSamplingParameterOnly(const std::string& model) {
 std::optional<std::string> ParseMessagesRequest(const json& body,
                                                 GenerationRequest* g) {
   for (const auto& [name, value] : body.items()) {
-    if (std::find(std::begin(kRequestFields), std::end(kRequestFields),
-                  name) == std::end(kRequestFields)) {
+    if (std::find(std::begin(kRequestFields), std::end(kRequestFields), name) ==
+        std::end(kRequestFields)) {
       return absl::StrCat(name, ": Extra inputs are not permitted");
     }
   }
@@ -369,13 +382,14 @@ ojson MatchedStopSequence(const GenerationRequest& req,
 }
 
 ojson UsageJson(const Usage& u, int64_t output_tokens) {
-  return {{"input_tokens", u.prompt_tokens},
-          {"cache_creation_input_tokens", 0},
-          {"cache_read_input_tokens", 0},
-          {"cache_creation",
-           {{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}}},
-          {"output_tokens", output_tokens},
-          {"service_tier", "standard"}};
+  return {
+      {"input_tokens", u.prompt_tokens},
+      {"cache_creation_input_tokens", 0},
+      {"cache_read_input_tokens", 0},
+      {"cache_creation",
+       {{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}}},
+      {"output_tokens", output_tokens},
+      {"service_tier", "standard"}};
 }
 
 std::string Event(absl::string_view type, const ojson& data) {
@@ -412,40 +426,36 @@ class MessagesRenderer : public GenerationRenderer {
     s.content_type = "text/event-stream; charset=utf-8";
     s.headers = SuccessHeaders(req.seq);
     s.headers.emplace_back("cache-control", "no-cache");
-    ojson message = {{"id", MessageId(req.seq)},
-                     {"type", "message"},
-                     {"role", "assistant"},
-                     {"model", req.model},
-                     {"content", ojson::array()},
-                     {"stop_reason", nullptr},
-                     {"stop_sequence", nullptr},
-                     {"usage", UsageJson(gen.usage, 1)}};
-    s.head.push_back(Event(
-        "message_start",
-        {{"type", "message_start"}, {"message", std::move(message)}}));
+    ojson message = {
+        {"id", MessageId(req.seq)},  {"type", "message"},
+        {"role", "assistant"},       {"model", req.model},
+        {"content", ojson::array()}, {"stop_reason", nullptr},
+        {"stop_sequence", nullptr},  {"usage", UsageJson(gen.usage, 1)}};
+    s.head.push_back(Event("message_start", {{"type", "message_start"},
+                                             {"message", std::move(message)}}));
     s.head.push_back(
-        Event("content_block_start", {{"type", "content_block_start"},
-                                      {"index", 0},
-                                      {"content_block",
-                                       {{"type", "text"}, {"text", ""}}}}));
+        Event("content_block_start",
+              {{"type", "content_block_start"},
+               {"index", 0},
+               {"content_block", {{"type", "text"}, {"text", ""}}}}));
     s.head.push_back(kPing);
     s.deltas.reserve(gen.deltas.size());
     for (const std::string& d : gen.deltas) {
-      s.deltas.push_back(Event(
-          "content_block_delta",
-          {{"type", "content_block_delta"},
-           {"index", 0},
-           {"delta", {{"type", "text_delta"}, {"text", d}}}}));
+      s.deltas.push_back(
+          Event("content_block_delta",
+                {{"type", "content_block_delta"},
+                 {"index", 0},
+                 {"delta", {{"type", "text_delta"}, {"text", d}}}}));
     }
     s.tail.push_back(Event("content_block_stop",
                            {{"type", "content_block_stop"}, {"index", 0}}));
-    s.tail.push_back(Event(
-        "message_delta",
-        {{"type", "message_delta"},
-         {"delta",
-          {{"stop_reason", stop_reason},
-           {"stop_sequence", MatchedStopSequence(req, stop_reason)}}},
-         {"usage", {{"output_tokens", gen.usage.completion_tokens}}}}));
+    s.tail.push_back(
+        Event("message_delta",
+              {{"type", "message_delta"},
+               {"delta",
+                {{"stop_reason", stop_reason},
+                 {"stop_sequence", MatchedStopSequence(req, stop_reason)}}},
+               {"usage", {{"output_tokens", gen.usage.completion_tokens}}}}));
     s.tail.push_back(Event("message_stop", {{"type", "message_stop"}}));
     s.keep_alive = kPing;
     // Cut off inside the JSON of a text delta.

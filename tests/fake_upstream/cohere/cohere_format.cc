@@ -23,10 +23,11 @@
 //      user/assistant/tool message is 400 "system turn must be the first in
 //      the list" (both from the errors reference).
 //   5. "stream" boolean (default false); "max_tokens" integer >= 1;
-//      "temperature" in [0, 1] ("invalid request: temperature must be
-//      between 0 and 1.0 inclusive.", errors reference); "p" in
-//      [0.01, 0.99]; "k" integer in [0, 500]; "stop_sequences" an array of
-//      at most 5 strings (chat reference). OpenAI-style names the v2 API
+//      "temperature" in [0, 1] (the errors reference's "invalid request:
+//      temperature must be between 0 and 1.0 inclusive."; the chat
+//      reference only says non-negative); "p" in [0.01, 0.99] and "k" in
+//      [0, 500] (chat reference); "stop_sequences" an array of at most 5
+//      strings (chat reference). OpenAI-style names the v2 API
 //      does not have ("top_p", "stop", "max_completion_tokens",
 //      "stream_options") and the v1 chat fields ("message", "chat_history",
 //      "preamble") are rejected with 400. That is stricter than the
@@ -57,17 +58,17 @@
 // No "[DONE]" sentinel: message-end is the last event. kMalformed replaces
 // the content deltas with one content-delta whose JSON is cut off.
 //
-// Injected errors (kHttpError without a body) carry Cohere's documented
-// messages: 400 "invalid request: message must be at least 1 token long or
-// tool results must be specified.", 401 "invalid api token", 402 payment
-// method, 403 forbidden, 404 model not found, 422 unprocessable, 429 "You
-// are past the per minute request limit, please wait and try again later.",
-// 498 invalid token, 499 "request cancelled", 500 "internal server error,
-// this has been reported to our developers. id <trace id>", 501, 503
-// (Cohere's overloaded / unavailable status), 504; other statuses a generic
-// body of the same shape. Cohere documents no Retry-After header; a test
-// that wants one adds it with Behavior::WithHeader. Every reply carries an
-// "x-debug-trace-id" header.
+// Injected errors (kHttpError without a body) use Cohere's {"message"}
+// body. Verbatim examples from the errors reference: 400 "invalid request:
+// message must be at least 1 token long or tool results must be
+// specified.", 401 "invalid api token", 404 "model '<m>' not found, ...",
+// 429 "You are past the per minute request limit, please wait and try again
+// later.", 499 "request cancelled". The reference gives only the status for
+// 402 (billing), 403, 422, 498 (invalid token), 500, 501, 503 (Cohere's
+// "service unavailable", its overloaded status) and 504; their wording here
+// is the fake's own. Other statuses get a generic body of the same shape.
+// Cohere documents no Retry-After header; a test that wants one adds it with
+// Behavior::WithHeader. Every reply carries an "x-debug-trace-id" header.
 
 #include <cmath>
 #include <optional>

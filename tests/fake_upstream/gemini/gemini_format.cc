@@ -136,12 +136,12 @@ constexpr ModelInfo kModels[] = {
     {"gemini-2.0-flash", "Gemini 2.0 Flash", "2.0", 1'048'576, 8'192, false},
     {"gemini-2.0-flash-001", "Gemini 2.0 Flash 001", "2.0", 1'048'576, 8'192,
      false},
-    {"gemini-2.0-flash-lite", "Gemini 2.0 Flash-Lite", "2.0", 1'048'576,
-     8'192, false},
+    {"gemini-2.0-flash-lite", "Gemini 2.0 Flash-Lite", "2.0", 1'048'576, 8'192,
+     false},
     {"gemini-2.5-pro", "Gemini 2.5 Pro", "2.5", 1'048'576, 65'536, true},
     {"gemini-2.5-flash", "Gemini 2.5 Flash", "001", 1'048'576, 65'536, true},
-    {"gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "001", 1'048'576,
-     65'536, true},
+    {"gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", "001", 1'048'576, 65'536,
+     true},
 };
 
 const ModelInfo* FindModel(absl::string_view id) {
@@ -297,12 +297,11 @@ HttpReply Unauthenticated(absl::string_view method) {
 }
 
 HttpReply KeyInvalid() {
-  constexpr char kMessage[] =
-      "API key not valid. Please pass a valid API key.";
-  return GoogleError(400, kMessage,
-                     ojson::array({ErrorInfo("API_KEY_INVALID",
-                                             {{"service", kService}}),
-                                   LocalizedMessage(kMessage)}));
+  constexpr char kMessage[] = "API key not valid. Please pass a valid API key.";
+  return GoogleError(
+      400, kMessage,
+      ojson::array({ErrorInfo("API_KEY_INVALID", {{"service", kService}}),
+                    LocalizedMessage(kMessage)}));
 }
 
 // The key and how it was sent, or the error reply for the request.
@@ -482,11 +481,11 @@ std::optional<HttpReply> CheckValue(const json& v, FieldType type,
     case FieldType::kInt32: {
       constexpr double kMin = std::numeric_limits<int32_t>::min();
       constexpr double kMax = std::numeric_limits<int32_t>::max();
-      const bool in_range = v.is_number() && v.get<double>() >= kMin &&
-                            v.get<double>() <= kMax;
-      const bool ok = (in_range && std::floor(v.get<double>()) ==
-                                       v.get<double>()) ||
-                      NumericString(v, /*integral=*/true);
+      const bool in_range =
+          v.is_number() && v.get<double>() >= kMin && v.get<double>() <= kMax;
+      const bool ok =
+          (in_range && std::floor(v.get<double>()) == v.get<double>()) ||
+          NumericString(v, /*integral=*/true);
       if (!ok) return InvalidValue(path, "TYPE_INT32", v);
       return std::nullopt;
     }
@@ -508,9 +507,9 @@ std::optional<HttpReply> CheckValue(const json& v, FieldType type,
     case FieldType::kContents: {
       if (!v.is_array()) return InvalidValue(path, kContentType, v);
       for (size_t i = 0; i < v.size(); ++i) {
-        if (auto err = CheckMessage(v[i], kContentFields,
-                                    absl::StrCat(path, "[", i, "]"),
-                                    kContentType)) {
+        if (auto err =
+                CheckMessage(v[i], kContentFields,
+                             absl::StrCat(path, "[", i, "]"), kContentType)) {
           return err;
         }
       }
@@ -523,8 +522,9 @@ std::optional<HttpReply> CheckValue(const json& v, FieldType type,
           "type.googleapis.com/google.ai.generativelanguage.v1beta.Part";
       if (!v.is_array()) return InvalidValue(path, kPartType, v);
       for (size_t i = 0; i < v.size(); ++i) {
-        if (auto err = CheckMessage(
-                v[i], kPartFields, absl::StrCat(path, "[", i, "]"), kPartType)) {
+        if (auto err =
+                CheckMessage(v[i], kPartFields, absl::StrCat(path, "[", i, "]"),
+                             kPartType)) {
           return err;
         }
       }
@@ -655,12 +655,10 @@ std::optional<HttpReply> ReadGenerateRequest(const json& body,
   for (size_t i = 0; i < contents->size(); ++i) {
     const json& content = (*contents)[i];
     const json* role = Member(content, "role");
-    if (role != nullptr && *role != "" && *role != "user" &&
-        *role != "model") {
+    if (role != nullptr && *role != "" && *role != "user" && *role != "model") {
       return GoogleError(400, "Please use a valid role: user, model.");
     }
-    ContentViolations(content, absl::StrCat("contents[", i, "]"),
-                      &violations);
+    ContentViolations(content, absl::StrCat("contents[", i, "]"), &violations);
   }
   if (!violations.empty()) {
     return GoogleError(400, absl::StrJoin(violations, ""));
@@ -711,10 +709,9 @@ std::optional<HttpReply> TranscodeBody(Exchange& ex,
     return std::nullopt;
   }
   if (!body.ok()) {
-    return InvalidJson(
-        "Invalid JSON payload received. Unexpected token.\n" +
-            ex.request().body.substr(0, 40) + "\n^",
-        "");
+    return InvalidJson("Invalid JSON payload received. Unexpected token.\n" +
+                           ex.request().body.substr(0, 40) + "\n^",
+                       "");
   }
   if (!body->is_object()) {
     return InvalidJson(
@@ -783,9 +780,9 @@ ojson BlockedResponse(const GenerationRequest& req, const Generation& gen,
 
 ojson Candidate(const std::string& text,
                 std::optional<std::string> finish_reason) {
-  ojson c = {{"content",
-              {{"parts", ojson::array({{{"text", text}}})},
-               {"role", "model"}}}};
+  ojson c = {
+      {"content",
+       {{"parts", ojson::array({{{"text", text}}})}, {"role", "model"}}}};
   if (finish_reason.has_value()) {
     c["finishReason"] = *finish_reason;
     if (*finish_reason == "SAFETY") c["safetyRatings"] = SafetyRatings(true);
@@ -813,9 +810,10 @@ class GeminiRenderer : public GenerationRenderer {
     if (std::optional<std::string> block = BlockReason(gen)) {
       body = BlockedResponse(req, gen, *block);
     } else {
-      body = Response(req, Candidate(gen.text, Finish(gen)),
-                      UsageJson(gen.usage.prompt_tokens,
-                                gen.usage.completion_tokens, gen.usage.total()));
+      body =
+          Response(req, Candidate(gen.text, Finish(gen)),
+                   UsageJson(gen.usage.prompt_tokens,
+                             gen.usage.completion_tokens, gen.usage.total()));
     }
     HttpReply r;
     r.content_type = kJsonType;
@@ -840,9 +838,9 @@ class GeminiRenderer : public GenerationRenderer {
         chunks.push_back(Response(req, Candidate(d, std::nullopt),
                                   UsageJson(prompt, words, prompt + words)));
       }
-      last = Response(req, Candidate("", Finish(gen)),
-                      UsageJson(prompt, gen.usage.completion_tokens,
-                                gen.usage.total()));
+      last = Response(
+          req, Candidate("", Finish(gen)),
+          UsageJson(prompt, gen.usage.completion_tokens, gen.usage.total()));
     }
 
     StreamScript s;
@@ -865,8 +863,7 @@ class GeminiRenderer : public GenerationRenderer {
       s.head.push_back("[");
       bool first = true;
       auto element = [&first](const ojson& chunk) {
-        std::string piece =
-            absl::StrCat(first ? "" : "\n,\r\n", chunk.dump(2));
+        std::string piece = absl::StrCat(first ? "" : "\n,\r\n", chunk.dump(2));
         first = false;
         return piece;
       };
@@ -884,15 +881,14 @@ class GeminiRenderer : public GenerationRenderer {
       case 400:
         return GoogleError(400, "Request contains an invalid argument.");
       case 401:
-        return Unauthenticated(
-            method == "streamGenerateContent" ? "StreamGenerateContent"
-                                              : "GenerateContent");
+        return Unauthenticated(method == "streamGenerateContent"
+                                   ? "StreamGenerateContent"
+                                   : "GenerateContent");
       case 403: {
         // What Google sends for a suspended key; it does quote the key.
-        const std::string message =
-            absl::StrCat("Permission denied: Consumer 'api_key:",
-                         req.body.value("api_key", ""),
-                         "' has been suspended.");
+        const std::string message = absl::StrCat(
+            "Permission denied: Consumer 'api_key:",
+            req.body.value("api_key", ""), "' has been suspended.");
         return GoogleError(
             403, message,
             ojson::array({ErrorInfo("CONSUMER_SUSPENDED",
@@ -928,8 +924,8 @@ class GeminiRenderer : public GenerationRenderer {
                            "Deadline expired before operation could complete.");
       default:
         return GoogleError(
-            status, absl::StrCat("Request failed with HTTP status ", status,
-                                 "."));
+            status,
+            absl::StrCat("Request failed with HTTP status ", status, "."));
     }
   }
 
@@ -966,8 +962,8 @@ class GeminiRenderer : public GenerationRenderer {
         "You exceeded your current quota, please check your plan and billing "
         "details. For more information on this error, head to: "
         "https://ai.google.dev/gemini-api/docs/rate-limits.",
-        ojson::array({std::move(quota_failure), std::move(help),
-                      std::move(retry)}));
+        ojson::array(
+            {std::move(quota_failure), std::move(help), std::move(retry)}));
   }
 };
 
@@ -990,10 +986,10 @@ class GeminiFormat : public WireFormat {
     routes.Get(R"(/v1beta/models/([^:/]+))",
                [](Exchange& ex) { GetModel(ex); });
     auto not_found = [](Exchange& ex) {
-      ex.Send(GfeError(404, "Not Found",
-                       absl::StrCat("The requested URL <code>",
-                                    ex.request().path,
-                                    "</code> was not found on this server.")));
+      ex.Send(
+          GfeError(404, "Not Found",
+                   absl::StrCat("The requested URL <code>", ex.request().path,
+                                "</code> was not found on this server.")));
     };
     routes.Get("/v1beta(/.*)?", not_found);
     routes.Post("/v1beta(/.*)?", not_found);
@@ -1038,8 +1034,7 @@ class GeminiFormat : public WireFormat {
     if (caller.error.has_value()) return ex.Send(*caller.error);
     static constexpr FieldSpec kCountFields[] = {
         {"contents", "contents", FieldType::kContents},
-        {"generateContentRequest", "generate_content_request",
-         FieldType::kAny},
+        {"generateContentRequest", "generate_content_request", FieldType::kAny},
     };
     json body;
     if (auto err = TranscodeBody(ex, kCountFields, &body)) {
@@ -1063,9 +1058,10 @@ class GeminiFormat : public WireFormat {
     if (auto err = ReadGenerateRequest(request, &g)) return ex.Send(*err);
     int64_t total = 0;
     for (const std::string& t : g.message_texts) total += CountWords(t);
-    ojson reply = {{"totalTokens", total},
-                   {"promptTokensDetails",
-                    ojson::array({{{"modality", "TEXT"}, {"tokenCount", total}}})}};
+    ojson reply = {
+        {"totalTokens", total},
+        {"promptTokensDetails",
+         ojson::array({{{"modality", "TEXT"}, {"tokenCount", total}}})}};
     HttpReply r;
     r.content_type = kJsonType;
     r.body = reply.dump(2) + "\n";

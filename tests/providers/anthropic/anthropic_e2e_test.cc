@@ -3,14 +3,14 @@
 // in front of a real HTTP server on loopback that speaks Anthropic's Messages
 // API as documented (tests/fake_upstream/anthropic). The gateway is
 // configured with nothing but ANTHROPIC_API_KEY and ANTHROPIC_API_BASE.
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -172,10 +172,9 @@ TEST(AnthropicGenerateTest, SendsTheDocumentedMessagesRequest) {
 
   json body = sent->JsonBody();
   ASSERT_TRUE(body.is_object()) << sent->body;
-  EXPECT_EQ(Keys(body),
-            (std::vector<std::string>{"max_tokens", "messages", "model",
-                                      "stop_sequences", "system",
-                                      "temperature"}));
+  EXPECT_EQ(Keys(body), (std::vector<std::string>{"max_tokens", "messages",
+                                                  "model", "stop_sequences",
+                                                  "system", "temperature"}));
   EXPECT_EQ(body["model"], kModel);
   EXPECT_EQ(body["max_tokens"], 50);
   // No "system" role in messages: every system message goes, in order, into
@@ -205,8 +204,8 @@ TEST(AnthropicGenerateTest, UnsetOptionsAreAbsentAndMaxTokensIsAlwaysSent) {
   ASSERT_TRUE(h.Generate(Request("hi"), &response).ok());
   EXPECT_EQ(response.text(), "Echo: hi");
   json body = h.upstream().LastRequest()->JsonBody();
-  EXPECT_EQ(Keys(body), (std::vector<std::string>{"max_tokens", "messages",
-                                                  "model"}));
+  EXPECT_EQ(Keys(body),
+            (std::vector<std::string>{"max_tokens", "messages", "model"}));
   // max_tokens is required by the API: the model's output limit from the
   // catalog (Claude Sonnet 4.5: 64K).
   EXPECT_EQ(body["max_tokens"], 64000);
@@ -231,8 +230,8 @@ TEST(AnthropicGenerateTest, ConsecutiveSameRoleMessagesAreOneTurnOfBlocks) {
 TEST(AnthropicGenerateTest, PinnedProviderModelIsSentWithoutThePin) {
   GatewayHarness h(Env());
   pb::GenerateResponse response;
-  grpc::Status status = h.Generate(
-      Request("pin me", "anthropic/claude-haiku-4-5"), &response);
+  grpc::Status status =
+      h.Generate(Request("pin me", "anthropic/claude-haiku-4-5"), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.model(), "claude-haiku-4-5");
   EXPECT_EQ(h.upstream().LastRequest()->JsonBody()["model"],
@@ -345,8 +344,7 @@ TEST(AnthropicStreamTest, DeltasConcatenateToTheTextThenASummary) {
   EXPECT_EQ(result.summary.cost_nano_usd(), cost);
   ASSERT_EQ(result.summary.attempts_size(), 1);
   EXPECT_EQ(result.summary.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(result.summary.attempts(0).key_fingerprint(),
-            KeyFingerprint(kKey));
+  EXPECT_EQ(result.summary.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
   EXPECT_EQ(h.Budget().spent_nano_usd(), cost);
 
   // Same endpoint, "stream": true; nothing OpenAI-specific.
@@ -380,8 +378,7 @@ TEST(AnthropicStreamTest, PingKeepAlivesAndAStallDoNotBreakTheStream) {
   ASSERT_TRUE(trickled.status.ok()) << trickled.status.error_message();
   EXPECT_EQ(trickled.text, "Echo: keep alive");
 
-  h.upstream().Enqueue(
-      Behavior::StallStream(1, absl::Milliseconds(150)));
+  h.upstream().Enqueue(Behavior::StallStream(1, absl::Milliseconds(150)));
   GatewayHarness::StreamResult stalled = h.Stream(Request("a b c"));
   ASSERT_TRUE(stalled.status.ok()) << stalled.status.error_message();
   EXPECT_EQ(stalled.text, "Echo: a b c");
@@ -420,15 +417,15 @@ TEST(AnthropicErrorTest, KeyTheUpstreamRejectsIsAnAuthError) {
   EXPECT_THAT(result.status.error_message(),
               HasSubstr("auth_error HTTP 401: authentication_error: invalid "
                         "x-api-key"));
-  EXPECT_THAT(result.status.error_message(), HasSubstr(KeyFingerprint(bad_key)));
+  EXPECT_THAT(result.status.error_message(),
+              HasSubstr(KeyFingerprint(bad_key)));
   EXPECT_THAT(result.status.error_message(), Not(HasSubstr(kSecret)));
   EXPECT_EQ(h.upstream().LastRequest()->Header("x-api-key"), bad_key);
 }
 
 TEST(AnthropicErrorTest, RateLimitWithRetryAfterIsRateLimited) {
   GatewayHarness h(Env());
-  h.upstream().Enqueue(
-      Behavior::HttpError(429).WithHeader("retry-after", "7"));
+  h.upstream().Enqueue(Behavior::HttpError(429).WithHeader("retry-after", "7"));
   grpc::Status s = Call(h, Request("hi"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(s.error_message(),
@@ -443,7 +440,8 @@ TEST(AnthropicErrorTest, RateLimitedStreamIsRateLimited) {
   h.upstream().Enqueue(Behavior::HttpError(429));
   auto result = h.Stream(Request("hi"));
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(result.status.error_message(), HasSubstr("rate_limited HTTP 429"));
+  EXPECT_THAT(result.status.error_message(),
+              HasSubstr("rate_limited HTTP 429"));
   EXPECT_TRUE(result.text.empty());
   EXPECT_FALSE(result.has_summary);
 }
@@ -463,9 +461,9 @@ TEST(AnthropicErrorTest, ServerErrorsAndOverloadedAreTransient) {
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
     EXPECT_THAT(s.error_message(),
                 HasSubstr(absl::StrCat("anthropic/", kModel)));
-    EXPECT_THAT(s.error_message(),
-                HasSubstr(absl::StrCat("transient_error HTTP ", status, ": ",
-                                       detail)));
+    EXPECT_THAT(
+        s.error_message(),
+        HasSubstr(absl::StrCat("transient_error HTTP ", status, ": ", detail)));
     EXPECT_EQ(h.Budget().spent_nano_usd(), 0);
     EXPECT_EQ(h.Budget().reserved_nano_usd(), 0);
   }
@@ -541,11 +539,10 @@ TEST(AnthropicErrorTest, SpendLimitsTakeTheKeyOutOfRotation) {
 
   GatewayHarness h2(Env());
   h2.upstream().Enqueue(Behavior::HttpError(
-      429,
-      R"({"type":"error","error":{"type":"rate_limit_error","message":)"
-      R"("You have reached your monthly spend limit.","details":)"
-      R"({"error_code":"enforced_spend_limit_reached"}},)"
-      R"("request_id":"req_fake"})"));
+      429, R"({"type":"error","error":{"type":"rate_limit_error","message":)"
+           R"("You have reached your monthly spend limit.","details":)"
+           R"({"error_code":"enforced_spend_limit_reached"}},)"
+           R"("request_id":"req_fake"})"));
   s = Call(h2, Request("hi"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(s.error_message(), HasSubstr("auth_error HTTP 429"));
@@ -554,10 +551,9 @@ TEST(AnthropicErrorTest, SpendLimitsTakeTheKeyOutOfRotation) {
 TEST(AnthropicErrorTest, PromptTooLongIsFailedPrecondition) {
   GatewayHarness h(Env());
   h.upstream().Enqueue(Behavior::HttpError(
-      400,
-      R"({"type":"error","error":{"type":"invalid_request_error",)"
-      R"("message":"prompt is too long: 208310 tokens > 200000 maximum"},)"
-      R"("request_id":"req_fake"})"));
+      400, R"({"type":"error","error":{"type":"invalid_request_error",)"
+           R"("message":"prompt is too long: 208310 tokens > 200000 maximum"},)"
+           R"("request_id":"req_fake"})"));
   grpc::Status s = Call(h, Request("hi"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(),
@@ -574,8 +570,7 @@ TEST(AnthropicErrorTest, UnknownOrRetiredModelIsNotFound) {
   GatewayHarness h(Env());
   for (const char* model : {"unknown-model-7", "claude-3-opus-20240229"}) {
     SCOPED_TRACE(model);
-    grpc::Status s =
-        Call(h, Request("hi", absl::StrCat("anthropic/", model)));
+    grpc::Status s = Call(h, Request("hi", absl::StrCat("anthropic/", model)));
     EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
     EXPECT_THAT(s.error_message(),
                 HasSubstr(absl::StrCat("model_not_found HTTP 404: "
@@ -650,9 +645,9 @@ TEST(AnthropicErrorTest, ErrorEventBeforeOutputIsTransientAndFree) {
 
 TEST(AnthropicErrorTest, ErrorEventAfterOutputEndsTheStreamCharged) {
   GatewayHarness h(Env());
-  h.upstream().Enqueue(
-      StreamBody(absl::StrCat(TextDeltaEvent("Echo: "),
-                              ErrorEvent("api_error", "Internal server error"))));
+  h.upstream().Enqueue(StreamBody(
+      absl::StrCat(TextDeltaEvent("Echo: "),
+                   ErrorEvent("api_error", "Internal server error"))));
   auto result = h.Stream(Request("one two three"));
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(result.status.error_message(),
@@ -821,8 +816,7 @@ TEST_F(FakeAnthropicTest, StreamsTheDocumentedEventSequence) {
   EXPECT_EQ(names, (std::vector<std::string>{
                        "message_start", "content_block_start", "ping",
                        "content_block_delta", "content_block_delta",
-                       "content_block_stop", "message_delta",
-                       "message_stop"}));
+                       "content_block_stop", "message_delta", "message_stop"}));
 }
 
 }  // namespace

@@ -2,13 +2,13 @@
 // real event loop and HTTP client) configured only with GEMINI_API_KEY and
 // GEMINI_API_BASE, called through the generated stubs, in front of a fake
 // upstream that speaks the Gemini API (v1beta) as Google documents it.
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -117,8 +117,7 @@ TEST(GeminiGenerateTest, AnswersWithUsageCostAndOneAttempt) {
   EXPECT_EQ(sent->behavior, "ok");
   const json expected = {
       {"contents", UserContents("hello there gateway")},
-      {"systemInstruction",
-       {{"parts", json::array({{{"text", "be brief"}}})}}},
+      {"systemInstruction", {{"parts", json::array({{{"text", "be brief"}}})}}},
       {"generationConfig",
        {{"maxOutputTokens", 50},
         {"temperature", 0.5},
@@ -164,10 +163,9 @@ TEST(GeminiGenerateTest, MapsAConversationToContentsAndSystemInstruction) {
 TEST(GeminiGenerateTest, UnsetOptionsAreNotSent) {
   GatewayHarness h(GeminiEnv());
   pb::GenerateResponse response;
-  ASSERT_TRUE(
-      h.Generate(GatewayHarness::UserRequest("hi", "gemini-2.5-flash"),
-                 &response)
-          .ok());
+  ASSERT_TRUE(h.Generate(GatewayHarness::UserRequest("hi", "gemini-2.5-flash"),
+                         &response)
+                  .ok());
   EXPECT_EQ(response.text(), "Echo: hi");
   EXPECT_EQ(response.model(), "gemini-2.5-flash");
   EXPECT_EQ(response.cost_nano_usd(),
@@ -290,8 +288,7 @@ TEST(GeminiStreamTest, DeltasThenSummaryWithUsageAndCost) {
   EXPECT_EQ(result.summary.model(), kModel);
   ASSERT_EQ(result.summary.attempts_size(), 1);
   EXPECT_EQ(result.summary.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(result.summary.attempts(0).key_fingerprint(),
-            KeyFingerprint(kKey));
+  EXPECT_EQ(result.summary.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
   EXPECT_EQ(h.Budget().spent_nano_usd(), ExpectedCost(h, kModel, 3, 4));
 
   // Streaming is a different method plus alt=sse; the body is the same
@@ -438,8 +435,9 @@ TEST(GeminiErrorTest, ServerErrorsAndOverloadAreTransient) {
   const std::vector<std::pair<int, std::string>> cases = {
       {500, "INTERNAL: Internal error encountered."},
       {503, "UNAVAILABLE: The model is overloaded. Please try again later."},
-      {504, "DEADLINE_EXCEEDED: Deadline expired before operation could "
-            "complete."},
+      {504,
+       "DEADLINE_EXCEEDED: Deadline expired before operation could "
+       "complete."},
       {502, "Error 502 (Server Error)"},  // Google Front End's HTML page
   };
   for (const auto& [code, detail] : cases) {
@@ -496,9 +494,10 @@ TEST(GeminiErrorTest, PromptAboveTheInputTokenLimitIsFailedPrecondition) {
 TEST(GeminiErrorTest, FreeTierUnavailableIsFailedPrecondition) {
   GatewayHarness h(GeminiEnv());
   h.upstream().Enqueue(Behavior::HttpError(
-      400, R"({"error": {"code": 400, "message": "Gemini API free tier is )"
-           R"(not available in your country. Please enable billing on your )"
-           R"(project in Google AI Studio.", "status": "FAILED_PRECONDITION"}})"));
+      400,
+      R"({"error": {"code": 400, "message": "Gemini API free tier is )"
+      R"(not available in your country. Please enable billing on your )"
+      R"(project in Google AI Studio.", "status": "FAILED_PRECONDITION"}})"));
   grpc::Status s = Call(h, GatewayHarness::UserRequest("hi", kModel));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(s.error_message(),
@@ -535,8 +534,9 @@ TEST(GeminiErrorTest, MalformedCutAndResetRepliesAreTransient) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(absl::StrContains(
       s.error_message(),
-      absl::StrCat(Where(), "transient_error HTTP 200: malformed gemini "
-                            "response")))
+      absl::StrCat(Where(),
+                   "transient_error HTTP 200: malformed gemini "
+                   "response")))
       << s.error_message();
 
   // Half a body, then the connection closes.
@@ -606,8 +606,9 @@ TEST(GeminiStreamErrorTest, ErrorEventAndMalformedEventBeforeOutput) {
   EXPECT_EQ(malformed.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(absl::StrContains(
       malformed.status.error_message(),
-      absl::StrCat(Where(), "transient_error HTTP 200: malformed gemini "
-                            "stream event")))
+      absl::StrCat(Where(),
+                   "transient_error HTTP 200: malformed gemini "
+                   "stream event")))
       << malformed.status.error_message();
   EXPECT_TRUE(malformed.text.empty());
 
@@ -615,8 +616,9 @@ TEST(GeminiStreamErrorTest, ErrorEventAndMalformedEventBeforeOutput) {
   EXPECT_EQ(overloaded.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_TRUE(absl::StrContains(
       overloaded.status.error_message(),
-      absl::StrCat(Where(), "transient_error HTTP 503: UNAVAILABLE: The model "
-                            "is overloaded. Please try again later.")))
+      absl::StrCat(Where(),
+                   "transient_error HTTP 503: UNAVAILABLE: The model "
+                   "is overloaded. Please try again later.")))
       << overloaded.status.error_message();
   EXPECT_TRUE(overloaded.text.empty());
   EXPECT_EQ(h.Budget().spent_nano_usd(), 0);
@@ -718,10 +720,9 @@ TEST_F(GeminiFakeTest, ValidatesRequestsLikeGoogle) {
   auto no_contents = Post(kGenerate, json::object());
   EXPECT_EQ(Message(no_contents),
             "* GenerateContentRequest.contents: contents is not specified\n");
-  auto bad_role =
-      Post(kGenerate,
-           {{"contents",
-             {{{"role", "assistant"}, {"parts", {{{"text", "x"}}}}}}}});
+  auto bad_role = Post(
+      kGenerate,
+      {{"contents", {{{"role", "assistant"}, {"parts", {{{"text", "x"}}}}}}}});
   EXPECT_EQ(Message(bad_role), "Please use a valid role: user, model.");
   auto empty_text = Post(kGenerate, Body(""));
   EXPECT_EQ(Message(empty_text),
@@ -731,9 +732,9 @@ TEST_F(GeminiFakeTest, ValidatesRequestsLikeGoogle) {
       Post("/v1beta/models/gemini-pro:generateContent", Body("hi"));
   EXPECT_EQ(unknown_model->status, 404);
   // snake_case field names are accepted, as Google's transcoder does.
-  auto snake = Post(kGenerate, {{"contents", UserContents("hi there")},
-                                {"generation_config",
-                                 {{"max_output_tokens", 2}}}});
+  auto snake =
+      Post(kGenerate, {{"contents", UserContents("hi there")},
+                       {"generation_config", {{"max_output_tokens", 2}}}});
   ASSERT_EQ(snake->status, 200) << snake->body;
   json reply = json::parse(snake->body);
   EXPECT_EQ(reply["candidates"][0]["content"]["parts"][0]["text"], "Echo: hi");

@@ -8,14 +8,18 @@
 #include <grpcpp/grpcpp.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "budget/pricing.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "registry/key_fingerprint.h"
 #include "tests/gateway_harness.h"
@@ -644,6 +648,154 @@ TEST(SlowUpstreamTest, TrickleAndStallStillAnswer) {
   ASSERT_TRUE(result.status.ok()) << result.status.error_message();
   EXPECT_EQ(result.text, "Echo: stalled three");
   EXPECT_EQ(result.summary.usage().output_tokens(), 3);
+}
+
+// --- The fake's wire format itself ------------------------------------------
+//
+// What the fake answers to requests the gateway never sends: proof that it
+// enforces MiniMax's documented contract rather than echoing the codec.
+
+class MiniMaxWireFormatTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_upstream::FakeUpstreamOptions options;
+    options.formats = {"minimax"};
+    fake_ = std::make_unique<fake_upstream::FakeUpstream>(options);
+    ASSERT_TRUE(fake_->Start().ok());
+    EXPECT_EQ(fake_->base_url("minimax"), fake_->url() + "/v1");
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", fake_->port());
+    client_->set_read_timeout(5, 0);
+  }
+
+  httplib::Result Post(const json& body, const std::string& key = kKey) {
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    return client_->Post(kPath, headers, body.dump(), "application/json");
+  }
+
+  // The base_resp of an in-band failure (HTTP 200, application/json).
+  static json FailedBaseResp(const httplib::Result& res) {
+    EXPECT_TRUE(res);
+    if (!res) return json();
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    json body = json::parse(res->body, nullptr, false);
+    return body.is_object() ? body.value("base_resp", json()) : json();
+  }
+
+  static json Body(json extra = json::object()) {
+    json body = {{"model", kModel},
+                 {"messages", {{{"role", "user"}, {"content", "hi there"}}}}};
+    body.update(extra);
+    return body;
+  }
+
+  std::unique_ptr<fake_upstream::FakeUpstream> fake_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(MiniMaxWireFormatTest, ReplyHasTheDocumentedShape) {
+  auto res = Post(Body({{"max_completion_tokens", 100}}));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  json j = json::parse(res->body);
+  EXPECT_EQ(j["object"], "chat.completion");
+  EXPECT_EQ(j["model"], kModel);
+  EXPECT_EQ(j["id"].get<std::string>().size(), 32u);
+  EXPECT_EQ(j["choices"], json::parse(R"([{"finish_reason": "stop",
+      "index": 0, "message": {"content": "Echo: hi there",
+      "role": "assistant", "name": "MiniMax AI", "audio_content": ""}}])"));
+  EXPECT_EQ(j["usage"], json::parse(R"({"total_tokens": 5,
+      "total_characters": 0, "prompt_tokens": 2, "completion_tokens": 3})"));
+  EXPECT_EQ(j["output_sensitive"], false);
+  EXPECT_EQ(j["base_resp"], json::parse(R"({"status_code": 0,
+      "status_msg": ""})"));
+}
+
+TEST_F(MiniMaxWireFormatTest, StreamEndsWithTheFullCompletionAndNoDone) {
+  auto res = Post(Body({{"stream", true}}));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/event-stream");
+  std::vector<json> events;
+  for (absl::string_view part : absl::StrSplit(res->body, "\n\n")) {
+    if (part.empty()) continue;
+    ASSERT_TRUE(absl::ConsumePrefix(&part, "data: ")) << part;
+    events.push_back(json::parse(part));
+  }
+  ASSERT_EQ(events.size(), 4u);  // "Echo: ", "hi ", "there", final
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(events[i]["object"], "chat.completion.chunk");
+    EXPECT_EQ(events[i]["usage"],
+              json::parse(R"({"total_tokens": 0, "total_characters": 0})"));
+    EXPECT_FALSE(events[i].contains("base_resp"));
+    EXPECT_EQ(events[i]["choices"][0].contains("finish_reason"), i == 2);
+  }
+  EXPECT_EQ(events[0]["choices"][0]["delta"]["content"], "Echo: ");
+  EXPECT_EQ(events[2]["choices"][0]["finish_reason"], "stop");
+  EXPECT_EQ(events[3]["object"], "chat.completion");
+  EXPECT_EQ(events[3]["choices"][0]["message"]["content"], "Echo: hi there");
+  EXPECT_EQ(events[3]["usage"]["prompt_tokens"], 2);
+  EXPECT_EQ(events[3]["usage"]["completion_tokens"], 3);
+  EXPECT_EQ(events[3]["base_resp"]["status_code"], 0);
+}
+
+TEST_F(MiniMaxWireFormatTest, RefusesInBandWithHttp200) {
+  const json login_fail = {
+      {"status_code", 1004},
+      {"status_msg",
+       "login fail: Please carry the API secret key in the 'Authorization' "
+       "field of the request header"}};
+  EXPECT_EQ(FailedBaseResp(Post(Body(), "")), login_fail);
+  // A stream request is refused the same way: plain JSON, not SSE.
+  EXPECT_EQ(FailedBaseResp(Post(Body({{"stream", true}}), "invalid-key")),
+            login_fail);
+  struct Case {
+    json extra;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{{"temperature", 0}},
+            "invalid params, temperature must be in the range (0, 1], got 0"},
+           {{{"top_p", 1.5}},
+            "invalid params, top_p must be in the range (0, 1], got 1.5"},
+           {{{"max_completion_tokens", 0}},
+            "invalid params, max_completion_tokens must be >= 1, got 0"},
+           {{{"stop", {"a", "b", "c", "d", "e"}}},
+            "invalid params, stop allows at most 4 sequences, got 5"},
+           {{{"messages", {{{"role", "developer"}, {"content", "x"}}}}},
+            "invalid params, chat content has invalid message role: "
+            "developer"},
+           {{{"messages", json::array()}}, "invalid params, messages is empty"},
+           {{{"model", "gpt-4o"}}, "invalid params, unknown model: gpt-4o"},
+           {{{"max_completion_tokens", 204'799}},
+            "invalid params, context window exceeds limit"}}) {
+    SCOPED_TRACE(c.extra.dump());
+    json base_resp = FailedBaseResp(Post(Body(c.extra)));
+    EXPECT_EQ(base_resp["status_code"], 2013);
+    EXPECT_EQ(base_resp["status_msg"], c.message);
+  }
+  EXPECT_EQ(fake_->Stats().queued_behaviors, 0);
+  for (const RecordedRequest& r : fake_->Requests()) {
+    EXPECT_EQ(r.behavior, "");  // refused before any behaviour ran
+  }
+}
+
+TEST_F(MiniMaxWireFormatTest, InjectedHttpErrorsCarryBaseResp) {
+  fake_->Enqueue(Behavior::HttpError(429));
+  auto res = Post(Body());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(json::parse(res->body),
+            json::parse(InBand(1002, "rate limit exceeded(RPM)")));
+
+  fake_->Enqueue(Behavior::HttpError(404));
+  res = Post(Body());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+  EXPECT_EQ(res->body, "404 page not found");
+  EXPECT_TRUE(
+      absl::StartsWith(res->get_header_value("Content-Type"), "text/plain"));
 }
 
 // --- In-band failures of streamed calls ------------------------------------

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "budget/ledger_factory.h"
+#include "budget/pricing_check.h"
 #include "prometheus/registry.h"
 
 namespace llmgw {
@@ -32,6 +33,8 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
       ProviderRegistry::Create(config, env, core->http_client_.get());
   if (!registry.ok()) return registry.status();
   core->registry_ = *std::move(registry);
+  absl::Status priced = CheckPricing(*core->registry_, config.budget);
+  if (!priced.ok()) return priced;
   absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
       CreateSpendLedger(config, core->audit_.get());
   if (!ledger.ok()) return ledger.status();

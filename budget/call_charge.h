@@ -17,7 +17,8 @@ namespace llmgw {
 struct ChargeTarget {
   std::string provider;
   std::string model;
-  // Null when the model has no catalog price.
+  // The catalog entry; null when the model has none, in which case the
+  // price comes from the budget settings (ResolvePrice in pricing.h).
   const ModelSpec* price = nullptr;
 };
 
@@ -43,18 +44,24 @@ struct Settlement {
 class CallCharge {
  public:
   CallCharge(SpendLedger* ledger, int64_t default_max_output_tokens)
-      : ledger_(ledger), default_max_output_tokens_(default_max_output_tokens) {}
+      : ledger_(ledger),
+        default_max_output_tokens_(default_max_output_tokens) {}
   // Releases a reservation that was never settled.
   ~CallCharge();
 
   // Reserves the worst-case cost of `request` over every target that could
-  // answer it. RESOURCE_EXHAUSTED (saying what is left) when refused.
+  // answer it, against the global scope, the caller's client scope and each
+  // target's provider and model scopes, all at once. RESOURCE_EXHAUSTED
+  // (naming the scope and saying what is left) when refused;
+  // FAILED_PRECONDITION when a target has no price and no default applies.
   absl::Status Reserve(const ProviderRequest& request,
                        const std::vector<ChargeTarget>& targets,
                        const ChargeContext& context);
 
   // Commits the cost of the call on `target`: from `usage` when the provider
-  // reported it, otherwise estimated from the request and the text delivered.
+  // reported it, otherwise estimated from the request and the text delivered
+  // (a stream cut or cancelled midway is never free). The charge is recorded
+  // (durably, for durable ledgers) before this returns.
   Settlement Commit(const ChargeTarget& target, const TokenUsage& usage,
                     int64_t delivered_text_bytes,
                     const ProviderRequest& request);
@@ -64,6 +71,9 @@ class CallCharge {
 
   bool reserved() const { return reservation_ != 0; }
   int64_t reserved_nano_usd() const { return reserved_amount_; }
+  // Whether the last Commit was recorded durably (OK when nothing was
+  // committed).
+  const absl::Status& commit_status() const { return commit_status_; }
 
  private:
   SpendLedger* const ledger_;
@@ -71,6 +81,7 @@ class CallCharge {
   ReservationId reservation_ = 0;
   int64_t reserved_amount_ = 0;
   ChargeContext context_;
+  absl::Status commit_status_;
 };
 
 }  // namespace llmgw

@@ -7,26 +7,96 @@
 
 namespace llmgw {
 
-InMemoryLedger::InMemoryLedger(BudgetConfig config, Clock clock)
-    : config_(std::move(config)), clock_(std::move(clock)) {
-  absl::MutexLock lock(&mu_);
-  // Windows are aligned to the epoch (hourly windows start on the hour).
-  window_start_ = absl::FromUnixSeconds(
-      absl::ToUnixSeconds(clock_()) /
-      std::max<int64_t>(1, absl::ToInt64Seconds(config_.window)) *
-      std::max<int64_t>(1, absl::ToInt64Seconds(config_.window)));
+int64_t EffectiveLimit(int64_t limit, int allow_overage_percent) {
+  if (limit <= 0) return 0;
+  __int128 effective = limit;
+  effective += effective * allow_overage_percent / 100;
+  return static_cast<int64_t>(
+      std::min<__int128>(effective, std::numeric_limits<int64_t>::max()));
 }
 
-void InMemoryLedger::RollAndExpireLocked(absl::Time now) {
+int64_t ConfiguredLimit(const BudgetConfig& config, const std::string& scope) {
+  if (scope == kGlobalScope) return config.hourly_budget_nano_usd;
+  auto it = config.scope_budgets.find(scope);
+  return it == config.scope_budgets.end() ? 0 : it->second;
+}
+
+std::string RefusalMessage(const std::string& scope, int64_t amount,
+                           int64_t limit, int allow_overage_percent,
+                           int64_t spent, int64_t reserved) {
+  const int64_t effective = EffectiveLimit(limit, allow_overage_percent);
+  return absl::StrCat(
+      scope == kGlobalScope ? "hourly budget"
+                            : absl::StrCat("budget of ", scope),
+      " exhausted: this call may cost up to ", FormatUsd(amount), " but only ",
+      FormatUsd(std::max<int64_t>(0, effective - spent - reserved)), " of ",
+      FormatUsd(limit),
+      allow_overage_percent > 0
+          ? absl::StrCat(" (+", allow_overage_percent, "% allowed overage)")
+          : "",
+      " is left in the current window (", FormatUsd(spent), " spent, ",
+      FormatUsd(reserved),
+      " reserved by calls in flight); retry when the window resets, lower "
+      "max_tokens, or raise ",
+      scope == kGlobalScope
+          ? "budget.hourly_budget (LLMGW_HOURLY_BUDGET)"
+          : absl::StrCat("budget.scope_budgets[\"", scope, "\"]"));
+}
+
+InMemoryLedger::InMemoryLedger(BudgetConfig config, Clock clock,
+                               AuditLog* audit, ChargeJournal* journal)
+    : config_(std::move(config)),
+      clock_(std::move(clock)),
+      audit_(audit),
+      journal_(journal) {
+  absl::MutexLock lock(&mu_);
+  window_start_ = WindowStartFor(clock_());
+}
+
+absl::Time InMemoryLedger::WindowStartFor(absl::Time t) const {
+  const int64_t len =
+      std::max<int64_t>(1, absl::ToInt64Seconds(config_.window));
+  int64_t secs = absl::ToUnixSeconds(t);
+  int64_t start = secs / len * len;
+  if (start > secs) start -= len;  // negative times
+  return absl::FromUnixSeconds(start);
+}
+
+int64_t InMemoryLedger::LimitOf(const std::string& scope) const {
+  return ConfiguredLimit(config_, scope);
+}
+
+void InMemoryLedger::Emit(std::vector<nlohmann::json> events) {
+  if (audit_ == nullptr) return;
+  for (nlohmann::json& e : events) audit_->Write("budget", std::move(e));
+}
+
+void InMemoryLedger::DropLocked(const Reservation& r) {
+  for (const ScopeHold& h : r.holds) {
+    ScopeState& s = scopes_[h.scope];
+    s.reserved -= h.amount_nano_usd;
+    s.open -= 1;
+  }
+}
+
+void InMemoryLedger::RollAndExpireLocked(absl::Time now,
+                                         std::vector<nlohmann::json>& events) {
   if (now >= window_start_ + config_.window) {
-    const int64_t len = std::max<int64_t>(1, absl::ToInt64Seconds(config_.window));
-    window_start_ = absl::FromUnixSeconds(absl::ToUnixSeconds(now) / len * len);
-    spent_ = 0;
-    breakdown_.clear();
+    window_start_ = WindowStartFor(now);
+    for (auto& [name, s] : scopes_) {
+      s.spent = 0;
+      s.breakdown.clear();
+    }
   }
   for (auto it = reservations_.begin(); it != reservations_.end();) {
     if (it->second.expires_at <= now) {
-      reserved_ -= it->second.amount;
+      DropLocked(it->second);
+      events.push_back(
+          {{"event", "expired"},
+           {"reservation", it->first},
+           {"reserved_nano_usd",
+            it->second.holds.empty() ? 0 : it->second.holds[0].amount_nano_usd},
+           {"client", it->second.client_id}});
       it = reservations_.erase(it);
     } else {
       ++it;
@@ -34,90 +104,187 @@ void InMemoryLedger::RollAndExpireLocked(absl::Time now) {
   }
 }
 
-int64_t InMemoryLedger::EffectiveLimitLocked() const {
-  if (config_.hourly_budget_nano_usd <= 0) return 0;
-  __int128 limit = config_.hourly_budget_nano_usd;
-  limit += limit * config_.allow_overage_percent / 100;
-  return static_cast<int64_t>(limit);
+void InMemoryLedger::AddSpendLocked(const ChargeRecord& record,
+                                    bool current_window) {
+  for (const std::string& scope :
+       ChargedScopes(record.provider, record.model, record.client_id)) {
+    ScopeState& s = scopes_[scope];
+    s.lifetime += record.cost_nano_usd;
+    if (!current_window) continue;
+    s.spent += record.cost_nano_usd;
+    SpendLine& line = s.breakdown[{record.provider, record.model}];
+    line.provider = record.provider;
+    line.model = record.model;
+    line.spent_nano_usd += record.cost_nano_usd;
+    line.calls += record.calls;
+  }
 }
 
-absl::StatusOr<ReservationId> InMemoryLedger::Reserve(int64_t amount,
-                                                      absl::Time expires_at) {
-  if (amount < 0) return absl::InvalidArgumentError("negative reservation");
+void InMemoryLedger::Restore(const std::vector<ChargeRecord>& records) {
   absl::MutexLock lock(&mu_);
-  RollAndExpireLocked(clock_());
-  const int64_t limit = EffectiveLimitLocked();
-  if (limit > 0 && spent_ + reserved_ + amount > limit) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "hourly budget exhausted: this call may cost up to ", FormatUsd(amount),
-        " but only ", FormatUsd(std::max<int64_t>(0, limit - spent_ - reserved_)),
-        " of ", FormatUsd(config_.hourly_budget_nano_usd),
-        " is left in the current window (", FormatUsd(spent_), " spent, ",
-        FormatUsd(reserved_), " reserved by calls in flight)"));
+  for (const ChargeRecord& r : records) {
+    AddSpendLocked(r, r.window_start == window_start_);
   }
-  if (config_.hard_safety_cap_nano_usd > 0 &&
-      lifetime_spent_ + reserved_ + amount > config_.hard_safety_cap_nano_usd) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "hard safety cap of ", FormatUsd(config_.hard_safety_cap_nano_usd),
-        " reached: ", FormatUsd(lifetime_spent_), " spent in total"));
-  }
-  ReservationId id = next_id_++;
-  reservations_[id] = Reservation{amount, expires_at};
-  reserved_ += amount;
-  return id;
 }
 
-absl::Status InMemoryLedger::Commit(ReservationId id, int64_t actual,
-                                    absl::string_view provider,
-                                    absl::string_view model) {
-  absl::MutexLock lock(&mu_);
-  RollAndExpireLocked(clock_());
-  if (auto it = reservations_.find(id); it != reservations_.end()) {
-    reserved_ -= it->second.amount;
-    reservations_.erase(it);
+absl::StatusOr<ReservationId> InMemoryLedger::Reserve(
+    const ReserveRequest& request) {
+  std::vector<nlohmann::json> events;
+  absl::StatusOr<ReservationId> result;
+  {
+    absl::MutexLock lock(&mu_);
+    RollAndExpireLocked(clock_(), events);
+    result = [&]() -> absl::StatusOr<ReservationId> {
+      for (const ScopeHold& h : request.holds) {
+        if (h.amount_nano_usd < 0) {
+          return absl::InvalidArgumentError("negative reservation");
+        }
+        const int64_t limit = LimitOf(h.scope);
+        const ScopeState& s = scopes_[h.scope];
+        const int64_t effective =
+            EffectiveLimit(limit, config_.allow_overage_percent);
+        if (effective > 0 &&
+            s.spent + s.reserved + h.amount_nano_usd > effective) {
+          return absl::ResourceExhaustedError(RefusalMessage(
+              h.scope, h.amount_nano_usd, limit, config_.allow_overage_percent,
+              s.spent, s.reserved));
+        }
+        if (h.scope == kGlobalScope && config_.hard_safety_cap_nano_usd > 0 &&
+            s.lifetime + s.reserved + h.amount_nano_usd >
+                config_.hard_safety_cap_nano_usd) {
+          return absl::ResourceExhaustedError(absl::StrCat(
+              "hard safety cap of ",
+              FormatUsd(config_.hard_safety_cap_nano_usd),
+              " reached: this call may cost up to ",
+              FormatUsd(h.amount_nano_usd), " but ", FormatUsd(s.lifetime),
+              " has been spent in total and ", FormatUsd(s.reserved),
+              " is reserved by calls in flight; raise "
+              "budget.hard_safety_cap (LLMGW_HARD_SAFETY_CAP)"));
+        }
+      }
+      const ReservationId id = next_id_++;
+      for (const ScopeHold& h : request.holds) {
+        ScopeState& s = scopes_[h.scope];
+        s.reserved += h.amount_nano_usd;
+        s.open += 1;
+      }
+      reservations_[id] =
+          Reservation{request.holds, request.expires_at, request.client_id};
+      return id;
+    }();
   }
-  // Spend is recorded even if the reservation expired meanwhile: money that
-  // was spent upstream is never dropped from the ledger.
-  spent_ += actual;
-  lifetime_spent_ += actual;
-  SpendLine& line = breakdown_[{std::string(provider), std::string(model)}];
-  line.provider = std::string(provider);
-  line.model = std::string(model);
-  line.spent_nano_usd += actual;
-  line.calls += 1;
+  if (!result.ok() &&
+      result.status().code() == absl::StatusCode::kResourceExhausted) {
+    events.push_back(
+        {{"event", "reserve_refused"},
+         {"requested_nano_usd",
+          request.holds.empty() ? 0 : request.holds[0].amount_nano_usd},
+         {"client", request.client_id},
+         {"reason", std::string(result.status().message())}});
+  }
+  Emit(std::move(events));
+  return result;
+}
+
+absl::Status InMemoryLedger::Commit(const CommitRequest& request) {
+  std::vector<nlohmann::json> events;
+  absl::Status durable;
+  bool had_reservation = false;
+  int64_t released = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = clock_();
+    RollAndExpireLocked(now, events);
+    if (auto it = reservations_.find(request.id); it != reservations_.end()) {
+      had_reservation = true;
+      released =
+          it->second.holds.empty() ? 0 : it->second.holds[0].amount_nano_usd;
+      DropLocked(it->second);
+      reservations_.erase(it);
+    }
+    ChargeRecord record{now,
+                        window_start_,
+                        request.provider,
+                        request.model,
+                        request.client_id,
+                        request.actual_nano_usd,
+                        1};
+    if (journal_ != nullptr) durable = journal_->Append(record);
+    // Spend is recorded even if the reservation expired meanwhile or the
+    // journal failed: money that was spent upstream is never dropped.
+    AddSpendLocked(record, true);
+  }
+  nlohmann::json e = {
+      {"event", "commit"},
+      {"reservation", request.id},
+      {"provider", request.provider},
+      {"model", request.model},
+      {"client", request.client_id},
+      {"cost_nano_usd", request.actual_nano_usd},
+      {"reserved_nano_usd", released},
+      {"released_nano_usd",
+       std::max<int64_t>(0, released - request.actual_nano_usd)}};
+  if (!had_reservation) e["reservation_expired"] = true;
+  if (!durable.ok()) e["durable"] = false;
+  events.push_back(std::move(e));
+  Emit(std::move(events));
+  if (!durable.ok()) {
+    return absl::Status(
+        durable.code(),
+        absl::StrCat("charge of ", FormatUsd(request.actual_nano_usd),
+                     " counted but not made durable: ", durable.message()));
+  }
   return absl::OkStatus();
 }
 
 void InMemoryLedger::Release(ReservationId id) {
-  absl::MutexLock lock(&mu_);
-  if (auto it = reservations_.find(id); it != reservations_.end()) {
-    reserved_ -= it->second.amount;
-    reservations_.erase(it);
+  std::vector<nlohmann::json> events;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = reservations_.find(id); it != reservations_.end()) {
+      events.push_back(
+          {{"event", "release"},
+           {"reservation", id},
+           {"client", it->second.client_id},
+           {"released_nano_usd", it->second.holds.empty()
+                                     ? 0
+                                     : it->second.holds[0].amount_nano_usd}});
+      DropLocked(it->second);
+      reservations_.erase(it);
+    }
   }
+  Emit(std::move(events));
 }
 
-absl::StatusOr<BudgetSnapshot> InMemoryLedger::Snapshot(absl::string_view scope) {
-  if (!scope.empty() && scope != "global") {
-    return absl::NotFoundError(absl::StrCat(
-        "unknown budget scope '", scope, "'; this gateway has only 'global'"));
-  }
-  absl::MutexLock lock(&mu_);
-  RollAndExpireLocked(clock_());
+absl::StatusOr<BudgetSnapshot> InMemoryLedger::Snapshot(
+    absl::string_view scope_name) {
+  absl::StatusOr<std::string> scope = NormalizeScope(scope_name);
+  if (!scope.ok()) return scope.status();
+  std::vector<nlohmann::json> events;
   BudgetSnapshot s;
-  s.scope = "global";
-  s.limit_nano_usd = config_.hourly_budget_nano_usd;
-  s.spent_nano_usd = spent_;
-  s.reserved_nano_usd = reserved_;
-  s.remaining_nano_usd =
-      s.limit_nano_usd > 0
-          ? std::max<int64_t>(0, s.limit_nano_usd - spent_ - reserved_)
-          : 0;
-  s.window_start = window_start_;
-  s.window_length = config_.window;
-  s.hard_cap_nano_usd = config_.hard_safety_cap_nano_usd;
-  s.lifetime_spent_nano_usd = lifetime_spent_;
-  for (const auto& [key, line] : breakdown_) s.breakdown.push_back(line);
-  s.open_reservations = static_cast<int64_t>(reservations_.size());
+  {
+    absl::MutexLock lock(&mu_);
+    RollAndExpireLocked(clock_(), events);
+    ScopeState state;
+    if (auto it = scopes_.find(*scope); it != scopes_.end()) state = it->second;
+    s.scope = *scope;
+    s.limit_nano_usd = LimitOf(*scope);
+    s.spent_nano_usd = state.spent;
+    s.reserved_nano_usd = state.reserved;
+    s.remaining_nano_usd =
+        s.limit_nano_usd > 0
+            ? std::max<int64_t>(0,
+                                s.limit_nano_usd - state.spent - state.reserved)
+            : 0;
+    s.window_start = window_start_;
+    s.window_length = config_.window;
+    s.hard_cap_nano_usd =
+        *scope == kGlobalScope ? config_.hard_safety_cap_nano_usd : 0;
+    s.lifetime_spent_nano_usd = state.lifetime;
+    for (const auto& [key, line] : state.breakdown) s.breakdown.push_back(line);
+    s.open_reservations = state.open;
+  }
+  Emit(std::move(events));
   return s;
 }
 

@@ -10,8 +10,12 @@
 
 namespace llmgw {
 
-// Creates the ledger the configuration asks for. `audit` receives budget
-// events and outlives the ledger.
+// Creates the ledger budget.backend asks for: "auto" is SQLite at
+// budget.sqlite_path (default <data_dir>/ledger.db) when a data_dir is set,
+// else in memory; "sqlite" without a path or data_dir is
+// FAILED_PRECONDITION; "redis" connects to budget.redis_address at once (an
+// unreachable Redis fails the start). `audit` receives budget events and
+// outlives the ledger.
 absl::StatusOr<std::unique_ptr<SpendLedger>> CreateSpendLedger(
     const GatewayConfig& config, AuditLog* audit);
 

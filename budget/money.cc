@@ -17,11 +17,13 @@ absl::StatusOr<int64_t> ParseUsd(absl::string_view text) {
   absl::string_view frac =
       dot == absl::string_view::npos ? absl::string_view() : s.substr(dot + 1);
   if (whole.empty() && frac.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("not a USD amount: '", s, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a USD amount: '", s, "'"));
   }
   if (frac.size() > 9) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "USD amount '", s, "' has more than 9 decimals (finer than 1 nano-USD)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("USD amount '", s,
+                     "' has more than 9 decimals (finer than 1 nano-USD)"));
   }
   __int128 value = 0;
   for (char c : whole) {
@@ -54,8 +56,9 @@ std::string FormatUsd(int64_t nano_usd) {
   const bool negative = nano_usd < 0;
   // Work in unsigned 128-bit to format INT64_MIN safely.
   unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-static_cast<__int128>(nano_usd))
-               : static_cast<unsigned __int128>(nano_usd);
+      negative
+          ? static_cast<unsigned __int128>(-static_cast<__int128>(nano_usd))
+          : static_cast<unsigned __int128>(nano_usd);
   uint64_t whole = static_cast<uint64_t>(magnitude / kNanoUsdPerUsd);
   uint64_t frac = static_cast<uint64_t>(magnitude % kNanoUsdPerUsd);
   return absl::StrFormat("%s$%d.%09d", negative ? "-" : "", whole, frac);

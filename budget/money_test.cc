@@ -55,9 +55,9 @@ TEST(TokenCostTest, LargeCountsDoNotOverflow) {
   // 10^12 tokens at $75 per million = $75,000,000.
   EXPECT_EQ(TokenCostNanoUsd(1'000'000'000'000, 75'000'000'000),
             75'000'000'000'000'000);
-  EXPECT_EQ(TokenCostNanoUsd(std::numeric_limits<int64_t>::max(),
-                             75'000'000'000),
-            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(
+      TokenCostNanoUsd(std::numeric_limits<int64_t>::max(), 75'000'000'000),
+      std::numeric_limits<int64_t>::max());
 }
 
 TEST(PricingTest, CallCostAddsInputAndOutput) {
@@ -82,6 +82,86 @@ TEST(PricingTest, WorstCaseUsesMaxTokensThenModelLimitThenDefault) {
   model.max_output_tokens = 0;
   EXPECT_EQ(WorstCaseCostNanoUsd(&model, request, 4096),
             input * 1000 + 4096 * 2000);
+}
+
+TEST(TokenCostTest, CheapModelsCostFractionsOfAMicroDollarExactly) {
+  // gpt-4.1-nano input: $0.10 per million = 100 nano-USD per token.
+  EXPECT_EQ(TokenCostNanoUsd(7, *ParseUsd("0.10")), 700);
+  // groq llama-3.1-8b-instant: $0.05 / $0.08 per million.
+  ModelSpec groq{"llama-3.1-8b-instant", 0, 0, *ParseUsd("0.05"),
+                 *ParseUsd("0.08")};
+  EXPECT_EQ(CallCostNanoUsd(&groq, TokenUsage{13, 3, true}), 13 * 50 + 3 * 80);
+  // $0.075 per million = 75 nano-USD per token (a third of a cent per
+  // 44,444 tokens): exact for any count.
+  EXPECT_EQ(TokenCostNanoUsd(44'444, *ParseUsd("0.075")), 3'333'300);
+  // $0.0001 per million = 0.1 nano-USD per token: the component rounds up
+  // once, so a call is never free and is over-charged by < 1 nano-USD.
+  EXPECT_EQ(TokenCostNanoUsd(1, 100'000), 1);
+  EXPECT_EQ(TokenCostNanoUsd(10, 100'000), 1);
+  EXPECT_EQ(TokenCostNanoUsd(11, 100'000), 2);
+  EXPECT_EQ(TokenCostNanoUsd(123'456'789, 100'000), 12'345'679);
+}
+
+TEST(TokenCostTest, SumsOfManyCallsStayExact) {
+  // A million calls of 1,234 + 567 tokens on gpt-4o ($2.50 / $10.00): an
+  // integer sum, identical to the per-call cost times the count.
+  ModelSpec gpt4o{"gpt-4o", 0, 0, *ParseUsd("2.50"), *ParseUsd("10.00")};
+  const int64_t one = CallCostNanoUsd(&gpt4o, TokenUsage{1234, 567, true});
+  EXPECT_EQ(one, 1234 * 2500 + 567 * 10'000);
+  int64_t total = 0;
+  for (int i = 0; i < 1'000'000; ++i) total += one;
+  EXPECT_EQ(total, one * 1'000'000);
+  EXPECT_EQ(FormatUsd(total), "$8755.000000000");
+}
+
+TEST(PricingTest, CallCostSaturatesInsteadOfWrapping) {
+  ModelSpec dear{"m", 0, 0, std::numeric_limits<int64_t>::max(),
+                 std::numeric_limits<int64_t>::max()};
+  EXPECT_EQ(CallCostNanoUsd(
+                &dear, TokenUsage{std::numeric_limits<int64_t>::max(),
+                                  std::numeric_limits<int64_t>::max(), true}),
+            std::numeric_limits<int64_t>::max());
+}
+
+TEST(PricingTest, WorstCaseNeverExceedsWhatTheModelCanProduce) {
+  ModelSpec model{"m", 128000, 1000, 1'000'000'000, 2'000'000'000};
+  ProviderRequest request;
+  request.messages.push_back({MessageRole::kUser, "hello there"});  // 12
+  request.max_tokens = 50'000;  // more than the model's 1,000
+  EXPECT_EQ(WorstCaseCostNanoUsd(&model, request, 4096),
+            12 * 1000 + 1000 * 2000);
+  model.max_output_tokens = 100'000;
+  request.max_tokens = 0;  // capped at default_max_output_tokens
+  EXPECT_EQ(WorstCaseCostNanoUsd(&model, request, 4096),
+            12 * 1000 + 4096 * 2000);
+}
+
+TEST(PricingTest, ResolvePricePrefersCatalogThenModelThenProviderThenDefault) {
+  BudgetConfig budget;
+  budget.model_prices["fireworks/my-model"] = TokenPrice{1, 2};
+  budget.model_prices["local"] = TokenPrice{0, 0};
+  ModelSpec catalog{"gpt-4o", 0, 16384, 5, 6};
+  auto p = ResolvePrice("openai", "gpt-4o", &catalog, budget);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->input_nano_usd_per_million, 5);
+  EXPECT_EQ(p->max_output_tokens, 16384);
+  p = ResolvePrice("fireworks", "my-model", nullptr, budget);
+  EXPECT_EQ(p->output_nano_usd_per_million, 2);
+  p = ResolvePrice("local", "anything", nullptr, budget);
+  EXPECT_EQ(p->input_nano_usd_per_million, 0);
+  EXPECT_EQ(p->output_nano_usd_per_million, 0);
+  p = ResolvePrice("openai", "gpt-9", nullptr, budget);
+  EXPECT_EQ(p->input_nano_usd_per_million, 15'000'000'000);
+  EXPECT_EQ(p->output_nano_usd_per_million, 75'000'000'000);
+  budget.default_price.reset();
+  p = ResolvePrice("openai", "gpt-9", nullptr, budget);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(p.status().message(),
+            "model 'gpt-9' of provider openai has no price: it is not in the "
+            "provider's catalog and budget.default_price is \"none\"; add "
+            "budget.model_prices[\"openai/gpt-9\"] (or "
+            "providers.openai.models[] with input_usd_per_million and "
+            "output_usd_per_million)");
 }
 
 }  // namespace

@@ -4,10 +4,24 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "config/budget_config.h"
 #include "registry/provider.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
+
+// The price of `model` on `provider`: its catalog entry when `catalog` is
+// not null; else budget.model_prices["<provider>/<model>"], then
+// budget.model_prices["<provider>"], then budget.default_price. With
+// default_price "none", FAILED_PRECONDITION naming the model and the
+// setting to add. The returned spec carries the catalog's
+// max_output_tokens when there is one.
+absl::StatusOr<ModelSpec> ResolvePrice(absl::string_view provider,
+                                       absl::string_view model,
+                                       const ModelSpec* catalog,
+                                       const BudgetConfig& budget);
 
 // Cost of a call from the usage the provider reported, in nano-USD, each
 // component rounded up. `model` may be null (unpriced model): cost 0.
@@ -23,8 +37,8 @@ int64_t EstimateInputTokens(const std::vector<Message>& messages);
 int64_t EstimateOutputTokens(int64_t text_bytes);
 
 // Worst-case cost of a request on `model`: estimated input plus max_tokens of
-// output (or the model's max_output_tokens, or `default_max_output_tokens`
-// when neither is known).
+// output (`default_max_output_tokens` when the request sets none), never more
+// output than the model's max_output_tokens when that is known.
 int64_t WorstCaseCostNanoUsd(const ModelSpec* model,
                              const ProviderRequest& request,
                              int64_t default_max_output_tokens);

@@ -7,9 +7,13 @@
 
 namespace llmgw {
 
-// Checked once at start: every model a configured provider can be asked for
-// by default must be priced (or the config names an explicit default price),
-// so that no call is silently free. FAILED_PRECONDITION names the models.
+// Checked once at start: every model a configured provider answers by
+// default must have a price, from its catalog, budget.model_prices or
+// budget.default_price, so that no call is silently free. With
+// budget.default_price "none", FAILED_PRECONDITION names every unpriced
+// default model and the setting to add. Also rejects scope budgets and
+// model prices that name an unknown provider (a typo would silently leave a
+// scope unlimited).
 absl::Status CheckPricing(const ProviderRegistry& registry,
                           const BudgetConfig& budget);
 

@@ -1,9 +1,12 @@
 #ifndef LLMGW_CONFIG_BUDGET_CONFIG_H_
 #define LLMGW_CONFIG_BUDGET_CONFIG_H_
 
-#include <cstdint>
-
 #include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -11,7 +14,50 @@
 
 namespace llmgw {
 
+// Where spend is recorded.
+enum class LedgerBackend {
+  // SQLite under data_dir when a data_dir is set, else in memory.
+  kAuto,
+  // Process-local, lost on restart (tests, throw-away runs).
+  kMemory,
+  // Durable: embedded SQLite database (WAL), one gateway process per file.
+  kSqlite,
+  // Shared: one redis-server holds the budget of every replica.
+  kRedis,
+};
+
+// A price in integer nano-USD per million tokens.
+struct TokenPrice {
+  int64_t input_nano_usd_per_million = 0;
+  int64_t output_nano_usd_per_million = 0;
+};
+
 // Budget settings (names as in the reference documents).
+//
+// YAML (every key optional):
+//   budget:
+//     hourly_budget: 1.00              # USD per window; 0 = unlimited
+//     hard_safety_cap: 10.00           # USD across all windows; 0 = none
+//     reservation_timeout_seconds: 30  # beyond the call's deadline
+//     allow_overage_percent: 10
+//     window_seconds: 3600
+//     default_max_output_tokens: 4096
+//     scope_budgets:                   # USD per window, per scope
+//       "client:batch-jobs": 0.25
+//       "provider:openai": 0.50
+//       "model:gpt-4o": 0.10
+//     default_price:                   # models missing from every catalog;
+//       input_usd_per_million: 15      #   "none" refuses them instead
+//       output_usd_per_million: 75
+//     model_prices:                    # explicit prices for uncatalogued
+//       "local": {input_usd_per_million: 0, output_usd_per_million: 0}
+//       "fireworks/my-model": {input_usd_per_million: 0.2,
+//                              output_usd_per_million: 0.2}
+//     backend: auto                    # auto | memory | sqlite | redis
+//     sqlite_path: /var/lib/llmgw/ledger.db   # default <data_dir>/ledger.db
+//     sqlite_synchronous: normal       # normal | full
+//     redis_address: 127.0.0.1:6379
+//     redis_key_prefix: llmgw:budget
 struct BudgetConfig {
   // Limit per window in nano-USD; 0 = unlimited.
   int64_t hourly_budget_nano_usd = 0;
@@ -23,12 +69,37 @@ struct BudgetConfig {
   // Output tokens reserved for a call that does not set max_tokens and whose
   // model has no known max_output_tokens.
   int64_t default_max_output_tokens = 4096;
+
+  // Limits per window of the optional scopes, keyed "client:<id>",
+  // "provider:<name>" or "model:<name>", in nano-USD (0 = unlimited).
+  std::map<std::string, int64_t> scope_budgets;
+
+  // Price of a model that no catalog prices and `model_prices` does not
+  // name. Deliberately expensive (USD 15 / 75 per million) so an unknown
+  // model is never free; nullopt ("none") refuses such models instead.
+  std::optional<TokenPrice> default_price =
+      TokenPrice{15'000'000'000, 75'000'000'000};
+  // Explicit prices for uncatalogued models, keyed "<provider>/<model>" or
+  // "<provider>" (every uncatalogued model of that provider).
+  std::map<std::string, TokenPrice> model_prices;
+
+  LedgerBackend backend = LedgerBackend::kAuto;
+  // "" = <data_dir>/ledger.db
+  std::string sqlite_path;
+  // synchronous=FULL fsyncs every commit (survives power loss); NORMAL
+  // survives a process crash and costs tens of microseconds.
+  bool sqlite_synchronous_full = false;
+  // host:port of the shared redis-server.
+  std::string redis_address = "127.0.0.1:6379";
+  std::string redis_key_prefix = "llmgw:budget";
 };
 
 // Parses the `budget:` section of the YAML file.
 absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget);
 
-// LLMGW_HOURLY_BUDGET, LLMGW_HARD_SAFETY_CAP (USD, exact decimals).
+// LLMGW_HOURLY_BUDGET, LLMGW_HARD_SAFETY_CAP (USD, exact decimals),
+// LLMGW_BUDGET_BACKEND (memory | sqlite | redis), LLMGW_BUDGET_REDIS
+// (host:port; implies the redis backend when LLMGW_BUDGET_BACKEND is unset).
 absl::Status ApplyBudgetEnvironment(const EnvLookup& env, BudgetConfig& budget);
 
 }  // namespace llmgw

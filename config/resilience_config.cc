@@ -1,5 +1,10 @@
 #include "config/resilience_config.h"
 
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "config/yaml_util.h"
 
@@ -18,15 +23,28 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(resilience.keys.max_failures_before_cooldown,
                            ScalarInt(v, at));
     } else if (key == "default_cooldown_seconds") {
-      ASSIGN_OR_RETURN_CFG(resilience.keys.default_cooldown, ScalarSeconds(v, at));
+      ASSIGN_OR_RETURN_CFG(resilience.keys.default_cooldown,
+                           ScalarSeconds(v, at));
     } else if (key == "max_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.keys.max_cooldown, ScalarSeconds(v, at));
     } else if (key == "max_key_attempts") {
       ASSIGN_OR_RETURN_CFG(resilience.keys.max_key_attempts, ScalarInt(v, at));
     } else if (key == "failure_threshold") {
-      ASSIGN_OR_RETURN_CFG(resilience.circuit.failure_threshold, ScalarInt(v, at));
+      ASSIGN_OR_RETURN_CFG(resilience.circuit.failure_threshold,
+                           ScalarInt(v, at));
     } else if (key == "circuit_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.circuit.cooldown, ScalarSeconds(v, at));
+    } else if (key == "enabled") {
+      if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
+        return KeyError(at, "expected true or false");
+      }
+      resilience.enabled = v.Scalar() == "true";
+    } else if (key == "stream_idle_timeout_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.stream_idle_timeout,
+                           ScalarSeconds(v, at));
+    } else if (key == "first_token_timeout_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.first_token_timeout,
+                           ScalarSeconds(v, at));
     } else if (key == "max_retries") {
       ASSIGN_OR_RETURN_CFG(resilience.retry.max_retries, ScalarInt(v, at));
     } else if (key == "base_delay_seconds") {
@@ -40,8 +58,65 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
   return absl::OkStatus();
 }
 
-absl::Status ApplyResilienceEnvironment(const EnvLookup& /*env*/,
-                                        ResilienceConfig& /*resilience*/) {
+namespace {
+
+// A non-negative integer variable; unset leaves `out` alone.
+absl::Status EnvInt(const EnvLookup& env, const std::string& name, int& out) {
+  std::optional<std::string> v = env(name);
+  if (!v) return absl::OkStatus();
+  int value = 0;
+  if (!absl::SimpleAtoi(*v, &value) || value < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, "='", *v, "' must be a non-negative whole number"));
+  }
+  out = value;
+  return absl::OkStatus();
+}
+
+absl::Status EnvDuration(const EnvLookup& env, const std::string& name,
+                         absl::Duration& out) {
+  absl::StatusOr<std::optional<absl::Duration>> v = EnvSeconds(env, name);
+  if (!v.ok()) return v.status();
+  if (*v) out = **v;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
+                                        ResilienceConfig& resilience) {
+  if (std::optional<std::string> on = env("LLMGW_RESILIENCE")) {
+    if (*on == "on" || *on == "true" || *on == "1") {
+      resilience.enabled = true;
+    } else if (*on == "off" || *on == "false" || *on == "0") {
+      resilience.enabled = false;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("LLMGW_RESILIENCE='", *on, "' must be on or off"));
+    }
+  }
+  for (auto [name, target] :
+       {std::pair<const char*, int*>{
+            "LLMGW_MAX_FAILURES_BEFORE_COOLDOWN",
+            &resilience.keys.max_failures_before_cooldown},
+        {"LLMGW_MAX_KEY_ATTEMPTS", &resilience.keys.max_key_attempts},
+        {"LLMGW_FAILURE_THRESHOLD", &resilience.circuit.failure_threshold},
+        {"LLMGW_MAX_RETRIES", &resilience.retry.max_retries}}) {
+    absl::Status s = EnvInt(env, name, *target);
+    if (!s.ok()) return s;
+  }
+  for (auto [name, target] :
+       {std::pair<const char*, absl::Duration*>{
+            "LLMGW_DEFAULT_COOLDOWN", &resilience.keys.default_cooldown},
+        {"LLMGW_MAX_COOLDOWN_SECONDS", &resilience.keys.max_cooldown},
+        {"LLMGW_CIRCUIT_COOLDOWN", &resilience.circuit.cooldown},
+        {"LLMGW_BASE_DELAY", &resilience.retry.base_delay},
+        {"LLMGW_MAX_DELAY", &resilience.retry.max_delay},
+        {"LLMGW_STREAM_IDLE_TIMEOUT", &resilience.stream_idle_timeout},
+        {"LLMGW_FIRST_TOKEN_TIMEOUT", &resilience.first_token_timeout}}) {
+    absl::Status s = EnvDuration(env, name, *target);
+    if (!s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 

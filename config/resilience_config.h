@@ -36,16 +36,33 @@ struct RetryConfig {
 };
 
 struct ResilienceConfig {
+  // False turns key health, circuit breaking and retries off: every request
+  // is one pass over its plan, trying each key in order (LLMGW_RESILIENCE=off;
+  // for debugging a provider, and the default of the test harness).
+  bool enabled = true;
   KeyPoolConfig keys;
   CircuitBreakerConfig circuit;
   RetryConfig retry;
+  // Streams: longest silence between two deltas once output has started, and
+  // longest wait from the start of an attempt to its first delta. Defaults
+  // for every provider; LLMGW_<PROVIDER>_STREAM_IDLE_TIMEOUT /
+  // _FIRST_TOKEN_TIMEOUT override per provider (registry).
+  absl::Duration stream_idle_timeout = absl::Seconds(60);
+  absl::Duration first_token_timeout = absl::Seconds(60);
 };
 
 // Parses the `resilience:` section of the YAML file.
 absl::Status ParseResilienceSection(const YAML::Node& node,
                                     ResilienceConfig& resilience);
 
-// Environment overrides of the resilience settings.
+// Environment overrides of the resilience settings (seconds may be
+// fractional):
+//   LLMGW_RESILIENCE=on|off
+//   LLMGW_MAX_FAILURES_BEFORE_COOLDOWN, LLMGW_DEFAULT_COOLDOWN,
+//   LLMGW_MAX_COOLDOWN_SECONDS, LLMGW_MAX_KEY_ATTEMPTS,
+//   LLMGW_FAILURE_THRESHOLD, LLMGW_CIRCUIT_COOLDOWN,
+//   LLMGW_MAX_RETRIES, LLMGW_BASE_DELAY, LLMGW_MAX_DELAY,
+//   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT.
 absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
                                         ResilienceConfig& resilience);
 

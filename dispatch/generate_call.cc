@@ -1,10 +1,12 @@
 #include "dispatch/generate_call.h"
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "resilience/backoff.h"
 
 namespace llmgw {
 namespace {
@@ -33,7 +35,9 @@ AttemptOutcome OutcomeFor(const ProviderError& error) {
 
 std::string DescribeAttempt(const AttemptRecord& a) {
   std::string s = absl::StrCat(a.provider, "/", a.model);
-  if (!a.key_fingerprint.empty()) absl::StrAppend(&s, " (", a.key_fingerprint, ")");
+  if (!a.key_fingerprint.empty()) {
+    absl::StrAppend(&s, " (", a.key_fingerprint, ")");
+  }
   absl::StrAppend(&s, ": ", AttemptOutcomeName(a.outcome));
   if (a.http_status != 0) absl::StrAppend(&s, " HTTP ", a.http_status);
   if (!a.detail.empty()) absl::StrAppend(&s, ": ", a.detail);
@@ -85,8 +89,8 @@ std::shared_ptr<GenerateCall> GenerateCall::Create(const DispatchDeps& deps,
                                                    GenerateInput input,
                                                    DeltaCallback on_delta,
                                                    DoneCallback on_done) {
-  return std::make_shared<GenerateCall>(deps, std::move(input),
-                                        std::move(on_delta), std::move(on_done));
+  return std::make_shared<GenerateCall>(
+      deps, std::move(input), std::move(on_delta), std::move(on_done));
 }
 
 void GenerateCall::Start() {
@@ -102,6 +106,11 @@ void GenerateCall::Cancel(bool deadline) {
       // Completes the attempt with kCancelled, which finishes the call.
       self->current_->Cancel();
     } else {
+      // Waiting in a retry backoff (or not started): nothing is in flight.
+      if (self->retry_timer_) {
+        self->deps_.loop->CancelTimer(*self->retry_timer_);
+        self->retry_timer_.reset();
+      }
       self->Finish(deadline ? absl::DeadlineExceededError("deadline exceeded")
                             : absl::CancelledError("cancelled by the caller"));
     }
@@ -114,7 +123,40 @@ void GenerateCall::OnDelta(absl::string_view text) {
     delivered_any_ = true;
     result_.time_to_first_token = deps_.loop->Now() - input_.arrival;
   }
+  if (current_ != nullptr || stream_timer_) {
+    const absl::Duration idle =
+        plan_[target_index_].entry->spec.timeouts.stream_idle;
+    ArmStreamTimer(idle,
+                   absl::StrCat("stream idle for ", absl::FormatDuration(idle),
+                                " after output had started"));
+  }
   if (on_delta_) on_delta_(text);
+}
+
+void GenerateCall::ArmStreamTimer(absl::Duration after, std::string detail) {
+  CancelStreamTimer();
+  if (after <= absl::ZeroDuration() || after == absl::InfiniteDuration()) {
+    return;
+  }
+  stream_timer_detail_ = std::move(detail);
+  stream_timer_ = deps_.loop->RunAfter(
+      after, [self = shared_from_this()] { self->OnStreamTimeout(); });
+}
+
+void GenerateCall::CancelStreamTimer() {
+  if (stream_timer_) {
+    deps_.loop->CancelTimer(*stream_timer_);
+    stream_timer_.reset();
+  }
+}
+
+void GenerateCall::OnStreamTimeout() {
+  stream_timer_.reset();
+  if (finished_ || current_ == nullptr) return;
+  stream_timeout_ = stream_timer_detail_;
+  // Completes the attempt (kCancelled), which OnAttemptDone turns into a
+  // timeout.
+  current_->Cancel();
 }
 
 absl::Status GenerateCall::BuildPlan() {
@@ -180,6 +222,33 @@ void GenerateCall::Run() {
   NextAttempt();
 }
 
+Admission GenerateCall::Admit(const Target& target) {
+  const ProviderEntry& entry = *target.entry;
+  ProviderHealth* health =
+      deps_.health != nullptr ? deps_.health->Find(entry.spec.name) : nullptr;
+  if (health != nullptr) {
+    return health->Admit(deps_.loop->Now(), tried_keys_, target.model);
+  }
+  // Untracked: every key in order.
+  Admission a;
+  for (size_t i = 0; i < std::max<size_t>(1, entry.api_keys.size()); ++i) {
+    if (std::find(tried_keys_.begin(), tried_keys_.end(), i) ==
+        tried_keys_.end()) {
+      a.admitted = true;
+      if (!entry.api_keys.empty()) a.key = i;
+      return a;
+    }
+  }
+  a.reason = "every key was tried";
+  return a;
+}
+
+void GenerateCall::AdvanceTarget() {
+  ++target_index_;
+  tried_keys_.clear();
+  keys_tried_ = 0;
+}
+
 void GenerateCall::NextAttempt() {
   if (cancelled_) {
     Finish(cancelled_by_deadline_
@@ -197,45 +266,149 @@ void GenerateCall::NextAttempt() {
     const ProviderEntry& entry = *target.entry;
     if (keys_tried_ == 0 && input_.min_confidence > 0 &&
         entry.spec.confidence_score < input_.min_confidence) {
-      AttemptRecord skipped{entry.spec.name, target.model, "",
-                            AttemptOutcome::kSkipped, absl::ZeroDuration(), 0,
-                            absl::StrCat("confidence ", entry.spec.confidence_score,
-                                         " is below min_confidence ",
-                                         input_.min_confidence)};
-      result_.attempts.push_back(std::move(skipped));
-      ++target_index_;
+      if (round_ == 0) {
+        AttemptRecord skipped{
+            entry.spec.name,
+            target.model,
+            "",
+            AttemptOutcome::kSkipped,
+            absl::ZeroDuration(),
+            0,
+            absl::StrCat("confidence ", entry.spec.confidence_score,
+                         " is below min_confidence ", input_.min_confidence)};
+        result_.attempts.push_back(std::move(skipped));
+      }
+      AdvanceTarget();
       continue;
     }
-    const size_t key_count = std::max<size_t>(1, entry.api_keys.size());
-    if (keys_tried_ >= deps_.max_key_attempts ||
-        static_cast<size_t>(keys_tried_) >= key_count) {
-      ++target_index_;
-      keys_tried_ = 0;
-      key_index_ = 0;
+    if (keys_tried_ >= std::max(1, deps_.resilience.keys.max_key_attempts)) {
+      AdvanceTarget();
       continue;
     }
-    StartAttempt(target, key_index_);
+    Admission admission = Admit(target);
+    if (!admission.admitted) {
+      if (keys_tried_ == 0) {
+        // The provider is out of service: say why in the trail.
+        AttemptRecord skipped{
+            entry.spec.name,          target.model,         "",
+            AttemptOutcome::kSkipped, absl::ZeroDuration(), 0,
+            admission.reason};
+        if (deps_.metrics != nullptr) {
+          deps_.metrics->UpstreamAttempt(skipped.provider, skipped.model,
+                                         AttemptOutcomeName(skipped.outcome),
+                                         absl::ZeroDuration());
+        }
+        // Falling back past an unhealthy provider is a cascade too.
+        last_failed_ = absl::StrCat(skipped.provider, "/", skipped.model);
+        last_failure_reason_ = absl::StrCat("skipped: ", admission.reason);
+        result_.attempts.push_back(std::move(skipped));
+      }
+      AdvanceTarget();
+      continue;
+    }
+    StartAttempt(target, admission.key);
     return;
   }
+  if (MaybeScheduleRetry()) return;
   FinishAllFailed();
 }
 
-void GenerateCall::StartAttempt(const Target& target, size_t key_index) {
+bool GenerateCall::MaybeScheduleRetry() {
+  if (!deps_.resilience.enabled || !retryable_in_round_ || delivered_any_) {
+    return false;
+  }
+  const RetryConfig& retry = deps_.resilience.retry;
+  if (round_ >= retry.max_retries) {
+    if (retry.max_retries > 0) {
+      no_retry_reason_ =
+          absl::StrCat("gave up after ", retry.max_retries, " retr",
+                       retry.max_retries == 1 ? "y" : "ies");
+    }
+    return false;
+  }
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  const double unit = std::uniform_real_distribution<double>(0, 1)(rng);
+  absl::Duration delay = BackoffDelay(retry, round_ + 1, unit);
+  // Retry-After decides when every failure of the round was a rate limit.
+  if (retry_after_ && !transient_in_round_ && *retry_after_ > delay) {
+    delay = *retry_after_;
+  }
+  const absl::Time now = deps_.loop->Now();
+  if (now + delay + last_attempt_latency_ >= input_.deadline) {
+    no_retry_reason_ = absl::StrCat(
+        "no retry: a ", absl::FormatDuration(delay),
+        " backoff plus another attempt would not finish before the deadline "
+        "in ",
+        absl::FormatDuration(
+            absl::Trunc(input_.deadline - now, absl::Milliseconds(1))));
+    return false;
+  }
+  ++round_;
+  retry_note_ = absl::StrCat(
+      "retry ", round_, "/", retry.max_retries, " after ",
+      absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))),
+      " backoff");
+  if (deps_.audit != nullptr) {
+    const AttemptRecord* last =
+        result_.attempts.empty() ? nullptr : &result_.attempts.back();
+    deps_.audit->Write("llm_retry",
+                       {{"request_id", input_.request.request_id},
+                        {"provider", last != nullptr ? last->provider : ""},
+                        {"model", last != nullptr ? last->model : ""},
+                        {"key", last != nullptr ? last->key_fingerprint : ""},
+                        {"retry", round_},
+                        {"max_retries", retry.max_retries},
+                        {"delay_ms", absl::ToInt64Milliseconds(delay)},
+                        {"reason", last_failure_reason_}});
+  }
+  retry_timer_ = deps_.loop->RunAfter(delay, [self = shared_from_this()] {
+    self->retry_timer_.reset();
+    if (self->finished_) return;
+    self->target_index_ = 0;
+    self->tried_keys_.clear();
+    self->keys_tried_ = 0;
+    self->retryable_in_round_ = false;
+    self->transient_in_round_ = false;
+    self->retry_after_.reset();
+    self->NextAttempt();
+  });
+  return true;
+}
+
+void GenerateCall::StartAttempt(const Target& target,
+                                std::optional<size_t> key) {
   const ProviderEntry& entry = *target.entry;
   ++keys_tried_;
+  tried_keys_.push_back(key.value_or(0));
   CallOptions options;
-  if (!entry.api_keys.empty()) {
-    options.api_key = entry.api_keys[key_index % entry.api_keys.size()];
-    attempt_key_fingerprint_ =
-        entry.key_fingerprints[key_index % entry.api_keys.size()];
+  attempt_key_ = key;
+  if (key && *key < entry.api_keys.size()) {
+    options.api_key = entry.api_keys[*key];
+    attempt_key_fingerprint_ = entry.key_fingerprints[*key];
   } else {
+    attempt_key_.reset();
     attempt_key_fingerprint_.clear();
+  }
+  const std::string here = absl::StrCat(entry.spec.name, "/", target.model);
+  if (!last_failed_.empty() && last_failed_ != here && deps_.audit != nullptr) {
+    deps_.audit->Write("cascade", {{"request_id", input_.request.request_id},
+                                   {"from", last_failed_},
+                                   {"provider", entry.spec.name},
+                                   {"model", target.model},
+                                   {"key", attempt_key_fingerprint_},
+                                   {"reason", last_failure_reason_}});
   }
   options.deadline = input_.deadline;
   if (input_.stream) options.stream_sink = this;
   ProviderRequest request = input_.request;
   request.model = target.model;
   attempt_start_ = deps_.loop->Now();
+  stream_timeout_.clear();
+  if (input_.stream && !delivered_any_) {
+    const absl::Duration first = entry.spec.timeouts.first_token;
+    ArmStreamTimer(first, absl::StrCat("no first token within ",
+                                       absl::FormatDuration(first)));
+  }
   current_ = entry.provider->Generate(
       std::move(request), std::move(options),
       [self = shared_from_this()](ProviderOutcome outcome) {
@@ -243,20 +416,66 @@ void GenerateCall::StartAttempt(const Target& target, size_t key_index) {
       });
 }
 
+void GenerateCall::RecordHealth(const ProviderError* error,
+                                absl::string_view reason) {
+  if (deps_.health == nullptr) return;
+  const Target& target = plan_[target_index_];
+  ProviderHealth* health = deps_.health->Find(target.entry->spec.name);
+  if (health == nullptr) return;
+  HealthOutcome outcome = HealthOutcome::kSuccess;
+  std::optional<absl::Duration> retry_after;
+  if (error != nullptr) {
+    switch (error->error_class) {
+      case ErrorClass::kTransient:
+        outcome = HealthOutcome::kTransient;
+        break;
+      case ErrorClass::kRateLimited:
+        outcome = HealthOutcome::kRateLimited;
+        retry_after = error->retry_after;
+        break;
+      case ErrorClass::kKeyInvalid:
+        outcome = HealthOutcome::kKeyInvalid;
+        break;
+      default:
+        outcome = HealthOutcome::kNeutral;
+        break;
+    }
+    // A call the caller abandoned says nothing about the provider.
+    if (cancelled_) outcome = HealthOutcome::kNeutral;
+  }
+  health->Record(outcome, attempt_key_, deps_.loop->Now(), retry_after,
+                 target.model, std::string(reason));
+}
+
 void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
   current_.reset();
+  CancelStreamTimer();
+  if (!stream_timeout_.empty() && !cancelled_ && !outcome.ok() &&
+      outcome.error->error_class == ErrorClass::kCancelled) {
+    outcome.error->error_class = ErrorClass::kTransient;
+    outcome.error->timed_out = true;
+    outcome.error->message = stream_timeout_;
+  }
+  stream_timeout_.clear();
   const Target& target = plan_[target_index_];
   AttemptRecord attempt;
   attempt.provider = target.entry->spec.name;
   attempt.model = target.model;
   attempt.key_fingerprint = attempt_key_fingerprint_;
   attempt.latency = deps_.loop->Now() - attempt_start_;
+  last_attempt_latency_ = attempt.latency;
   if (outcome.ok()) {
     attempt.outcome = AttemptOutcome::kSuccess;
   } else {
     attempt.outcome = OutcomeFor(*outcome.error);
     attempt.http_status = outcome.error->http_status;
     attempt.detail = outcome.error->message;
+  }
+  if (!retry_note_.empty()) {
+    attempt.detail = attempt.detail.empty()
+                         ? retry_note_
+                         : absl::StrCat(retry_note_, "; ", attempt.detail);
+    retry_note_.clear();
   }
   if (deps_.metrics != nullptr) {
     deps_.metrics->UpstreamAttempt(attempt.provider, attempt.model,
@@ -265,32 +484,55 @@ void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
   }
   result_.attempts.push_back(attempt);
   result_.provider = attempt.provider;
-  result_.model = outcome.reply.model.empty() ? target.model : outcome.reply.model;
+  result_.model =
+      outcome.reply.model.empty() ? target.model : outcome.reply.model;
   result_.reply = std::move(outcome.reply);
 
   if (outcome.ok()) {
+    RecordHealth(nullptr, "success");
     Finish(absl::OkStatus());
     return;
   }
   const ProviderError& error = *outcome.error;
   failure_classes_.push_back(error.error_class);
   const std::string where = DescribeAttempt(attempt);
+  std::string reason = std::string(AttemptOutcomeName(attempt.outcome));
+  if (error.http_status != 0) {
+    absl::StrAppend(&reason, " HTTP ", error.http_status);
+  }
+  if (!error.message.empty()) absl::StrAppend(&reason, ": ", error.message);
+  RecordHealth(&error, reason);
+  if (deps_.audit != nullptr && !cancelled_ &&
+      error.error_class != ErrorClass::kCancelled) {
+    deps_.audit->Write(
+        "llm_error",
+        {{"request_id", input_.request.request_id},
+         {"provider", attempt.provider},
+         {"model", attempt.model},
+         {"key", attempt.key_fingerprint},
+         {"outcome", std::string(AttemptOutcomeName(attempt.outcome))},
+         {"http_status", error.http_status},
+         {"latency_ms", absl::ToInt64Milliseconds(attempt.latency)},
+         {"reason", reason}});
+  }
+  last_failed_ = absl::StrCat(attempt.provider, "/", attempt.model);
+  last_failure_reason_ = reason;
   if (cancelled_ || error.error_class == ErrorClass::kCancelled) {
     const bool deadline = cancelled_ ? cancelled_by_deadline_ : error.timed_out;
-    Finish(deadline ? absl::DeadlineExceededError(absl::StrCat(
-                          "deadline exceeded during ", where))
+    Finish(deadline ? absl::DeadlineExceededError(
+                          absl::StrCat("deadline exceeded during ", where))
                     : absl::CancelledError("cancelled by the caller"));
     return;
   }
   if (error.error_class == ErrorClass::kInvalidRequest) {
-    Finish(absl::InvalidArgumentError(
-        absl::StrCat(attempt.provider, " rejected the request: ", error.message)));
+    Finish(absl::InvalidArgumentError(absl::StrCat(
+        attempt.provider, " rejected the request: ", error.message)));
     return;
   }
   if (error.error_class == ErrorClass::kFailedPrecondition) {
     Finish(absl::FailedPreconditionError(
-        absl::StrCat(attempt.provider, " cannot serve the request as sent: ",
-                     error.message)));
+        absl::StrCat(attempt.provider,
+                     " cannot serve the request as sent: ", error.message)));
     return;
   }
   if (delivered_any_) {
@@ -301,21 +543,29 @@ void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
     return;
   }
   // Key-specific failures move to the next key of the same provider; anything
-  // else moves to the next target.
-  if (error.error_class == ErrorClass::kKeyInvalid ||
+  // else moves to the next target. Transient failures and rate limits make a
+  // retry round possible.
+  if (error.error_class == ErrorClass::kTransient ||
       error.error_class == ErrorClass::kRateLimited) {
-    ++key_index_;
-  } else {
-    ++target_index_;
-    keys_tried_ = 0;
-    key_index_ = 0;
+    retryable_in_round_ = true;
+  }
+  if (error.error_class == ErrorClass::kTransient) transient_in_round_ = true;
+  if (error.error_class == ErrorClass::kRateLimited && error.retry_after) {
+    if (!retry_after_ || *error.retry_after < *retry_after_) {
+      retry_after_ = error.retry_after;
+    }
+  }
+  if (error.error_class != ErrorClass::kKeyInvalid &&
+      error.error_class != ErrorClass::kRateLimited) {
+    AdvanceTarget();
   }
   NextAttempt();
 }
 
 void GenerateCall::FinishAllFailed() {
   std::vector<std::string> lines;
-  for (const AttemptRecord& a : result_.attempts) lines.push_back(DescribeAttempt(a));
+  for (const AttemptRecord& a : result_.attempts)
+    lines.push_back(DescribeAttempt(a));
   const bool all_not_found =
       !failure_classes_.empty() &&
       std::all_of(failure_classes_.begin(), failure_classes_.end(),
@@ -328,8 +578,11 @@ void GenerateCall::FinishAllFailed() {
     Finish(absl::UnavailableError(
         absl::StrCat("no provider could be attempted: ", detail)));
   } else {
-    Finish(absl::UnavailableError(absl::StrCat(
-        "all ", failure_classes_.size(), " attempt(s) failed: ", detail)));
+    std::string message = absl::StrCat("all ", failure_classes_.size(),
+                                       " attempt(s) failed: ", detail);
+    if (!no_retry_reason_.empty())
+      absl::StrAppend(&message, " (", no_retry_reason_, ")");
+    Finish(absl::UnavailableError(message));
   }
 }
 
@@ -347,16 +600,20 @@ void GenerateCall::Settle() {
   result_.reply.usage = settlement.usage;
   result_.usage_estimated = settlement.usage_estimated;
   if (deps_.metrics != nullptr) {
-    deps_.metrics->Charged(result_.provider, result_.model,
-                           settlement.cost_nano_usd,
-                           settlement.usage.input_tokens,
-                           settlement.usage.output_tokens);
+    deps_.metrics->Charged(
+        result_.provider, result_.model, settlement.cost_nano_usd,
+        settlement.usage.input_tokens, settlement.usage.output_tokens);
   }
 }
 
 void GenerateCall::Finish(absl::Status status) {
   if (finished_) return;
   finished_ = true;
+  CancelStreamTimer();
+  if (retry_timer_) {
+    deps_.loop->CancelTimer(*retry_timer_);
+    retry_timer_.reset();
+  }
   result_.status = std::move(status);
   Settle();
   result_.latency = deps_.loop->Now() - input_.arrival;

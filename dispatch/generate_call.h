@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "monitoring/gateway_metrics.h"
 #include "registry/provider.h"
 #include "registry/provider_registry.h"
+#include "resilience/provider_health.h"
 
 namespace llmgw {
 
@@ -31,8 +33,11 @@ struct DispatchDeps {
   AuditLog* audit = nullptr;          // optional
   http::EventLoop* loop = nullptr;
   BudgetConfig budget;
-  // Keys tried per provider before moving on (reference: max_key_attempts).
-  int max_key_attempts = 3;
+  // Key pools and circuit breakers of every provider (optional: without it
+  // keys are tried in order and nothing is tracked).
+  HealthBoard* health = nullptr;
+  // Retries, max_key_attempts, and whether any of it is on.
+  ResilienceConfig resilience;
 };
 
 // A validated Generate / GenerateStream request.
@@ -92,11 +97,29 @@ struct GenerateResult {
 
 // One Generate call from start to settlement: resolves the attempt plan
 // (routed model, then fallback_models or the fallback chain), reserves the
-// worst-case cost, tries providers and keys in order, forwards stream deltas,
-// and settles the reservation (commit actual cost, or release).
+// worst-case cost, tries providers and keys, forwards stream deltas, and
+// settles the reservation (commit actual cost, or release).
 //
-// A state machine on the event loop: no thread waits on it. Streams fail over
-// only until the first delta has been forwarded.
+// A state machine on the event loop: no thread waits on it. One "round" is a
+// pass over the plan:
+//   - a provider whose circuit is open or which has no healthy key is skipped
+//     (an ATTEMPT_OUTCOME_SKIPPED entry says why);
+//   - each provider gets up to max_key_attempts keys, healthiest first;
+//     rate-limited and invalid keys move to the next key, other failures to
+//     the next provider at once (failover before backoff: a healthy fallback
+//     answers without waiting);
+//   - invalid requests and failed preconditions end the call.
+// When a round ends without an answer and some failure was transient or a
+// rate limit, a retry round starts after an exponential backoff with jitter
+// (or the shortest Retry-After when every failure of the round was a rate
+// limit, if longer), at most max_retries times, and only if the
+// backoff plus the last attempt's duration fits before the caller's deadline;
+// otherwise the call ends UNAVAILABLE at once, saying why no retry followed.
+// The backoff is a loop timer, cancelled with the call.
+//
+// Streams: a first-token timer and an idle timer between deltas (the
+// provider's timeouts) turn a silent stream into a timeout; failover and
+// retries happen only until the first delta has been forwarded.
 class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
                      public StreamSink {
  public:
@@ -135,8 +158,16 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void Run();
   absl::Status BuildPlan();
   void NextAttempt();
-  void StartAttempt(const Target& target, size_t key_index);
+  Admission Admit(const Target& target);
+  void AdvanceTarget();
+  void StartAttempt(const Target& target, std::optional<size_t> key);
   void OnAttemptDone(ProviderOutcome outcome);
+  void RecordHealth(const ProviderError* error, absl::string_view reason);
+  // Schedules a retry round; false when none may start.
+  bool MaybeScheduleRetry();
+  void ArmStreamTimer(absl::Duration after, std::string detail);
+  void CancelStreamTimer();
+  void OnStreamTimeout();
   void FinishAllFailed();
   void Finish(absl::Status status);
   void Settle();
@@ -150,11 +181,31 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Loop-thread state.
   std::vector<Target> plan_;
   size_t target_index_ = 0;
-  size_t key_index_ = 0;
+  // Keys of the current target tried in this round (indices; 0 stands for
+  // the single "keyless" attempt of a provider without keys).
+  std::vector<size_t> tried_keys_;
   int keys_tried_ = 0;
+  // Retry rounds started so far (0 = first pass).
+  int round_ = 0;
+  bool retryable_in_round_ = false;
+  bool transient_in_round_ = false;
+  std::optional<absl::Duration> retry_after_;
+  absl::Duration last_attempt_latency_;
+  std::optional<http::EventLoop::TimerId> retry_timer_;
+  // "retry 1/3 after 0.52s backoff", prefixed to the next attempt's detail.
+  std::string retry_note_;
+  std::string no_retry_reason_;
+  // "provider/model" of the last failed attempt, for cascade events.
+  std::string last_failed_;
+  std::string last_failure_reason_;
   std::shared_ptr<ProviderCall> current_;
   absl::Time attempt_start_;
+  std::optional<size_t> attempt_key_;
   std::string attempt_key_fingerprint_;
+  std::optional<http::EventLoop::TimerId> stream_timer_;
+  std::string stream_timer_detail_;
+  // Set when a stream timer cancelled the attempt.
+  std::string stream_timeout_;
   CallCharge charge_;
   bool delivered_any_ = false;
   bool cancelled_ = false;

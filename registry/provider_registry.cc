@@ -142,11 +142,15 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
     if (config.default_read_timeout && !(o && o->read_timeout)) {
       spec.timeouts.read = *config.default_read_timeout;
     }
+    spec.timeouts.stream_idle = config.resilience.stream_idle_timeout;
+    spec.timeouts.first_token = config.resilience.first_token_timeout;
     const std::string env_name = Upper(spec.name);
     for (auto [suffix, target] :
          {std::pair<const char*, absl::Duration*>{"_CONNECT_TIMEOUT",
                                                   &spec.timeouts.connect},
-          {"_READ_TIMEOUT", &spec.timeouts.read}}) {
+          {"_READ_TIMEOUT", &spec.timeouts.read},
+          {"_STREAM_IDLE_TIMEOUT", &spec.timeouts.stream_idle},
+          {"_FIRST_TOKEN_TIMEOUT", &spec.timeouts.first_token}}) {
       auto value = EnvSeconds(env, absl::StrCat("LLMGW_", env_name, suffix));
       if (!value.ok()) return value.status();
       if (*value) *target = **value;

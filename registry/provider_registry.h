@@ -47,7 +47,8 @@ struct Route {
 // the environment, following the reference's zero-configuration discovery:
 //   <PROVIDER>_API_KEYS (comma-separated, wins) or <PROVIDER>_API_KEY,
 //   <PROVIDER>_MODEL, <PROVIDER>_API_BASE, LOCAL_LLM_URL / LOCAL_LLM_MODEL,
-//   LLMGW_<PROVIDER>_CONNECT_TIMEOUT / _READ_TIMEOUT, CHAT_PROVIDER.
+//   LLMGW_<PROVIDER>_CONNECT_TIMEOUT / _READ_TIMEOUT / _STREAM_IDLE_TIMEOUT /
+//   _FIRST_TOKEN_TIMEOUT, CHAT_PROVIDER.
 // Immutable after Create; safe to read from any thread.
 class ProviderRegistry {
  public:

@@ -25,6 +25,10 @@ struct ProviderTimeouts {
   absl::Duration connect = absl::Seconds(10);
   // Longest silence while waiting for the response or between chunks.
   absl::Duration read = absl::Seconds(60);
+  // Streams: longest silence between two deltas once output has started
+  // (keep-alive bytes do not count), and longest wait for the first delta.
+  absl::Duration stream_idle = absl::Seconds(60);
+  absl::Duration first_token = absl::Seconds(60);
 };
 
 // One entry of the data-driven provider schema: everything the gateway needs

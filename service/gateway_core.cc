@@ -33,6 +33,12 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
       ProviderRegistry::Create(config, env, core->http_client_.get());
   if (!registry.ok()) return registry.status();
   core->registry_ = *std::move(registry);
+  core->health_ = std::make_unique<HealthBoard>();
+  for (const auto& entry : core->registry_->entries()) {
+    core->health_->Add(std::make_unique<ProviderHealth>(
+        entry->spec.name, entry->key_fingerprints, config.resilience,
+        core->audit_.get()));
+  }
   absl::Status priced = CheckPricing(*core->registry_, config.budget);
   if (!priced.ok()) return priced;
   absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
@@ -54,6 +60,8 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   core->deps_.audit = core->audit_.get();
   core->deps_.loop = core->loop_.get();
   core->deps_.budget = config.budget;
+  core->deps_.health = core->health_.get();
+  core->deps_.resilience = config.resilience;
   return core;
 }
 
@@ -62,6 +70,7 @@ GatewayCore::~GatewayCore() {
   http_client_.reset();
   registry_.reset();
   loop_.reset();
+  health_.reset();
   audit_.reset();
 }
 

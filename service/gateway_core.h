@@ -14,6 +14,7 @@
 #include "http/http_client.h"
 #include "monitoring/gateway_metrics.h"
 #include "registry/provider_registry.h"
+#include "resilience/provider_health.h"
 
 namespace prometheus {
 class Registry;
@@ -22,7 +23,8 @@ class Registry;
 namespace llmgw {
 
 // The gateway's state, owned in one place: the event loop thread and the HTTP
-// client it drives, the provider registry, the spend ledger and the metrics.
+// client it drives, the provider registry, the providers' health (key pools,
+// circuit breakers), the spend ledger and the metrics.
 // The gRPC service holds a pointer to it; RPC handlers only read it (all
 // members are thread-safe or immutable after Create).
 class GatewayCore {
@@ -38,6 +40,8 @@ class GatewayCore {
   const GatewayConfig& config() const { return config_; }
   const ProviderRegistry& registry() const { return *registry_; }
   SpendLedger& ledger() { return *ledger_; }
+  // Key pools and circuit breakers of every provider (thread-safe).
+  const HealthBoard& health() const { return *health_; }
   AuditLog& audit() { return *audit_; }
   GatewayMetrics& metrics() { return *metrics_; }
   const std::shared_ptr<prometheus::Registry>& metrics_registry() const {
@@ -58,6 +62,7 @@ class GatewayCore {
   std::unique_ptr<http::HttpClient> http_client_;
   std::unique_ptr<ProviderRegistry> registry_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<HealthBoard> health_;
   std::unique_ptr<SpendLedger> ledger_;
   std::shared_ptr<prometheus::Registry> metrics_registry_;
   std::unique_ptr<GatewayMetrics> metrics_;

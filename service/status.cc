@@ -8,8 +8,44 @@ namespace llmgw {
 
 namespace pb = ::llmgateway::v1;
 
-void BuildStatusResponse(const GatewayCore& core, pb::StatusResponse* response) {
+namespace {
+
+pb::KeyState KeyStateProto(KeyHealth health) {
+  switch (health) {
+    case KeyHealth::kHealthy:
+      return pb::KEY_STATE_HEALTHY;
+    case KeyHealth::kCoolingDown:
+      return pb::KEY_STATE_COOLING_DOWN;
+    case KeyHealth::kFailedPermanently:
+      return pb::KEY_STATE_FAILED_PERMANENTLY;
+  }
+  return pb::KEY_STATE_UNSPECIFIED;
+}
+
+pb::CircuitState CircuitStateProto(CircuitState state) {
+  switch (state) {
+    case CircuitState::kClosed:
+      return pb::CIRCUIT_STATE_CLOSED;
+    case CircuitState::kOpen:
+      return pb::CIRCUIT_STATE_OPEN;
+    case CircuitState::kHalfOpen:
+      return pb::CIRCUIT_STATE_HALF_OPEN;
+  }
+  return pb::CIRCUIT_STATE_UNSPECIFIED;
+}
+
+}  // namespace
+
+// Per provider: circuit state, and each key (by fingerprint) with its state,
+// failure count and cooldown left. A configured provider whose circuit is
+// open or which has no healthy key is reported unavailable with the reason;
+// the overall state is DEGRADED when any provider of the fallback chain is
+// unavailable (NOT_SERVING when none is available).
+void BuildStatusResponse(const GatewayCore& core,
+                         pb::StatusResponse* response) {
   const ProviderRegistry& registry = core.registry();
+  const absl::Time now = absl::Now();
+  std::vector<std::string> chain_unavailable;
   for (const auto& entry : registry.entries()) {
     pb::ProviderStatus* p = response->add_providers();
     p->set_name(entry->spec.name);
@@ -28,13 +64,35 @@ void BuildStatusResponse(const GatewayCore& core, pb::StatusResponse* response) 
     }
     p->set_confidence_score(entry->spec.confidence_score);
     p->set_in_fallback_chain(entry->in_fallback_chain);
-    for (const std::string& fp : entry->key_fingerprints) {
-      pb::KeyStatus* key = p->add_keys();
-      key->set_fingerprint(fp);
-      key->set_state(pb::KEY_STATE_HEALTHY);
+    const ProviderHealth* health = core.health().Find(entry->spec.name);
+    if (health == nullptr || !entry->configured) {
+      for (const std::string& fp : entry->key_fingerprints) {
+        pb::KeyStatus* key = p->add_keys();
+        key->set_fingerprint(fp);
+        key->set_state(pb::KEY_STATE_HEALTHY);
+      }
+      p->set_circuit_state(entry->configured ? pb::CIRCUIT_STATE_CLOSED
+                                             : pb::CIRCUIT_STATE_UNSPECIFIED);
+      continue;
     }
-    p->set_circuit_state(entry->configured ? pb::CIRCUIT_STATE_CLOSED
-                                           : pb::CIRCUIT_STATE_UNSPECIFIED);
+    const ProviderHealthSnapshot snap = health->Snapshot(now);
+    for (size_t i = 0; i < snap.keys.size(); ++i) {
+      pb::KeyStatus* key = p->add_keys();
+      key->set_fingerprint(snap.key_fingerprints[i]);
+      key->set_state(KeyStateProto(snap.keys[i].health));
+      key->set_failure_count(snap.keys[i].failure_count);
+      key->set_cooldown_remaining_ms(
+          absl::ToInt64Milliseconds(snap.keys[i].cooldown_remaining));
+    }
+    p->set_circuit_state(CircuitStateProto(snap.circuit));
+    if (!snap.available) {
+      p->set_available(false);
+      p->set_unavailable_reason(snap.unavailable_reason);
+      if (entry->in_fallback_chain) {
+        chain_unavailable.push_back(
+            absl::StrCat(entry->spec.name, ": ", snap.unavailable_reason));
+      }
+    }
   }
   std::vector<std::string> chain;
   for (const ProviderEntry* e : registry.fallback_chain()) {
@@ -57,6 +115,17 @@ void BuildStatusResponse(const GatewayCore& core, pb::StatusResponse* response) 
         "' is unavailable (",
         wanted == nullptr ? "unknown provider" : wanted->unconfigured_reason,
         "); serving from ", absl::StrJoin(chain, " -> ")));
+  } else if (!chain_unavailable.empty() &&
+             chain_unavailable.size() >= chain.size()) {
+    response->set_state(pb::SERVING_STATE_NOT_SERVING);
+    response->set_state_reason(
+        absl::StrCat("every provider is unavailable: ",
+                     absl::StrJoin(chain_unavailable, "; ")));
+  } else if (!chain_unavailable.empty()) {
+    response->set_state(pb::SERVING_STATE_DEGRADED);
+    response->set_state_reason(
+        absl::StrCat("unavailable: ", absl::StrJoin(chain_unavailable, "; "),
+                     "; serving from ", absl::StrJoin(chain, " -> ")));
   } else {
     response->set_state(pb::SERVING_STATE_SERVING);
     response->set_state_reason(

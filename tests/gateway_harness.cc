@@ -24,6 +24,9 @@ GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
       value = upstream_.base_url(value.substr(15, value.size() - 16));
     }
   }
+  // Retries, key cooldowns and circuit breaking are off unless a test turns
+  // them on ({"LLMGW_RESILIENCE", "on"}): most tests check one exchange.
+  env.emplace("LLMGW_RESILIENCE", "off");
   if (env.find("OPENAI_API_BASE") == env.end()) {
     env["OPENAI_API_BASE"] = upstream_.base_url("openai");
   }

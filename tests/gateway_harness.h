@@ -22,8 +22,9 @@ class GatewayHarness {
  public:
   // Starts the fake upstream, then the gateway with `env` plus
   // OPENAI_API_BASE pointing at the fake (unless `env` sets it). Fails the
-  // current test on error. Metrics are served only when asked: stopping
-  // prometheus-cpp's exposer takes ~2 s.
+  // current test on error. Resilience (retries, key cooldowns, circuit
+  // breakers) is off unless `env` sets LLMGW_RESILIENCE=on. Metrics are
+  // served only when asked: stopping prometheus-cpp's exposer takes ~2 s.
   // An env value equal to this is replaced by the fake's OpenAI base URL;
   // "{fake_base_url:<format>}" by that wire format's base URL (FakeBaseUrl()).
   static constexpr char kFakeBaseUrl[] = "{fake_base_url}";

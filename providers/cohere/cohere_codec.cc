@@ -17,73 +17,12 @@
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 
 namespace llmgw {
 namespace {
 
 using Json = nlohmann::json;
-
-// Parses `text` without exceptions; nullopt when it is not JSON.
-std::optional<Json> ParseJson(absl::string_view text) {
-  Json parsed = Json::parse(text.begin(), text.end(), nullptr,
-                            /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return std::nullopt;
-  return parsed;
-}
-
-// Serializes `value`; invalid UTF-8 in caller text becomes U+FFFD instead of
-// throwing.
-std::string DumpJson(const Json& value) {
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// `object[key]` when `object` is an object holding `key`, else nullptr.
-const Json* Field(const Json& object, const char* key) {
-  if (!object.is_object()) return nullptr;
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-// Follows `path` through nested objects; nullptr when any step is missing.
-const Json* Path(const Json& object, std::initializer_list<const char*> path) {
-  const Json* current = &object;
-  for (const char* key : path) {
-    current = Field(*current, key);
-    if (current == nullptr) return nullptr;
-  }
-  return current;
-}
-
-std::string StringField(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>()
-                                                : std::string();
-}
-
-// A token count: integers as they are, floats (billed_units are floats in
-// the API schema) rounded; nullopt otherwise.
-std::optional<int64_t> CountField(const Json& object, const char* key) {
-  const Json* value = Field(object, key);
-  if (value == nullptr) return std::nullopt;
-  if (value->is_number_integer()) return value->get<int64_t>();
-  if (value->is_number_float()) {
-    return static_cast<int64_t>(std::llround(value->get<double>()));
-  }
-  return std::nullopt;
-}
-
-// The shortest decimal that reads back as `value`, so 0.7f is sent as 0.7
-// rather than 0.699999988079071.
-double WireNumber(float value) {
-  char buffer[32];
-  for (int precision = 1; precision <= 9; ++precision) {
-    std::snprintf(buffer, sizeof(buffer), "%.*g", precision,
-                  static_cast<double>(value));
-    double candidate = std::strtod(buffer, nullptr);
-    if (static_cast<float>(candidate) == value) return candidate;
-  }
-  return static_cast<double>(value);
-}
 
 absl::string_view RoleName(MessageRole role) {
   switch (role) {

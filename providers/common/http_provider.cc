@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "http/sse_parser.h"
 #include "providers/common/http_errors.h"
@@ -16,6 +17,11 @@ namespace {
 constexpr size_t kMaxStreamErrorBody = 64 << 10;
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
+
+bool LooksLikeJson(absl::string_view body) {
+  body = absl::StripLeadingAsciiWhitespace(body);
+  return !body.empty() && body.front() == '{';
+}
 
 ProviderError TransportFailure(const http::HttpResult& result) {
   ProviderError error;
@@ -59,10 +65,16 @@ struct CallState {
   std::unique_ptr<http::SseParser> parser;
   std::string streamed_text;
   std::string error_body;
+  // The first bytes of a 2xx stream until an SSE event is seen: some
+  // providers (MiniMax) answer a failed stream request with a bare JSON body.
+  std::string raw_prefix;
+  bool event_seen = false;
   bool stream_done = false;
   std::optional<ProviderError> stream_error;
 
   void HandleEvent(const http::SseEvent& event) {
+    event_seen = true;
+    raw_prefix.clear();
     if (stream_done || stream_error) return;
     StreamUpdate update = decoder->OnEvent(event);
     if (!update.delta.empty()) {
@@ -80,17 +92,22 @@ struct CallState {
   bool HandleData(absl::string_view chunk) {
     if (!IsSuccess(status_code)) {
       if (error_body.size() < kMaxStreamErrorBody) {
-        error_body.append(chunk.data(),
-                          std::min(chunk.size(),
-                                   kMaxStreamErrorBody - error_body.size()));
+        error_body.append(
+            chunk.data(),
+            std::min(chunk.size(), kMaxStreamErrorBody - error_body.size()));
       }
       return true;
     }
+    if (!event_seen && raw_prefix.size() < kMaxStreamErrorBody) {
+      raw_prefix.append(
+          chunk.data(),
+          std::min(chunk.size(), kMaxStreamErrorBody - raw_prefix.size()));
+    }
     absl::Status fed = parser->Feed(chunk);
     if (!fed.ok() && !stream_error) {
-      stream_error = ProviderError{ErrorClass::kTransient, status_code,
-                                   absl::StrCat("malformed stream: ",
-                                                fed.message())};
+      stream_error =
+          ProviderError{ErrorClass::kTransient, status_code,
+                        absl::StrCat("malformed stream: ", fed.message())};
     }
     return !stream_error.has_value();
   }
@@ -113,10 +130,19 @@ struct CallState {
     } else if (!IsSuccess(result.response.status_code)) {
       result.response.body = std::move(error_body);
       outcome.error = codec->ParseError(result.response);
+    } else if (!stream_done && !event_seen && LooksLikeJson(raw_prefix)) {
+      // A plain JSON answer instead of an event stream: an in-band error
+      // (or a complete non-streamed reply), parsed as a non-streamed one.
+      result.response.body = std::move(raw_prefix);
+      ProviderOutcome plain = codec->ParseReply(result.response);
+      if (plain.ok() && !plain.reply.text.empty()) {
+        sink->OnDelta(plain.reply.text);
+      }
+      return plain;
     } else if (!stream_done) {
-      outcome.error = ProviderError{
-          ErrorClass::kTransient, result.response.status_code,
-          "stream ended before the provider's final event"};
+      outcome.error =
+          ProviderError{ErrorClass::kTransient, result.response.status_code,
+                        "stream ended before the provider's final event"};
     }
     return outcome;
   }

@@ -19,6 +19,9 @@ namespace llmgw {
 // turns transport failures into ProviderErrors (timeouts and resets are
 // kTransient, cancellation is kCancelled). A stream that ends before the
 // provider's terminal event is a kTransient error carrying the partial reply.
+// A 2xx stream whose body is a bare JSON object instead of events (MiniMax's
+// in-band errors) is parsed with WireCodec::ParseReply, so its in-band error
+// is classified as for a non-streamed call.
 std::unique_ptr<ILLMProvider> MakeHttpProvider(
     ProviderSpec spec, const ProviderContext& context,
     std::unique_ptr<WireCodec> codec);

@@ -1,5 +1,7 @@
 #include "providers/gemini/gemini_codec.h"
 
+#include "providers/common/json_fields.h"
+
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -20,16 +22,6 @@ namespace llmgw {
 namespace {
 
 using nlohmann::json;
-
-// The float as the shortest decimal that reads back as the same float, so
-// 0.7f goes on the wire as 0.7 rather than 0.699999988079071.
-double WireNumber(float value) {
-  char buffer[32];
-  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  if (ec != std::errc()) return value;
-  *end = '\0';
-  return std::strtod(buffer, nullptr);
-}
 
 // Model ids are resource names: letters, digits, '-', '.', '_' and '/'
 // (for "models/..." and "tunedModels/..."). Anything else (spaces, '?', '#',

@@ -1,5 +1,7 @@
 #include "providers/minimax/minimax_codec.h"
 
+#include "providers/common/json_fields.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -35,21 +37,9 @@ const char* RoleName(MessageRole role) {
 // Clamped to (0, 1] and sent as the shortest decimal that reads back as the
 // float (0.7f -> 0.7).
 double SamplingValue(float value) {
-  const float clamped = std::clamp(value, kMiniMaxMinSampling, 1.0f);
-  double result = clamped;
-  (void)absl::SimpleAtod(absl::StrFormat("%.6g", clamped), &result);
-  return result;
+  return WireNumber(std::clamp(value, kMiniMaxMinSampling, 1.0f));
 }
 
-std::optional<int64_t> IntField(const json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end()) return std::nullopt;
-  if (it->is_number_integer()) return it->get<int64_t>();
-  if (it->is_number_unsigned())
-    return static_cast<int64_t>(it->get<uint64_t>());
-  if (it->is_number_float()) return std::llround(it->get<double>());
-  return std::nullopt;
-}
 
 ProviderOutcome Malformed(const http::HttpResponse& response,
                           absl::string_view what) {
@@ -87,8 +77,8 @@ FinishReason ReplyFinishReason(const json& body, const json& choice) {
 
 std::optional<TokenUsage> ParseUsage(const json& usage) {
   if (!usage.is_object()) return std::nullopt;
-  std::optional<int64_t> input = IntField(usage, "prompt_tokens");
-  std::optional<int64_t> output = IntField(usage, "completion_tokens");
+  std::optional<int64_t> input = CountField(usage, "prompt_tokens");
+  std::optional<int64_t> output = CountField(usage, "completion_tokens");
   if (!input && !output) return std::nullopt;
   TokenUsage result;
   result.input_tokens = input.value_or(0);

@@ -1,5 +1,7 @@
 #include "providers/openai_compatible/openai_compatible_codec.h"
 
+#include "providers/common/json_fields.h"
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -34,13 +36,6 @@ const char* RoleName(MessageRole role) {
   return "user";
 }
 
-// The float as the shortest decimal that reads back as it (0.7f is sent as
-// 0.7, not 0.699999988079071).
-double DecimalNumber(float value) {
-  double result = value;
-  (void)absl::SimpleAtod(absl::StrFormat("%.6g", value), &result);
-  return result;
-}
 
 ProviderOutcome Malformed(const http::HttpResponse& response,
                           absl::string_view what) {
@@ -94,9 +89,9 @@ absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildRequest(
     body[options_.max_tokens_field] = request.max_tokens;
   }
   if (request.temperature) {
-    body["temperature"] = DecimalNumber(*request.temperature);
+    body["temperature"] = WireNumber(*request.temperature);
   }
-  if (request.top_p) body["top_p"] = DecimalNumber(*request.top_p);
+  if (request.top_p) body["top_p"] = WireNumber(*request.top_p);
   if (!request.stop.empty()) body["stop"] = request.stop;
   if (stream) {
     body["stream"] = true;

@@ -64,9 +64,10 @@
 // request-id header; errors carry x-should-retry.
 //
 // Errors inside a stream (the documented "event: error" after a 200) are
-// scripted with a malformed behaviour whose body is that event, e.g.
-//   Behavior::Malformed() + body = ErrorEvent("overloaded_error",
-//   "Overloaded") - it replaces the content deltas.
+// scripted with a malformed behaviour whose body is that event (it replaces
+// the content deltas), e.g. body = "event: error\ndata: {\"type\":\"error\",
+// \"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"
+// (see tests/providers/anthropic/anthropic_e2e_test.cc).
 
 #include <algorithm>
 #include <cstdint>

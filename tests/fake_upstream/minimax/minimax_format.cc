@@ -8,8 +8,10 @@
 // MiniMax reports failures IN-BAND: HTTP 200 with a "base_resp" whose
 // status_code is not 0 (0 = success). This is also true of stream requests:
 // the failure then arrives as a plain application/json body, not as an SSE
-// event (client libraries such as LobeChat's and Dify's MiniMax runtimes
-// parse the first chunk of a "stream" as bare JSON for this reason).
+// event (LobeChat's MiniMax runtime parses the first chunk of a stream as
+// bare JSON to catch it; users report the Content-Type switching from
+// text/event-stream to application/json with a bare
+// {"base_resp":{"status_code":1002,"status_msg":"rate limit exceeded(RPM)"}}).
 //
 // Checks, in this order, before any behaviour is consumed (each failure is
 // an in-band HTTP 200 reply, application/json, also for stream requests):
@@ -28,11 +30,14 @@
 //      array of at most 4 strings. Else code 2013 "invalid params, ...".
 //   3. A model MiniMax does not serve (see kModels): code 2013
 //      "invalid params, unknown model: <model>".
+//      (MiniMax does not document the message for this case.)
 //   4. Prompt tokens + max_completion_tokens over the model's context
 //      window (MiniMax enforces input + max tokens <= window): code 2013
-//      "invalid params, context window exceeds limit".
+//      "invalid params, context window exceeds limit" (MiniMax's message).
 // These bodies carry the fields MiniMax sends with a model-level failure
-// (id, choices: null, created, model, object, usage, *_sensitive*).
+// (id, choices: null, created, model, object, usage, *_sensitive*). The
+// upper bound of max_completion_tokens (2048 in the text-chat page, 128K
+// output in the model cards) is not enforced.
 //
 // Replies (application/json):
 //   {"id": <32 hex>, "choices": [{"finish_reason": "stop" | "length",

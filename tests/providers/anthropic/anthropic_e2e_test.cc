@@ -793,6 +793,38 @@ TEST_F(FakeAnthropicTest, RejectsWhatTheApiRejects) {
   EXPECT_EQ(fake_->Requests().back().behavior, "");  // none consumed
 }
 
+TEST_F(FakeAnthropicTest, RepliesWithTheDocumentedMessageAndErrorShapes) {
+  auto r = Post(Body(), Good());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_FALSE(r->get_header_value("request-id").empty());
+  json reply = json::parse(r->body);
+  EXPECT_EQ(Keys(reply), (std::vector<std::string>{
+                             "content", "id", "model", "role", "stop_reason",
+                             "stop_sequence", "type", "usage"}));
+  EXPECT_EQ(reply["type"], "message");
+  EXPECT_EQ(reply["role"], "assistant");
+  EXPECT_EQ(reply["model"], kModel);
+  EXPECT_EQ(reply["content"],
+            json::parse(R"([{"type":"text","text":"Echo: hi"}])"));
+  EXPECT_EQ(reply["stop_reason"], "end_turn");
+  EXPECT_EQ(reply["usage"]["input_tokens"], 1);
+  EXPECT_EQ(reply["usage"]["output_tokens"], 2);
+
+  fake_->Enqueue(Behavior::HttpError(529));
+  r = Post(Body(), Good());
+  EXPECT_EQ(r->status, 529);
+  EXPECT_EQ(Error(r), std::make_pair(std::string("overloaded_error"),
+                                     std::string("Overloaded")));
+  EXPECT_EQ(r->get_header_value("x-should-retry"), "true");
+  fake_->Enqueue(Behavior::HttpError(429));
+  r = Post(Body(), Good());
+  EXPECT_EQ(r->status, 429);
+  EXPECT_EQ(Error(r).first, "rate_limit_error");
+  EXPECT_EQ(r->get_header_value("retry-after"), "1");
+  EXPECT_EQ(r->get_header_value("anthropic-ratelimit-requests-remaining"), "0");
+}
+
 TEST_F(FakeAnthropicTest, StreamsTheDocumentedEventSequence) {
   json body = Body();
   body["stream"] = true;

@@ -1,0 +1,116 @@
+#ifndef LLMGW_RESILIENCE_PROVIDER_HEALTH_H_
+#define LLMGW_RESILIENCE_PROVIDER_HEALTH_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "audit/audit_log.h"
+#include "config/resilience_config.h"
+#include "resilience/circuit_breaker.h"
+#include "resilience/key_pool.h"
+
+namespace llmgw {
+
+// How a provider call ended, as far as health is concerned.
+enum class HealthOutcome {
+  kSuccess,
+  // 5xx, timeout, reset, malformed reply: counts toward the circuit breaker.
+  kTransient,
+  // 429 / rate-limit error: counts against the key (cooldown, Retry-After).
+  kRateLimited,
+  // 401/403, revoked, out of credit: the key leaves rotation.
+  kKeyInvalid,
+  // Says nothing about the provider (bad request, cancelled, not found).
+  kNeutral,
+};
+
+// Whether a provider may be called now, and with which key.
+struct Admission {
+  bool admitted = false;
+  // Index into the provider's keys; nullopt for keyless providers.
+  std::optional<size_t> key;
+  // Why not admitted, for the attempts trail: "circuit open (5 consecutive
+  // failures), next probe in 42s" or "no healthy key: key:1c2e cooling down
+  // 12s (rate_limited HTTP 429), key:9f00 failed permanently (...)".
+  std::string reason;
+};
+
+struct ProviderHealthSnapshot {
+  CircuitState circuit = CircuitState::kClosed;
+  int consecutive_failures = 0;
+  absl::Duration circuit_reopens_in;
+  std::vector<std::string> key_fingerprints;
+  std::vector<KeySnapshot> keys;
+  // False when the circuit is OPEN or no key is healthy.
+  bool available = true;
+  std::string unavailable_reason;
+};
+
+// The health of one provider: its key pool and circuit breaker, shared by
+// every call (thread-safe: calls run on the event loop, Status reads from gRPC
+// threads). Writes the audit events key_cooldown, key_failed, circuit_open,
+// circuit_half_open and circuit_closed, naming keys by fingerprint only.
+//
+// With `config.enabled` false nothing is tracked: every key is always
+// admitted in order and the circuit never opens (LLMGW_RESILIENCE=off).
+class ProviderHealth {
+ public:
+  ProviderHealth(std::string provider, std::vector<std::string> fingerprints,
+                 const ResilienceConfig& config, AuditLog* audit);
+
+  const std::string& provider() const { return provider_; }
+  size_t key_count() const { return fingerprints_.size(); }
+  const std::string& fingerprint(size_t key) const {
+    return fingerprints_.at(key);
+  }
+
+  // Admits a call, choosing the healthy key with the fewest failures outside
+  // `tried`. A HALF_OPEN circuit admits a single probe; an admitted call must
+  // be followed by exactly one Record().
+  Admission Admit(absl::Time now, const std::vector<size_t>& tried,
+                  absl::string_view model);
+
+  // Records how an admitted call ended.
+  void Record(HealthOutcome outcome, std::optional<size_t> key, absl::Time now,
+              std::optional<absl::Duration> retry_after,
+              absl::string_view model, const std::string& reason);
+
+  ProviderHealthSnapshot Snapshot(absl::Time now) const;
+
+ private:
+  void AuditCircuit(const CircuitBreaker::Transition& t,
+                    absl::string_view model, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string KeysUnavailableReason(absl::Time now) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string provider_;
+  const std::vector<std::string> fingerprints_;
+  const bool enabled_;
+  AuditLog* const audit_;
+  mutable absl::Mutex mu_;
+  KeyPool keys_ ABSL_GUARDED_BY(mu_);
+  CircuitBreaker circuit_ ABSL_GUARDED_BY(mu_);
+};
+
+// Every provider's health, by registry name. Built once at start-up.
+class HealthBoard {
+ public:
+  void Add(std::unique_ptr<ProviderHealth> health);
+  // Null for unknown names.
+  ProviderHealth* Find(absl::string_view provider) const;
+
+ private:
+  std::map<std::string, std::unique_ptr<ProviderHealth>, std::less<>> by_name_;
+};
+
+}  // namespace llmgw
+
+#endif  // LLMGW_RESILIENCE_PROVIDER_HEALTH_H_

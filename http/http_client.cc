@@ -400,9 +400,15 @@ class CurlHttpClient final : public HttpClient {
     if (options_.enable_http2) {
       curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                        static_cast<long>(CURL_HTTP_VERSION_2TLS));
-      // Wait for an existing connection to the host to confirm multiplexing
-      // rather than opening a parallel one.
-      curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+      // Over TLS, wait for an existing connection to the host to confirm
+      // multiplexing (known after ALPN) rather than opening a parallel one.
+      // Never for plain http://, which is HTTP/1.1: there curl learns a
+      // connection cannot multiplex only from the first response's headers,
+      // so every concurrent call to a slow local server (Ollama, vLLM) would
+      // queue behind the first one.
+      if (absl::StartsWithIgnoreCase(req.url, "https://")) {
+        curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+      }
     } else {
       curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                        static_cast<long>(CURL_HTTP_VERSION_1_1));

@@ -2,6 +2,12 @@
 // gateway, against a real OpenAI-wire-format server on loopback.
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "absl/synchronization/blocking_counter.h"
+
 #include "budget/pricing.h"
 #include "gtest/gtest.h"
 #include "registry/key_fingerprint.h"
@@ -128,6 +134,32 @@ TEST(GenerateStreamTest, DeltasArriveBeforeTheUpstreamFinishes) {
   while (reader->Read(&event)) {
   }
   EXPECT_TRUE(reader->Finish().ok());
+}
+
+TEST(GenerateTest, ConcurrentCallsReachASlowPlainHttpUpstreamInParallel) {
+  // A plain-http upstream (like a local Ollama) is HTTP/1.1: concurrent calls
+  // need parallel connections at once, not a wait behind the first reply.
+  GatewayHarness h;
+  h.upstream().SetDefault(Behavior::Ok().WithDelay(absl::Seconds(3)));
+  constexpr int kCalls = 8;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<pb::GenerateResponse> responses(kCalls);
+  pb::GenerateRequest request = GatewayHarness::UserRequest("hi", "gpt-4o-mini");
+  std::atomic<int> ok{0};
+  absl::BlockingCounter done(kCalls);
+  for (int i = 0; i < kCalls; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    h.stub().async()->Generate(contexts.back().get(), &request, &responses[i],
+                               [&](grpc::Status s) {
+                                 if (s.ok()) ++ok;
+                                 done.DecrementCount();
+                               });
+  }
+  // All of them are at the upstream while the first is still being answered.
+  EXPECT_TRUE(h.upstream().WaitForRequests(kCalls, absl::Seconds(2)))
+      << h.upstream().RequestCount() << " of " << kCalls;
+  done.Wait();
+  EXPECT_EQ(ok.load(), kCalls);
 }
 
 TEST(StatusTest, ReportsProviderKeysAsFingerprintsAndChain) {

@@ -77,7 +77,8 @@ class StreamAuditLog : public AuditLog {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(const std::string& path) {
+absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
+    const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "a");
   if (f == nullptr) {
     return absl::UnavailableError(

@@ -2,10 +2,9 @@
 #define LLMGW_AUDIT_AUDIT_LOG_H_
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -29,7 +28,8 @@ class AuditLog {
 
 // Appends to `path` (created if missing) from a background writer thread;
 // the destructor flushes what is queued.
-absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(const std::string& path);
+absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
+    const std::string& path);
 
 // Writes to stderr (same writer-thread design), for runs without --data_dir.
 std::unique_ptr<AuditLog> NewStderrAuditLog();

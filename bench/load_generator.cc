@@ -9,6 +9,8 @@
 // call), for `duration` (after a short warm-up), then prints one JSON line:
 // {"requests":N,"ok":N,"errors":{"UNAVAILABLE":N},"rps":X,
 //  "latency_ms":{"p50":..,"p90":..,"p99":..,"max":..}}
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -17,8 +19,6 @@
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -63,12 +63,23 @@ struct Recorder {
 };
 
 const char* CodeName(int code) {
-  static const char* names[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-                                "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE",
-                                "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* names[] = {"OK",
+                                "CANCELLED",
+                                "UNKNOWN",
+                                "INVALID_ARGUMENT",
+                                "DEADLINE_EXCEEDED",
+                                "NOT_FOUND",
+                                "ALREADY_EXISTS",
+                                "PERMISSION_DENIED",
+                                "RESOURCE_EXHAUSTED",
+                                "FAILED_PRECONDITION",
+                                "ABORTED",
+                                "OUT_OF_RANGE",
+                                "UNIMPLEMENTED",
+                                "INTERNAL",
+                                "UNAVAILABLE",
+                                "DATA_LOSS",
+                                "UNAUTHENTICATED"};
   return code >= 0 && code <= 16 ? names[code] : "?";
 }
 
@@ -77,7 +88,10 @@ class Slot {
  public:
   Slot(pb::LlmGateway::Stub* stub, const pb::GenerateRequest* request,
        Recorder* recorder, std::atomic<int>* live, absl::Notification* all_done)
-      : stub_(stub), request_(request), recorder_(recorder), live_(live),
+      : stub_(stub),
+        request_(request),
+        recorder_(recorder),
+        live_(live),
         all_done_(all_done) {}
 
   void Next() {
@@ -153,8 +167,9 @@ int main(int argc, char** argv) {
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
     grpc::ChannelArguments args;
     args.SetInt("grpc.channel_id", i);  // distinct connections
-    stubs.push_back(pb::LlmGateway::NewStub(grpc::CreateCustomChannel(
-        absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), args)));
+    stubs.push_back(pb::LlmGateway::NewStub(
+        grpc::CreateCustomChannel(absl::GetFlag(FLAGS_target),
+                                  grpc::InsecureChannelCredentials(), args)));
   }
   Recorder recorder;
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
@@ -162,9 +177,8 @@ int main(int argc, char** argv) {
   absl::Notification all_done;
   std::vector<std::unique_ptr<Slot>> slots;
   for (int i = 0; i < concurrency; ++i) {
-    slots.push_back(std::make_unique<Slot>(stubs[i % stubs.size()].get(),
-                                           &request, &recorder, &live,
-                                           &all_done));
+    slots.push_back(std::make_unique<Slot>(
+        stubs[i % stubs.size()].get(), &request, &recorder, &live, &all_done));
   }
   for (auto& slot : slots) slot->Next();
   absl::SleepFor(absl::GetFlag(FLAGS_warmup));

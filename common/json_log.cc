@@ -1,7 +1,6 @@
 #include "common/json_log.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/time/clock.h"
@@ -19,8 +18,9 @@ void Log(absl::string_view level, absl::string_view event,
   line["event"] = std::string(event);
   for (const auto& [key, value] : fields) line[key] = value;
   // One fputs per line: stdio's lock keeps lines whole across threads.
-  std::string text = line.dump(-1, ' ', false,
-                               nlohmann::json::error_handler_t::replace) + "\n";
+  std::string text =
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+      "\n";
   std::fputs(text.c_str(), stderr);
 }
 

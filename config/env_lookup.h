@@ -23,8 +23,8 @@ EnvLookup FixedEnvironment(std::map<std::string, std::string> vars);
 
 // Reads environment variable `name` as positive seconds: nullopt when unset,
 // an error naming the variable when malformed.
-absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(const EnvLookup& env,
-                                                         const std::string& name);
+absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(
+    const EnvLookup& env, const std::string& name);
 
 // Reads `name` as an exact decimal USD amount in nano-USD: nullopt when unset,
 // an error naming the variable when malformed.

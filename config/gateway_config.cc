@@ -1,11 +1,11 @@
 #include "config/gateway_config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <utility>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -87,7 +87,8 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       int i = 0;
       for (const YAML::Node& m : v) {
         ModelSpec model;
-        ASSIGN_OR_RETURN_CFG(model, ParseModel(m, absl::StrCat(at, "[", i++, "]")));
+        ASSIGN_OR_RETURN_CFG(model,
+                             ParseModel(m, absl::StrCat(at, "[", i++, "]")));
         p.models.push_back(std::move(model));
       }
     } else if (key == "options") {
@@ -141,7 +142,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
         ASSIGN_OR_RETURN_CFG(config.default_connect_timeout,
                              ScalarSeconds(v, key));
       } else if (key == "read_timeout_seconds") {
-        ASSIGN_OR_RETURN_CFG(config.default_read_timeout, ScalarSeconds(v, key));
+        ASSIGN_OR_RETURN_CFG(config.default_read_timeout,
+                             ScalarSeconds(v, key));
       } else if (key == "data_dir") {
         ASSIGN_OR_RETURN_CFG(config.data_dir, ScalarString(v, key));
       } else {
@@ -186,7 +188,8 @@ absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
     config.fallback_chain.clear();
     for (absl::string_view part : absl::StrSplit(*v, ',')) {
       part = absl::StripAsciiWhitespace(part);
-      if (!part.empty()) config.fallback_chain.push_back(absl::AsciiStrToLower(part));
+      if (!part.empty())
+        config.fallback_chain.push_back(absl::AsciiStrToLower(part));
     }
   }
   absl::Status budget = ApplyBudgetEnvironment(env, config.budget);

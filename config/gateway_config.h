@@ -72,9 +72,10 @@ absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
 
 // Loads `path` ("" = defaults only) and applies the gateway-wide environment
 // overrides (CHAT_PROVIDER, LLMGW_HOURLY_BUDGET, LLMGW_HARD_SAFETY_CAP,
-// LLMGW_FALLBACK_CHAIN, LLMGW_CONNECT_TIMEOUT, LLMGW_READ_TIMEOUT). Per-provider
-// settings (keys, model, base URL, LLMGW_<PROVIDER>_{CONNECT,READ}_TIMEOUT)
-// are read from the environment by the registry.
+// LLMGW_FALLBACK_CHAIN, LLMGW_CONNECT_TIMEOUT, LLMGW_READ_TIMEOUT).
+// Per-provider settings (keys, model, base URL,
+// LLMGW_<PROVIDER>_{CONNECT,READ}_TIMEOUT) are read from the environment by the
+// registry.
 absl::StatusOr<GatewayConfig> LoadGatewayConfig(const std::string& path,
                                                 const EnvLookup& env);
 

@@ -68,8 +68,8 @@ TEST(GatewayConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config->fallback_chain,
             (std::vector<std::string>{"openai", "local"}));
   EXPECT_EQ(*config->default_connect_timeout, absl::Milliseconds(2500));
-  auto bad = LoadGatewayConfig(
-      "", FixedEnvironment({{"LLMGW_READ_TIMEOUT", "soon"}}));
+  auto bad =
+      LoadGatewayConfig("", FixedEnvironment({{"LLMGW_READ_TIMEOUT", "soon"}}));
   EXPECT_NE(bad.status().message().find("LLMGW_READ_TIMEOUT"),
             std::string::npos);
   EXPECT_EQ(LoadGatewayConfig("/nonexistent.yaml", FixedEnvironment({}))

@@ -9,7 +9,8 @@
 namespace llmgw::config_internal {
 
 absl::Status KeyError(absl::string_view where, absl::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat("config: ", where, ": ", what));
+  return absl::InvalidArgumentError(
+      absl::StrCat("config: ", where, ": ", what));
 }
 
 absl::StatusOr<std::string> ScalarString(const YAML::Node& node,
@@ -72,7 +73,8 @@ absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
   return out;
 }
 
-absl::StatusOr<bool> ScalarBool(const YAML::Node& node, absl::string_view where) {
+absl::StatusOr<bool> ScalarBool(const YAML::Node& node,
+                                absl::string_view where) {
   if (!node.IsScalar()) return KeyError(where, "expected true or false");
   bool value = false;
   if (!YAML::convert<bool>::decode(node, value)) {

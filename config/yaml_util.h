@@ -4,11 +4,11 @@
 // Helpers for the typed YAML parsers of config/. Every error names the key
 // path ("providers.openai.read_timeout_seconds") and what was expected.
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -22,13 +22,16 @@ absl::StatusOr<std::string> ScalarString(const YAML::Node& node,
                                          absl::string_view where);
 absl::StatusOr<double> ScalarDouble(const YAML::Node& node,
                                     absl::string_view where);
-absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node, absl::string_view where);
-absl::StatusOr<bool> ScalarBool(const YAML::Node& node, absl::string_view where);
+absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node,
+                                  absl::string_view where);
+absl::StatusOr<bool> ScalarBool(const YAML::Node& node,
+                                absl::string_view where);
 // Positive seconds (fractions allowed).
 absl::StatusOr<absl::Duration> ScalarSeconds(const YAML::Node& node,
                                              absl::string_view where);
 // A decimal USD amount, parsed exactly into nano-USD.
-absl::StatusOr<int64_t> ScalarUsd(const YAML::Node& node, absl::string_view where);
+absl::StatusOr<int64_t> ScalarUsd(const YAML::Node& node,
+                                  absl::string_view where);
 // A YAML list, or a comma-separated scalar.
 absl::StatusOr<std::vector<std::string>> StringList(const YAML::Node& node,
                                                     absl::string_view where);

@@ -47,11 +47,10 @@ class PrometheusMetrics : public GatewayMetrics {
                       .Name("llmgw_upstream_requests_total")
                       .Help("Attempts made to providers, by outcome.")
                       .Register(*registry_)),
-        upstream_duration_(
-            prometheus::BuildHistogram()
-                .Name("llmgw_upstream_request_duration_seconds")
-                .Help("Duration of one upstream attempt.")
-                .Register(*registry_)),
+        upstream_duration_(prometheus::BuildHistogram()
+                               .Name("llmgw_upstream_request_duration_seconds")
+                               .Help("Duration of one upstream attempt.")
+                               .Register(*registry_)),
         cost_(prometheus::BuildCounter()
                   .Name("llmgw_cost_nano_usd_total")
                   .Help("Committed spend in nano-USD (1e-9 USD).")
@@ -82,7 +81,8 @@ class PrometheusMetrics : public GatewayMetrics {
               {"model", ModelLabel(provider, model)},
               {"outcome", std::string(outcome)}})
         .Increment();
-    upstream_duration_.Add({{"provider", std::string(provider)}}, LatencyBuckets())
+    upstream_duration_
+        .Add({{"provider", std::string(provider)}}, LatencyBuckets())
         .Observe(absl::ToDoubleSeconds(latency));
   }
 

@@ -49,7 +49,7 @@ const ProviderFactory* FindProviderFactory(absl::string_view wire_format);
 
 // Registers `FactoryClass` (default-constructible) at static-init time. Put it
 // in a .cc of a cc_library with alwayslink = 1.
-#define LLMGW_REGISTER_PROVIDER_FACTORY(FactoryClass)            \
+#define LLMGW_REGISTER_PROVIDER_FACTORY(FactoryClass)                  \
   static const bool llmgw_registered_##FactoryClass [[maybe_unused]] = \
       ::llmgw::RegisterProviderFactory(std::make_unique<FactoryClass>())
 

@@ -22,9 +22,8 @@ constexpr absl::string_view kReliableFallbacks[] = {"fireworks", "openai",
 
 // When CHAT_PROVIDER is unset, the first configured of these is primary.
 constexpr absl::string_view kPrimaryPreference[] = {
-    "fireworks", "openai",     "anthropic",   "gemini", "groq",
-    "deepseek",  "together",   "openrouter",  "huggingface",
-    "cohere",    "minimax",    "local"};
+    "fireworks", "openai",     "anthropic",   "gemini", "groq",    "deepseek",
+    "together",  "openrouter", "huggingface", "cohere", "minimax", "local"};
 
 // Other names people use for a provider.
 absl::string_view CanonicalName(absl::string_view name) {
@@ -62,8 +61,9 @@ void ApplyOverride(const ProviderOverride& o, ProviderSpec& spec) {
   if (!o.route_prefixes.empty()) spec.route_prefixes = o.route_prefixes;
   for (const auto& [k, v] : o.options) spec.options[k] = v;
   for (const ModelSpec& m : o.models) {
-    auto it = std::find_if(spec.models.begin(), spec.models.end(),
-                           [&](const ModelSpec& x) { return x.name == m.name; });
+    auto it =
+        std::find_if(spec.models.begin(), spec.models.end(),
+                     [&](const ModelSpec& x) { return x.name == m.name; });
     if (it != spec.models.end()) {
       *it = m;
     } else {
@@ -87,7 +87,8 @@ std::vector<ProviderSpec> BuiltinSchema() {
   std::vector<ProviderSpec> schema;
   for (const auto& factory : ProviderFactories()) {
     for (ProviderSpec& spec : factory->BuiltinSpecs()) {
-      if (spec.wire_format.empty()) spec.wire_format = std::string(factory->wire_format());
+      if (spec.wire_format.empty())
+        spec.wire_format = std::string(factory->wire_format());
       schema.push_back(std::move(spec));
     }
   }
@@ -105,8 +106,9 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   std::vector<ProviderSpec> schema = BuiltinSchema();
   for (const auto& [raw_name, o] : config.providers) {
     const std::string name(CanonicalName(raw_name));
-    auto it = std::find_if(schema.begin(), schema.end(),
-                           [&](const ProviderSpec& s) { return s.name == name; });
+    auto it =
+        std::find_if(schema.begin(), schema.end(),
+                     [&](const ProviderSpec& s) { return s.name == name; });
     if (!o.enabled) {
       if (it != schema.end()) schema.erase(it);
       continue;
@@ -132,7 +134,8 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   for (ProviderSpec& spec : schema) {
     auto entry = std::make_unique<ProviderEntry>();
     const ProviderOverride* o = nullptr;
-    if (auto it = config.providers.find(spec.name); it != config.providers.end()) {
+    if (auto it = config.providers.find(spec.name);
+        it != config.providers.end()) {
       o = &it->second;
     }
     // Timeouts: global default < provider config < provider environment.
@@ -176,7 +179,7 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
     std::optional<std::string> base_env =
         spec.base_url_env.empty() ? std::nullopt : env(spec.base_url_env);
     const bool base_configured = base_env || (o && o->base_url);
-    std::string base = base_env   ? *base_env
+    std::string base = base_env             ? *base_env
                        : (o && o->base_url) ? *o->base_url
                                             : spec.default_base_url;
     entry->base_url = NormalizeBaseUrl(std::move(base), spec);
@@ -186,13 +189,14 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
 
     const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
     if (factory == nullptr) {
-      entry->unconfigured_reason = absl::StrCat(
-          "wire format '", spec.wire_format, "' is not linked into this binary");
+      entry->unconfigured_reason =
+          absl::StrCat("wire format '", spec.wire_format,
+                       "' is not linked into this binary");
     } else if (spec.requires_api_key && entry->api_keys.empty()) {
       entry->unconfigured_reason =
-          spec.api_keys_env.empty()
-              ? absl::StrCat("set ", spec.api_key_env)
-              : absl::StrCat("set ", spec.api_key_env, " or ", spec.api_keys_env);
+          spec.api_keys_env.empty() ? absl::StrCat("set ", spec.api_key_env)
+                                    : absl::StrCat("set ", spec.api_key_env,
+                                                   " or ", spec.api_keys_env);
     } else if (!spec.requires_api_key && !base_configured) {
       entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
     } else if (entry->base_url.empty()) {
@@ -215,8 +219,8 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   }
 
   // 3. Primary and fallback chain.
-  registry->requested_primary_ =
-      std::string(CanonicalName(absl::AsciiStrToLower(config.primary_provider)));
+  registry->requested_primary_ = std::string(
+      CanonicalName(absl::AsciiStrToLower(config.primary_provider)));
   auto configured = [&](absl::string_view name) -> const ProviderEntry* {
     const ProviderEntry* e = registry->Find(name);
     return e != nullptr && e->configured ? e : nullptr;
@@ -299,8 +303,11 @@ absl::StatusOr<Route> ProviderRegistry::Resolve(absl::string_view model) const {
     if (const ProviderEntry* e = Find(head)) {
       if (!e->configured) return not_configured(e, model);
       absl::string_view rest = model.substr(slash + 1);
-      return Route{e, std::string(rest.empty() ? absl::string_view(e->spec.default_model) : rest),
-                   "pinned"};
+      return Route{
+          e,
+          std::string(rest.empty() ? absl::string_view(e->spec.default_model)
+                                   : rest),
+          "pinned"};
     }
   }
   // 2. An exact catalog entry.

@@ -52,18 +52,18 @@ class TestFormatFactory : public ProviderFactory {
     local.model_env = "LOCAL_LLM_MODEL";
     local.options["base_url_suffix"] = "/v1";
     local.default_base_url = "http://localhost:11434/v1";
-    return {Preset("fireworks", "FIREWORKS",
-                   {"accounts/fireworks/models/llama-v3p1-8b-instruct"},
-                   {"accounts/fireworks/"}),
-            Preset("openai", "OPENAI", {"gpt-4o", "gpt-4o-mini"}, {"gpt-"}),
-            Preset("anthropic", "ANTHROPIC", {"claude-3-5-sonnet-20241022"},
-                   {"claude"}),
-            Preset("gemini", "GEMINI", {"gemini-1.5-pro"}, {"gemini"}),
-            Preset("groq", "GROQ", {"llama-3.1-8b-instant"},
-                   {"llama", "mixtral", "gemma"}),
-            Preset("huggingface", "HUGGINGFACE", {"tiiuae/falcon-7b-instruct"},
-                   {}),
-            local};
+    return {
+        Preset("fireworks", "FIREWORKS",
+               {"accounts/fireworks/models/llama-v3p1-8b-instruct"},
+               {"accounts/fireworks/"}),
+        Preset("openai", "OPENAI", {"gpt-4o", "gpt-4o-mini"}, {"gpt-"}),
+        Preset("anthropic", "ANTHROPIC", {"claude-3-5-sonnet-20241022"},
+               {"claude"}),
+        Preset("gemini", "GEMINI", {"gemini-1.5-pro"}, {"gemini"}),
+        Preset("groq", "GROQ", {"llama-3.1-8b-instant"},
+               {"llama", "mixtral", "gemma"}),
+        Preset("huggingface", "HUGGINGFACE", {"tiiuae/falcon-7b-instruct"}, {}),
+        local};
   }
   absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const override {
@@ -74,15 +74,16 @@ LLMGW_REGISTER_PROVIDER_FACTORY(TestFormatFactory);
 
 std::unique_ptr<ProviderRegistry> Make(std::map<std::string, std::string> env,
                                        GatewayConfig config = {}) {
-  auto registry =
-      ProviderRegistry::Create(config, FixedEnvironment(std::move(env)), nullptr);
+  auto registry = ProviderRegistry::Create(
+      config, FixedEnvironment(std::move(env)), nullptr);
   EXPECT_TRUE(registry.ok()) << registry.status();
   return registry.ok() ? *std::move(registry) : nullptr;
 }
 
 std::vector<std::string> ChainNames(const ProviderRegistry& r) {
   std::vector<std::string> names;
-  for (const ProviderEntry* e : r.fallback_chain()) names.push_back(e->spec.name);
+  for (const ProviderEntry* e : r.fallback_chain())
+    names.push_back(e->spec.name);
   return names;
 }
 

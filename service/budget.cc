@@ -27,7 +27,8 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   response->set_spent_nano_usd(snapshot->spent_nano_usd);
   response->set_reserved_nano_usd(snapshot->reserved_nano_usd);
   response->set_remaining_nano_usd(snapshot->remaining_nano_usd);
-  response->set_window_start_unix_ms(absl::ToUnixMillis(snapshot->window_start));
+  response->set_window_start_unix_ms(
+      absl::ToUnixMillis(snapshot->window_start));
   response->set_window_length_seconds(
       absl::ToInt64Seconds(snapshot->window_length));
   response->set_hard_cap_nano_usd(snapshot->hard_cap_nano_usd);

@@ -51,8 +51,9 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
       core->metrics_registry_,
       [reg](absl::string_view provider, absl::string_view model) {
         const ProviderEntry* e = reg->Find(provider);
-        return e != nullptr && (e->spec.FindModel(std::string(model)) != nullptr ||
-                                e->spec.default_model == model);
+        return e != nullptr &&
+               (e->spec.FindModel(std::string(model)) != nullptr ||
+                e->spec.default_model == model);
       });
   core->deps_.registry = core->registry_.get();
   core->deps_.ledger = core->ledger_.get();

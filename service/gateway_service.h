@@ -12,7 +12,8 @@ namespace llmgw {
 // (generate.cc, generate_stream.cc, status.cc, budget.cc). Handlers never
 // block: Generate and GenerateStream hand the call to a GenerateCall on the
 // event loop and return a reactor that the loop completes.
-class GatewayService final : public llmgateway::v1::LlmGateway::CallbackService {
+class GatewayService final
+    : public llmgateway::v1::LlmGateway::CallbackService {
  public:
   explicit GatewayService(GatewayCore* core) : core_(core) {}
 

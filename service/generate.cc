@@ -9,13 +9,14 @@
 namespace llmgw {
 namespace {
 
-
 class GenerateReactor : public grpc::ServerUnaryReactor {
  public:
   GenerateReactor(GatewayCore* core, grpc::CallbackServerContext* context,
                   const llmgateway::v1::GenerateRequest* request,
                   llmgateway::v1::GenerateResponse* response)
-      : core_(core), context_(context), response_(response),
+      : core_(core),
+        context_(context),
+        response_(response),
         arrival_(absl::Now()) {
     core_->metrics().RequestStarted("Generate");
     absl::StatusOr<GenerateInput> input =
@@ -25,14 +26,14 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
       return;
     }
     request_id_ = input->request.request_id;
-    call_ = GenerateCall::Create(
-        core_->dispatch_deps(), *std::move(input), nullptr,
-        [this](GenerateResult result) {
-          if (result.status.ok()) {
-            FillGenerateResponse(result, request_id_, response_);
-          }
-          Complete(result.status);
-        });
+    call_ = GenerateCall::Create(core_->dispatch_deps(), *std::move(input),
+                                 nullptr, [this](GenerateResult result) {
+                                   if (result.status.ok()) {
+                                     FillGenerateResponse(result, request_id_,
+                                                          response_);
+                                   }
+                                   Complete(result.status);
+                                 });
     call_->Start();
   }
 
@@ -44,9 +45,9 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
 
  private:
   void Complete(const absl::Status& status) {
-    core_->metrics().RequestFinished(
-        "Generate", absl::StatusCodeToString(status.code()),
-        absl::Now() - arrival_);
+    core_->metrics().RequestFinished("Generate",
+                                     absl::StatusCodeToString(status.code()),
+                                     absl::Now() - arrival_);
     Finish(ToGrpcStatus(status));
   }
 

@@ -13,12 +13,12 @@ namespace {
 
 namespace pb = ::llmgateway::v1;
 
-
 // gRPC allows one write in flight per stream. Deltas that arrive while a
 // write is in flight are queued; consecutive queued deltas are coalesced into
 // one message, so a slow reader costs memory proportional to the text, not to
 // the number of chunks.
-class GenerateStreamReactor : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
+class GenerateStreamReactor
+    : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
  public:
   GenerateStreamReactor(GatewayCore* core, grpc::CallbackServerContext* context,
                         const pb::GenerateRequest* request)
@@ -112,12 +112,13 @@ class GenerateStreamReactor : public grpc::ServerWriteReactor<pb::GenerateStream
     core_->metrics().RequestFinished("GenerateStream",
                                      absl::StatusCodeToString(status.code()),
                                      absl::Now() - arrival_);
-    if (broken != nullptr && (broken->cost_nano_usd > 0 ||
-                              !broken->reply.text.empty())) {
+    if (broken != nullptr &&
+        (broken->cost_nano_usd > 0 || !broken->reply.text.empty())) {
       context_->AddTrailingMetadata("llmgw-cost-nano-usd",
                                     std::to_string(broken->cost_nano_usd));
       context_->AddTrailingMetadata(
-          "llmgw-input-tokens", std::to_string(broken->reply.usage.input_tokens));
+          "llmgw-input-tokens",
+          std::to_string(broken->reply.usage.input_tokens));
       context_->AddTrailingMetadata(
           "llmgw-output-tokens",
           std::to_string(broken->reply.usage.output_tokens));
@@ -174,8 +175,9 @@ class GenerateStreamReactor : public grpc::ServerWriteReactor<pb::GenerateStream
 
 }  // namespace
 
-grpc::ServerWriteReactor<pb::GenerateStreamEvent>* GatewayService::GenerateStream(
-    grpc::CallbackServerContext* context, const pb::GenerateRequest* request) {
+grpc::ServerWriteReactor<pb::GenerateStreamEvent>*
+GatewayService::GenerateStream(grpc::CallbackServerContext* context,
+                               const pb::GenerateRequest* request) {
   return new GenerateStreamReactor(core_, context, request);
 }
 

@@ -68,7 +68,8 @@ int Main(int argc, char** argv) {
   absl::StatusOr<GatewayConfig> config =
       LoadGatewayConfig(absl::GetFlag(FLAGS_config), env);
   if (!config.ok()) {
-    LogError("bad_configuration", {{"error", std::string(config.status().message())}});
+    LogError("bad_configuration",
+             {{"error", std::string(config.status().message())}});
     return 2;
   }
   if (!absl::GetFlag(FLAGS_data_dir).empty()) {
@@ -76,7 +77,8 @@ int Main(int argc, char** argv) {
   }
   const std::string host = absl::GetFlag(FLAGS_host);
   ServerOptions options;
-  options.grpc_address = absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
+  options.grpc_address =
+      absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
   options.metrics_address =
       absl::GetFlag(FLAGS_metrics_port) < 0
           ? ""
@@ -84,19 +86,22 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =
       GatewayServer::Start(*config, env, options);
   if (!server.ok()) {
-    LogError("start_failed", {{"error", std::string(server.status().message())}});
+    LogError("start_failed",
+             {{"error", std::string(server.status().message())}});
     return 1;
   }
   LogProviders(**server);
-  std::printf("{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d}\n",
-              (*server)->grpc_port(), (*server)->metrics_port());
+  std::printf(
+      "{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d}\n",
+      (*server)->grpc_port(), (*server)->metrics_port());
   std::fflush(stdout);
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  LogInfo("draining", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
-                       {"grace_seconds", absl::StrCat(absl::ToDoubleSeconds(
-                                             config->shutdown_grace))}});
+  LogInfo("draining",
+          {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
+           {"grace_seconds",
+            absl::StrCat(absl::ToDoubleSeconds(config->shutdown_grace))}});
   (*server)->Shutdown(config->shutdown_grace);
   server->reset();
   LogInfo("stopped");

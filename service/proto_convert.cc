@@ -105,8 +105,8 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 }
 
 absl::StatusOr<GenerateInput> ToGenerateInput(
-    const grpc::CallbackServerContext& context, const pb::GenerateRequest& request,
-    absl::Time arrival, bool stream) {
+    const grpc::CallbackServerContext& context,
+    const pb::GenerateRequest& request, absl::Time arrival, bool stream) {
   GenerateInput input;
   input.arrival = arrival;
   input.deadline = DeadlineOf(context);
@@ -156,18 +156,21 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     return Invalid("messages has only system messages: add a user message");
   }
   if (request.model().size() > kMaxModelBytes) {
-    return Invalid(absl::StrCat("model is longer than ", kMaxModelBytes, " bytes"));
+    return Invalid(
+        absl::StrCat("model is longer than ", kMaxModelBytes, " bytes"));
   }
   input.request.model = request.model();
   if (request.max_tokens() < 0) {
-    return Invalid(absl::StrCat("max_tokens must be >= 0 (0 = provider default), got ",
-                                request.max_tokens()));
+    return Invalid(
+        absl::StrCat("max_tokens must be >= 0 (0 = provider default), got ",
+                     request.max_tokens()));
   }
   input.request.max_tokens = request.max_tokens();
   if (request.has_temperature()) {
     const float t = request.temperature();
     if (!std::isfinite(t) || t < 0 || t > 2) {
-      return Invalid(absl::StrCat("temperature must be within [0, 2], got ", t));
+      return Invalid(
+          absl::StrCat("temperature must be within [0, 2], got ", t));
     }
     input.request.temperature = t;
   }
@@ -180,7 +183,8 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   }
   if (request.stop_size() > kMaxStop) {
     return Invalid(absl::StrCat("stop has ", request.stop_size(),
-                                " sequences; at most ", kMaxStop, " are allowed"));
+                                " sequences; at most ", kMaxStop,
+                                " are allowed"));
   }
   for (int i = 0; i < request.stop_size(); ++i) {
     if (request.stop(i).empty()) {
@@ -199,14 +203,15 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   }
   if (request.metadata_size() > kMaxMetadata) {
     return Invalid(absl::StrCat("metadata has ", request.metadata_size(),
-                                " entries; at most ", kMaxMetadata, " are allowed"));
+                                " entries; at most ", kMaxMetadata,
+                                " are allowed"));
   }
   for (const auto& [key, value] : request.metadata()) {
     if (key.empty() || key.size() > kMaxMetadataBytes ||
         value.size() > kMaxMetadataBytes) {
-      return Invalid(absl::StrCat("metadata keys must be 1 to ", kMaxMetadataBytes,
-                                  " bytes and values at most ", kMaxMetadataBytes,
-                                  " bytes"));
+      return Invalid(absl::StrCat(
+          "metadata keys must be 1 to ", kMaxMetadataBytes,
+          " bytes and values at most ", kMaxMetadataBytes, " bytes"));
     }
   }
   if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
@@ -215,8 +220,8 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   }
   input.min_confidence = request.min_confidence();
   if (request.request_id().size() > kMaxRequestIdBytes) {
-    return Invalid(absl::StrCat("request_id is longer than ", kMaxRequestIdBytes,
-                                " bytes"));
+    return Invalid(absl::StrCat("request_id is longer than ",
+                                kMaxRequestIdBytes, " bytes"));
   }
   input.request.request_id =
       request.request_id().empty() ? NewRequestId() : request.request_id();

@@ -1,9 +1,9 @@
 // Every failure path of a call, through the real gateway: bad requests,
 // unknown models, upstream errors, malformed replies, cancellation reaching
 // the upstream, deadlines, broken streams, and failover along the chain.
-#include <thread>
-
 #include <grpcpp/grpcpp.h>
+
+#include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -129,7 +129,8 @@ TEST(CancellationTest, CallerCancelClosesTheUpstreamConnection) {
   grpc::Status status;
   absl::Notification done;
   h.stub().async()->Generate(
-      &context, new pb::GenerateRequest(GatewayHarness::UserRequest("hi", "gpt-4o-mini")),
+      &context,
+      new pb::GenerateRequest(GatewayHarness::UserRequest("hi", "gpt-4o-mini")),
       &response, [&](grpc::Status s) {
         status = s;
         done.Notify();
@@ -218,7 +219,8 @@ TEST(FallbackTest, FailsOverToTheNextProviderInTheChain) {
   EXPECT_EQ(response.provider(), "fireworks");
   ASSERT_EQ(response.attempts_size(), 2);
   EXPECT_EQ(response.attempts(0).provider(), "openai");
-  EXPECT_EQ(response.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_TRANSIENT_ERROR);
+  EXPECT_EQ(response.attempts(0).outcome(),
+            pb::ATTEMPT_OUTCOME_TRANSIENT_ERROR);
   EXPECT_EQ(response.attempts(0).http_status(), 503);
   EXPECT_EQ(response.attempts(1).provider(), "fireworks");
   EXPECT_EQ(response.attempts(1).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);

@@ -10,9 +10,9 @@ namespace llmgw::testing {
 
 namespace pb = ::llmgateway::v1;
 
-GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
-                               GatewayConfig config, bool serve_metrics,
-                               fake_upstream::FakeUpstreamOptions upstream_options)
+GatewayHarness::GatewayHarness(
+    std::map<std::string, std::string> env, GatewayConfig config,
+    bool serve_metrics, fake_upstream::FakeUpstreamOptions upstream_options)
     : upstream_(std::move(upstream_options)) {
   absl::Status started = upstream_.Start();
   EXPECT_TRUE(started.ok()) << started;
@@ -42,8 +42,9 @@ GatewayHarness::GatewayHarness(std::map<std::string, std::string> env,
   EXPECT_TRUE(server.ok()) << server.status();
   if (!server.ok()) return;
   server_ = *std::move(server);
-  channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                                 grpc::InsecureChannelCredentials());
+  channel_ =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                          grpc::InsecureChannelCredentials());
   stub_ = pb::LlmGateway::NewStub(channel_);
 }
 

@@ -1,15 +1,15 @@
 #ifndef LLMGW_TESTS_GATEWAY_HARNESS_H_
 #define LLMGW_TESTS_GATEWAY_HARNESS_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
-#include "llmgateway/v1/gateway.grpc.pb.h"
 #include "audit/audit_log.h"
+#include "llmgateway/v1/gateway.grpc.pb.h"
 #include "service/gateway_server.h"
 #include "tests/fake_upstream/fake_upstream.h"
 
@@ -32,10 +32,11 @@ class GatewayHarness {
     return "{fake_base_url:" + format + "}";
   }
 
-  explicit GatewayHarness(std::map<std::string, std::string> env = {
-                              {"OPENAI_API_KEY", "sk-test-key-0123456789"}},
-                          GatewayConfig config = {}, bool serve_metrics = false,
-                          fake_upstream::FakeUpstreamOptions upstream_options = {});
+  explicit GatewayHarness(
+      std::map<std::string, std::string> env = {{"OPENAI_API_KEY",
+                                                 "sk-test-key-0123456789"}},
+      GatewayConfig config = {}, bool serve_metrics = false,
+      fake_upstream::FakeUpstreamOptions upstream_options = {});
   ~GatewayHarness();
 
   fake_upstream::FakeUpstream& upstream() { return upstream_; }
@@ -48,8 +49,8 @@ class GatewayHarness {
   std::string metrics_url() const;
 
   // A one-user-message request.
-  static llmgateway::v1::GenerateRequest UserRequest(const std::string& text,
-                                                     const std::string& model = "");
+  static llmgateway::v1::GenerateRequest UserRequest(
+      const std::string& text, const std::string& model = "");
 
   // Calls Generate with a deadline `timeout` from now.
   grpc::Status Generate(const llmgateway::v1::GenerateRequest& request,

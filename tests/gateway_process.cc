@@ -1,6 +1,7 @@
 #include "tests/gateway_process.h"
 
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,10 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
-
-#include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -33,8 +32,9 @@ GatewayProcess::~GatewayProcess() {
   }
 }
 
-absl::Status GatewayProcess::Start(const std::map<std::string, std::string>& env,
-                                   const std::vector<std::string>& args) {
+absl::Status GatewayProcess::Start(
+    const std::map<std::string, std::string>& env,
+    const std::vector<std::string>& args) {
   const std::string binary = RunfilePath("service/llm_gateway");
   const char* tmp = std::getenv("TEST_TMPDIR");
   stderr_path_ = absl::StrCat(tmp ? tmp : "/tmp", "/gateway-", getpid(), "-",
@@ -69,7 +69,8 @@ absl::Status GatewayProcess::Start(const std::map<std::string, std::string>& env
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (line.find('\n') == std::string::npos) {
     pollfd p{out[0], POLLIN, 0};
-    int ms = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    int ms =
+        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
     if (ms <= 0 || poll(&p, 1, ms) <= 0) {
       close(out[0]);
       return absl::DeadlineExceededError(
@@ -88,14 +89,16 @@ absl::Status GatewayProcess::Start(const std::map<std::string, std::string>& env
   startup_line_ = line.substr(0, line.find('\n'));
   nlohmann::json j = nlohmann::json::parse(startup_line_, nullptr, false);
   if (!j.is_object() || j.value("event", "") != "listening") {
-    return absl::InternalError(absl::StrCat("unexpected first line: ", startup_line_));
+    return absl::InternalError(
+        absl::StrCat("unexpected first line: ", startup_line_));
   }
   grpc_port_ = j.value("grpc_port", 0);
   metrics_port_ = j.value("metrics_port", 0);
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> GatewayProcess::StopWith(int signal, absl::Duration timeout) {
+absl::StatusOr<int> GatewayProcess::StopWith(int signal,
+                                             absl::Duration timeout) {
   if (pid_ <= 0) return absl::FailedPreconditionError("not running");
   kill(pid_, signal);
   const absl::Time deadline = absl::Now() + timeout;
@@ -132,7 +135,8 @@ CommandResult RunCommand(const std::string& command, const std::string& input) {
   if (pipe == nullptr) return result;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0)
+    result.output.append(buf, n);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -142,9 +146,11 @@ absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);
   client.set_read_timeout(5, 0);
   auto res = client.Get(path.c_str());
-  if (!res) return absl::UnavailableError(absl::StrCat("GET ", path, " failed"));
+  if (!res)
+    return absl::UnavailableError(absl::StrCat("GET ", path, " failed"));
   if (res->status != 200) {
-    return absl::UnavailableError(absl::StrCat("GET ", path, " -> ", res->status));
+    return absl::UnavailableError(
+        absl::StrCat("GET ", path, " -> ", res->status));
   }
   return res->body;
 }

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "absl/synchronization/blocking_counter.h"
-
 #include "budget/pricing.h"
 #include "gtest/gtest.h"
 #include "registry/key_fingerprint.h"
@@ -144,7 +143,8 @@ TEST(GenerateTest, ConcurrentCallsReachASlowPlainHttpUpstreamInParallel) {
   constexpr int kCalls = 8;
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<pb::GenerateResponse> responses(kCalls);
-  pb::GenerateRequest request = GatewayHarness::UserRequest("hi", "gpt-4o-mini");
+  pb::GenerateRequest request =
+      GatewayHarness::UserRequest("hi", "gpt-4o-mini");
   std::atomic<int> ok{0};
   absl::BlockingCounter done(kCalls);
   for (int i = 0; i < kCalls; ++i) {
@@ -237,7 +237,8 @@ TEST(HealthTest, ServingWithAProviderNotServingWithout) {
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
     ASSERT_TRUE(health->Check(&context, request, &response).ok());
-    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+    EXPECT_EQ(response.status(),
+              grpc::health::v1::HealthCheckResponse::SERVING);
   }
   {
     GatewayHarness h(std::map<std::string, std::string>{});
@@ -256,7 +257,8 @@ TEST(HealthTest, ServingWithAProviderNotServingWithout) {
     grpc::Status refused =
         h.Generate(GatewayHarness::UserRequest("hi"), &generated);
     EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND);
-    EXPECT_NE(refused.error_message().find("OPENAI_API_KEY"), std::string::npos);
+    EXPECT_NE(refused.error_message().find("OPENAI_API_KEY"),
+              std::string::npos);
   }
 }
 

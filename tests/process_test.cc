@@ -1,9 +1,8 @@
 // The real server binary: start-up line, NOT_SERVING without providers,
 // serving with only OPENAI_API_KEY + OPENAI_API_BASE, /metrics accepted by
 // promtool, and SIGTERM draining in-flight calls before exit 0.
-#include <signal.h>
-
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -40,15 +39,16 @@ TEST(ProcessTest, WithoutProvidersStartsNotServingAndSaysWhatToSet) {
   ASSERT_TRUE(gateway.Start({}).ok());
   EXPECT_GT(gateway.grpc_port(), 0);
   EXPECT_GT(gateway.metrics_port(), 0);
-  auto channel = grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", gateway.grpc_port()),
-      grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", gateway.grpc_port()),
+                          grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckRequest request;
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
-  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(response.status(),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   EXPECT_NE(gateway.Stderr().find("OPENAI_API_KEY"), std::string::npos)
       << gateway.Stderr();
   auto exit_code = gateway.StopWith(SIGTERM, absl::Seconds(20));
@@ -69,7 +69,8 @@ TEST(ProcessTest, ServesFromAnOpenAiCompatibleUpstreamAndExportsMetrics) {
   {
     grpc::ClientContext context;
     pb::GenerateResponse response;
-    grpc::Status s = stub->Generate(&context, Hello("hello process"), &response);
+    grpc::Status s =
+        stub->Generate(&context, Hello("hello process"), &response);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(response.text(), "Echo: hello process");
     EXPECT_EQ(response.provider(), "openai");
@@ -97,8 +98,9 @@ TEST(ProcessTest, ServesFromAnOpenAiCompatibleUpstreamAndExportsMetrics) {
   }
   auto metrics = HttpGet(gateway.metrics_port(), "/metrics");
   ASSERT_TRUE(metrics.ok()) << metrics.status();
-  EXPECT_NE(metrics->find("llmgw_requests_total{code=\"OK\",method=\"Generate\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->find("llmgw_requests_total{code=\"OK\",method=\"Generate\"} 1"),
+      std::string::npos)
       << *metrics;
   EXPECT_NE(metrics->find("llmgw_upstream_requests_total"), std::string::npos);
   EXPECT_NE(metrics->find("llmgw_cost_nano_usd_total"), std::string::npos);

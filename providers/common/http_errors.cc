@@ -33,8 +33,8 @@ ErrorClass ClassifyHttpStatus(int status_code) {
   return ErrorClass::kTransient;
 }
 
-std::optional<absl::Duration> ParseRetryAfter(const http::HttpResponse& response,
-                                              absl::Time now) {
+std::optional<absl::Duration> ParseRetryAfter(
+    const http::HttpResponse& response, absl::Time now) {
   if (auto value = response.Header("retry-after")) {
     std::string v(absl::StripAsciiWhitespace(*value));
     double seconds = 0;
@@ -83,8 +83,8 @@ ProviderError MakeHttpError(const http::HttpResponse& response,
     }
   }
   if (message.empty()) {
-    message = response.body.empty() ? "empty error body"
-                                    : BodyExcerpt(response.body);
+    message =
+        response.body.empty() ? "empty error body" : BodyExcerpt(response.body);
   }
   error.message = std::move(message);
   return error;

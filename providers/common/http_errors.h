@@ -22,8 +22,8 @@ ErrorClass ClassifyHttpStatus(int status_code);
 
 // Parses Retry-After (delta-seconds, or an HTTP date relative to `now`), and
 // failing that the retry-after-ms header OpenAI and Anthropic send.
-std::optional<absl::Duration> ParseRetryAfter(const http::HttpResponse& response,
-                                              absl::Time now = absl::Now());
+std::optional<absl::Duration> ParseRetryAfter(
+    const http::HttpResponse& response, absl::Time now = absl::Now());
 
 // Builds a ProviderError for a non-2xx response: class from
 // ClassifyHttpStatus, Retry-After, the x-ratelimit-* / anthropic-ratelimit-*

@@ -33,13 +33,15 @@ std::unique_ptr<ILLMProvider> MakeHttpProvider(
 //    public:
 //     absl::string_view wire_format() const override { return "anthropic"; }
 //     std::vector<ProviderSpec> BuiltinSpecs() const override;
-//     std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& s) const override;
+//     std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& s) const
+//     override;
 //   };
 //   LLMGW_REGISTER_PROVIDER_FACTORY(AnthropicFactory);
 class CodecProviderFactory : public ProviderFactory {
  public:
   // Creates the codec for one resolved spec (it may read spec.options).
-  virtual std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& spec) const = 0;
+  virtual std::unique_ptr<WireCodec> NewCodec(
+      const ProviderSpec& spec) const = 0;
 
   absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const override {

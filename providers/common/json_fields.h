@@ -3,10 +3,9 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/string_view.h"
 
@@ -34,7 +33,8 @@ std::string StringField(const nlohmann::json& object, const char* key);
 
 // A token count at `key`: integers as they are, floats rounded (some APIs
 // send counts as floats); nullopt when absent or not a number.
-std::optional<int64_t> CountField(const nlohmann::json& object, const char* key);
+std::optional<int64_t> CountField(const nlohmann::json& object,
+                                  const char* key);
 
 // The float as the shortest decimal that reads back as the same float, so
 // 0.7f goes on the wire as 0.7 rather than 0.699999988079071.

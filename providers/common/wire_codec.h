@@ -57,7 +57,8 @@ class WireCodec {
 
   // Classifies a non-2xx response (status, headers and the provider's error
   // body) into a ProviderError with the provider's message.
-  virtual ProviderError ParseError(const http::HttpResponse& response) const = 0;
+  virtual ProviderError ParseError(
+      const http::HttpResponse& response) const = 0;
 
   // A decoder for one streamed response.
   virtual std::unique_ptr<StreamDecoder> NewStreamDecoder() const = 0;

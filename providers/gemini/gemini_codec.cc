@@ -1,7 +1,5 @@
 #include "providers/gemini/gemini_codec.h"
 
-#include "providers/common/json_fields.h"
-
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -15,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 #include "providers/gemini/gemini_errors.h"
 #include "providers/gemini/gemini_response.h"
 

@@ -1,7 +1,5 @@
 #include "providers/minimax/minimax_codec.h"
 
-#include "providers/common/json_fields.h"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 #include "providers/minimax/minimax_errors.h"
 #include "providers/minimax/minimax_stream_decoder.h"
 
@@ -39,7 +38,6 @@ const char* RoleName(MessageRole role) {
 double SamplingValue(float value) {
   return WireNumber(std::clamp(value, kMiniMaxMinSampling, 1.0f));
 }
-
 
 ProviderOutcome Malformed(const http::HttpResponse& response,
                           absl::string_view what) {

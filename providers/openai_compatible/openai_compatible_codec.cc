@@ -1,7 +1,5 @@
 #include "providers/openai_compatible/openai_compatible_codec.h"
 
-#include "providers/common/json_fields.h"
-
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -15,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
 #include "providers/openai_compatible/openai_stream_decoder.h"
@@ -35,7 +34,6 @@ const char* RoleName(MessageRole role) {
   }
   return "user";
 }
-
 
 ProviderOutcome Malformed(const http::HttpResponse& response,
                           absl::string_view what) {

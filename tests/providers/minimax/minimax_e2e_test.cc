@@ -806,11 +806,9 @@ TEST_F(MiniMaxWireFormatTest, InjectedHttpErrorsCarryBaseResp) {
 // this reason). The gateway must classify it by base_resp.status_code as it
 // does for non-streamed calls.
 //
-// KNOWN FAILURE (reported): these fail today. HttpProvider's streaming path
-// (providers/common/http_provider.cc) feeds every byte of a 2xx streamed
-// response to the SSE parser, which drops a bare JSON line, so the call ends
-// as transient_error "stream ended before the provider's final event" and
-// MiniMaxStreamDecoder never sees the base_resp.
+// HttpProvider's streaming path (providers/common/http_provider.cc) parses a
+// 2xx streamed response whose body is bare JSON as a normal reply, so the
+// codec classifies the base_resp as it does for non-streamed calls.
 
 TEST(StreamInBandErrorTest, LoginFailureOnAStreamIsAnAuthError) {
   const std::string bad_key = "invalid-minimax-key-0123456789";

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "budget/pricing.h"
 #include "gtest/gtest.h"
 
 namespace llmgw::testing {
@@ -68,12 +69,31 @@ pb::GenerateRequest GatewayHarness::UserRequest(const std::string& text,
   return request;
 }
 
+pb::ChatMessage* GatewayHarness::AddMessage(pb::GenerateRequest* request,
+                                            pb::Role role,
+                                            const std::string& text) {
+  pb::ChatMessage* m = request->add_messages();
+  m->set_role(role);
+  m->set_content(text);
+  return m;
+}
+
+int64_t GatewayHarness::CatalogCost(const std::string& provider,
+                                    const std::string& model, int64_t in,
+                                    int64_t out) {
+  const ProviderEntry* e = server_->core().registry().Find(provider);
+  if (e == nullptr) return 0;
+  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+}
+
 grpc::Status GatewayHarness::Generate(const pb::GenerateRequest& request,
                                       pb::GenerateResponse* response,
                                       absl::Duration timeout) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  return stub_->Generate(&context, request, response);
+  pb::GenerateResponse ignored;
+  return stub_->Generate(&context, request,
+                         response != nullptr ? response : &ignored);
 }
 
 GatewayHarness::StreamResult GatewayHarness::Stream(

@@ -51,10 +51,20 @@ class GatewayHarness {
   // A one-user-message request.
   static llmgateway::v1::GenerateRequest UserRequest(
       const std::string& text, const std::string& model = "");
+  // Appends a message to `request`.
+  static llmgateway::v1::ChatMessage* AddMessage(
+      llmgateway::v1::GenerateRequest* request, llmgateway::v1::Role role,
+      const std::string& text);
 
-  // Calls Generate with a deadline `timeout` from now.
+  // What `in` input and `out` output tokens of `provider`'s `model` cost at
+  // the gateway's catalog prices (0 for an uncatalogued model).
+  int64_t CatalogCost(const std::string& provider, const std::string& model,
+                      int64_t in, int64_t out);
+
+  // Calls Generate with a deadline `timeout` from now. `response` may be
+  // null when only the status matters.
   grpc::Status Generate(const llmgateway::v1::GenerateRequest& request,
-                        llmgateway::v1::GenerateResponse* response,
+                        llmgateway::v1::GenerateResponse* response = nullptr,
                         absl::Duration timeout = absl::Seconds(10));
 
   // Calls GenerateStream and collects every event.

@@ -23,8 +23,7 @@ constexpr char kKey[] = "sk-test-key-0123456789";
 
 int64_t ExpectedCost(GatewayHarness& h, const std::string& provider,
                      const std::string& model, int64_t in, int64_t out) {
-  const ProviderEntry* e = h.server().core().registry().Find(provider);
-  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+  return h.CatalogCost(provider, model, in, out);
 }
 
 TEST(GenerateTest, AnswersFromTheUpstreamWithUsageCostAndAttempts) {

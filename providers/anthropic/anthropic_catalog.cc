@@ -62,7 +62,10 @@ std::vector<ProviderSpec> AnthropicPresets() {
   spec.base_url_env = "ANTHROPIC_API_BASE";
   spec.requires_api_key = true;
   spec.default_base_url = "https://api.anthropic.com/v1";
-  spec.default_model = "claude-3-5-sonnet-20241022";
+  // The reference documents name claude-3-5-sonnet-20241022, which Anthropic
+  // has retired (calls get 404); it stays in the catalog for callers that pin
+  // it, and the default is a current Sonnet.
+  spec.default_model = "claude-sonnet-4-5";
   spec.models = AnthropicModelCatalog();
   spec.route_prefixes = {"claude"};
   spec.confidence_score = 0.85;

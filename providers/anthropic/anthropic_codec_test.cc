@@ -649,7 +649,8 @@ TEST(AnthropicPresetTest, SchemaEntry) {
   EXPECT_EQ(spec.base_url_env, "ANTHROPIC_API_BASE");
   EXPECT_TRUE(spec.requires_api_key);
   EXPECT_EQ(spec.default_base_url, "https://api.anthropic.com/v1");
-  EXPECT_EQ(spec.default_model, "claude-3-5-sonnet-20241022");
+  EXPECT_EQ(spec.default_model, "claude-sonnet-4-5");
+  EXPECT_NE(spec.FindModel("claude-3-5-sonnet-20241022"), nullptr);
   EXPECT_EQ(spec.route_prefixes, std::vector<std::string>{"claude"});
   EXPECT_DOUBLE_EQ(spec.confidence_score, 0.85);
   EXPECT_EQ(spec.timeouts.connect, absl::Seconds(10));

@@ -47,8 +47,7 @@ std::map<std::string, std::string> Env(const std::string& key = kKey) {
 
 int64_t ExpectedCost(GatewayHarness& h, const std::string& model, int64_t in,
                      int64_t out) {
-  const ProviderEntry* e = h.server().core().registry().Find("anthropic");
-  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+  return h.CatalogCost("anthropic", model, in, out);
 }
 
 pb::GenerateRequest Request(const std::string& text,
@@ -58,9 +57,7 @@ pb::GenerateRequest Request(const std::string& text,
 
 void Add(pb::GenerateRequest* request, pb::Role role,
          const std::string& content) {
-  pb::ChatMessage* m = request->add_messages();
-  m->set_role(role);
-  m->set_content(content);
+  GatewayHarness::AddMessage(request, role, content);
 }
 
 grpc::Status Call(GatewayHarness& h, const pb::GenerateRequest& request,
@@ -305,14 +302,19 @@ TEST(AnthropicGenerateTest, SlowButHealthyRepliesSucceed) {
 }
 
 TEST(AnthropicGenerateTest, EmptyModelSendsThePresetDefault) {
-  // The preset's default, claude-3-5-sonnet-20241022, is retired on the
-  // Claude API (model-deprecations page): Anthropic answers 404
-  // not_found_error and the caller is told which model failed. Operators set
-  // ANTHROPIC_MODEL to a current model (see the report / codec README).
   GatewayHarness h(Env());
   grpc::Status status = Call(h, Request("hi", ""));
+  ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(h.upstream().LastRequest()->JsonBody()["model"],
-            "claude-3-5-sonnet-20241022");
+            "claude-sonnet-4-5");
+}
+
+TEST(AnthropicGenerateTest, TheReferenceModelIsRetiredAndSaysSo) {
+  // claude-3-5-sonnet-20241022 (the reference documents' default) is retired
+  // on the Claude API: Anthropic answers 404 not_found_error and the caller
+  // is told which model failed.
+  GatewayHarness h(Env());
+  grpc::Status status = Call(h, Request("hi", "claude-3-5-sonnet-20241022"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(status.error_message(),
               HasSubstr("not_found_error: model: claude-3-5-sonnet-20241022"));

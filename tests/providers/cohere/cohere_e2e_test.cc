@@ -41,8 +41,7 @@ GatewayConfig NoConfig() { return GatewayConfig{}; }
 
 int64_t ExpectedCost(GatewayHarness& h, const std::string& model, int64_t in,
                      int64_t out) {
-  const ProviderEntry* e = h.server().core().registry().Find("cohere");
-  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+  return h.CatalogCost("cohere", model, in, out);
 }
 
 // How the gateway describes one failed attempt in its error message.
@@ -60,10 +59,7 @@ grpc::Status Call(GatewayHarness& h, const pb::GenerateRequest& request,
 
 pb::ChatMessage* Add(pb::GenerateRequest* request, pb::Role role,
                      const std::string& content) {
-  pb::ChatMessage* m = request->add_messages();
-  m->set_role(role);
-  m->set_content(content);
-  return m;
+  return GatewayHarness::AddMessage(request, role, content);
 }
 
 json Msg(const std::string& role, const std::string& content) {

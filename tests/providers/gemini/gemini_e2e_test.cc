@@ -40,16 +40,12 @@ std::map<std::string, std::string> GeminiEnv(const std::string& key = kKey) {
 
 int64_t ExpectedCost(GatewayHarness& h, const std::string& model, int64_t in,
                      int64_t out) {
-  const ProviderEntry* e = h.server().core().registry().Find("gemini");
-  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+  return h.CatalogCost("gemini", model, in, out);
 }
 
 pb::ChatMessage* Add(pb::GenerateRequest* request, pb::Role role,
                      const std::string& text) {
-  pb::ChatMessage* m = request->add_messages();
-  m->set_role(role);
-  m->set_content(text);
-  return m;
+  return GatewayHarness::AddMessage(request, role, text);
 }
 
 json UserContents(const std::string& text) {

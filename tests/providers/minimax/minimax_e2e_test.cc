@@ -47,8 +47,7 @@ std::map<std::string, std::string> Env(const std::string& key = kKey) {
 
 int64_t ExpectedCost(GatewayHarness& h, const std::string& model, int64_t in,
                      int64_t out) {
-  const ProviderEntry* e = h.server().core().registry().Find("minimax");
-  return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+  return h.CatalogCost("minimax", model, in, out);
 }
 
 // "minimax/<model> (key:...): <rest>", as the gateway describes an attempt.

@@ -9,68 +9,6 @@
 #include "resilience/backoff.h"
 
 namespace llmgw {
-namespace {
-
-AttemptOutcome OutcomeFor(const ProviderError& error) {
-  switch (error.error_class) {
-    case ErrorClass::kTransient:
-      return error.timed_out ? AttemptOutcome::kTimeout
-                             : AttemptOutcome::kTransientError;
-    case ErrorClass::kRateLimited:
-      return AttemptOutcome::kRateLimited;
-    case ErrorClass::kKeyInvalid:
-      return AttemptOutcome::kAuthError;
-    case ErrorClass::kInvalidRequest:
-      return AttemptOutcome::kInvalidRequest;
-    case ErrorClass::kFailedPrecondition:
-      return AttemptOutcome::kFailedPrecondition;
-    case ErrorClass::kModelNotFound:
-      return AttemptOutcome::kModelNotFound;
-    case ErrorClass::kCancelled:
-      return error.timed_out ? AttemptOutcome::kTimeout
-                             : AttemptOutcome::kCancelled;
-  }
-  return AttemptOutcome::kTransientError;
-}
-
-std::string DescribeAttempt(const AttemptRecord& a) {
-  std::string s = absl::StrCat(a.provider, "/", a.model);
-  if (!a.key_fingerprint.empty()) {
-    absl::StrAppend(&s, " (", a.key_fingerprint, ")");
-  }
-  absl::StrAppend(&s, ": ", AttemptOutcomeName(a.outcome));
-  if (a.http_status != 0) absl::StrAppend(&s, " HTTP ", a.http_status);
-  if (!a.detail.empty()) absl::StrAppend(&s, ": ", a.detail);
-  return s;
-}
-
-}  // namespace
-
-absl::string_view AttemptOutcomeName(AttemptOutcome outcome) {
-  switch (outcome) {
-    case AttemptOutcome::kSuccess:
-      return "success";
-    case AttemptOutcome::kTransientError:
-      return "transient_error";
-    case AttemptOutcome::kRateLimited:
-      return "rate_limited";
-    case AttemptOutcome::kAuthError:
-      return "auth_error";
-    case AttemptOutcome::kInvalidRequest:
-      return "invalid_request";
-    case AttemptOutcome::kSkipped:
-      return "skipped";
-    case AttemptOutcome::kCancelled:
-      return "cancelled";
-    case AttemptOutcome::kTimeout:
-      return "timeout";
-    case AttemptOutcome::kModelNotFound:
-      return "model_not_found";
-    case AttemptOutcome::kFailedPrecondition:
-      return "failed_precondition";
-  }
-  return "unknown";
-}
 
 GenerateCall::GenerateCall(const DispatchDeps& deps, GenerateInput input,
                            DeltaCallback on_delta, DoneCallback on_done)
@@ -160,41 +98,11 @@ void GenerateCall::OnStreamTimeout() {
 }
 
 absl::Status GenerateCall::BuildPlan() {
-  const ProviderRegistry& registry = *deps_.registry;
-  absl::StatusOr<Route> first = registry.Resolve(input_.request.model);
-  std::vector<absl::Status> unresolved;
-  auto add = [&](const ProviderEntry* entry, std::string model) {
-    for (const Target& t : plan_) {
-      if (t.entry == entry && t.model == model) return;
-    }
-    plan_.push_back(Target{entry, std::move(model)});
-  };
-  if (first.ok()) {
-    add(first->entry, first->model);
-  } else if (input_.fallback_models.empty()) {
-    return first.status();
-  }
-  if (!input_.fallback_models.empty()) {
-    for (const std::string& name : input_.fallback_models) {
-      absl::StatusOr<Route> route = registry.Resolve(name);
-      if (route.ok()) {
-        add(route->entry, route->model);
-      } else {
-        AttemptRecord skipped;
-        skipped.model = name;
-        skipped.outcome = AttemptOutcome::kSkipped;
-        skipped.detail = std::string(route.status().message());
-        result_.attempts.push_back(std::move(skipped));
-      }
-    }
-  } else {
-    for (const ProviderEntry* entry : registry.fallback_chain()) {
-      bool present = false;
-      for (const Target& t : plan_) present = present || t.entry == entry;
-      if (!present) add(entry, entry->spec.default_model);
-    }
-  }
-  if (plan_.empty()) return first.status();
+  absl::StatusOr<std::vector<PlanTarget>> plan =
+      BuildAttemptPlan(*deps_.registry, input_.request.model,
+                       input_.fallback_models, &result_.attempts);
+  if (!plan.ok()) return plan.status();
+  plan_ = *std::move(plan);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,8 @@
 #include "budget/call_charge.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
+#include "dispatch/attempt.h"
+#include "dispatch/attempt_plan.h"
 #include "http/event_loop.h"
 #include "monitoring/gateway_metrics.h"
 #include "registry/provider.h"
@@ -51,33 +53,6 @@ struct GenerateInput {
   absl::Time arrival;
   absl::Time deadline = absl::InfiniteFuture();
   bool stream = false;
-};
-
-// How one attempt ended (mirrors llmgateway.v1.AttemptOutcome).
-enum class AttemptOutcome {
-  kSuccess,
-  kTransientError,
-  kRateLimited,
-  kAuthError,
-  kInvalidRequest,
-  kSkipped,
-  kCancelled,
-  kTimeout,
-  kModelNotFound,
-  kFailedPrecondition,
-};
-
-// Stable lower_snake name, used as the metrics label.
-absl::string_view AttemptOutcomeName(AttemptOutcome outcome);
-
-struct AttemptRecord {
-  std::string provider;
-  std::string model;
-  std::string key_fingerprint;
-  AttemptOutcome outcome = AttemptOutcome::kSkipped;
-  absl::Duration latency;
-  int http_status = 0;
-  std::string detail;
 };
 
 struct GenerateResult {
@@ -150,10 +125,7 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
                DeltaCallback on_delta, DoneCallback on_done);
 
  private:
-  struct Target {
-    const ProviderEntry* entry = nullptr;
-    std::string model;
-  };
+  using Target = PlanTarget;
 
   void Run();
   absl::Status BuildPlan();

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
 delay=${2:-3000}
-bazel build -c opt //service:llm_gateway //tests/fake_upstream:fake_upstream_server \
+bazel build //service:llm_gateway //tests/fake_upstream:fake_upstream_server \
   //bench:llmgw_load >&2
 tmp=$(mktemp -d)
 cleanup() { kill "${fake_pid:-}" "${gw_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }

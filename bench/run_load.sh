@@ -11,7 +11,7 @@ shift || true
 levels=("$@")
 ((${#levels[@]})) || levels=(1 16 64)
 
-bazel build -c opt //service:llm_gateway //tests/fake_upstream:fake_upstream_server \
+bazel build //service:llm_gateway //tests/fake_upstream:fake_upstream_server \
   //bench:llmgw_load >&2
 tmp=$(mktemp -d)
 cleanup() { kill "${fake_pid:-}" "${gw_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"; }

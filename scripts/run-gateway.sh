@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-bazel build -c opt //service:llm_gateway >&2
+bazel build //service:llm_gateway >&2
 exec bazel-bin/service/llm_gateway "$@"

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "budget/pricing.h"
 #include "gtest/gtest.h"
+#include "registry/key_fingerprint.h"
 
 namespace llmgw::testing {
 
@@ -84,6 +85,32 @@ int64_t GatewayHarness::CatalogCost(const std::string& provider,
   const ProviderEntry* e = server_->core().registry().Find(provider);
   if (e == nullptr) return 0;
   return CallCostNanoUsd(e->spec.FindModel(model), TokenUsage{in, out, true});
+}
+
+int64_t GatewayHarness::ExpectAnswer(const pb::GenerateResponse& response,
+                                     const ExpectedAnswer& expected) {
+  EXPECT_EQ(response.text(), expected.text);
+  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
+  EXPECT_EQ(response.usage().input_tokens(), expected.input_tokens);
+  EXPECT_EQ(response.usage().output_tokens(), expected.output_tokens);
+  EXPECT_FALSE(response.usage().estimated());
+  EXPECT_EQ(response.provider(), expected.provider);
+  EXPECT_EQ(response.model(), expected.model);
+  EXPECT_EQ(response.request_id(), expected.request_id);
+  const int64_t cost =
+      CatalogCost(expected.provider, expected.model, expected.input_tokens,
+                  expected.output_tokens);
+  EXPECT_GT(cost, 0) << expected.model << " must be priced in the catalog";
+  EXPECT_EQ(response.cost_nano_usd(), cost);
+  EXPECT_EQ(response.attempts_size(), 1);
+  if (response.attempts_size() == 1) {
+    const pb::Attempt& attempt = response.attempts(0);
+    EXPECT_EQ(attempt.provider(), expected.provider);
+    EXPECT_EQ(attempt.model(), expected.model);
+    EXPECT_EQ(attempt.outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
+    EXPECT_EQ(attempt.key_fingerprint(), KeyFingerprint(expected.api_key));
+  }
+  return cost;
 }
 
 grpc::Status GatewayHarness::Generate(const pb::GenerateRequest& request,

@@ -61,6 +61,24 @@ class GatewayHarness {
   int64_t CatalogCost(const std::string& provider, const std::string& model,
                       int64_t in, int64_t out);
 
+  // What a successful answer must say.
+  struct ExpectedAnswer {
+    std::string text;
+    int64_t input_tokens = 0;
+    int64_t output_tokens = 0;
+    std::string provider;
+    std::string model;
+    std::string request_id;
+    // The key the single successful attempt must have used.
+    std::string api_key;
+  };
+  // Checks (with gtest expectations) text, finish reason STOP, provider-
+  // reported usage, provider, model, request id, the cost at catalog prices,
+  // and a single successful attempt by `api_key`'s fingerprint. Returns the
+  // expected cost.
+  int64_t ExpectAnswer(const llmgateway::v1::GenerateResponse& response,
+                       const ExpectedAnswer& expected);
+
   // Calls Generate with a deadline `timeout` from now. `response` may be
   // null when only the status matters.
   grpc::Status Generate(const llmgateway::v1::GenerateRequest& request,

@@ -41,22 +41,9 @@ TEST(GenerateTest, AnswersFromTheUpstreamWithUsageCostAndAttempts) {
   grpc::Status status = h.Generate(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  EXPECT_EQ(response.text(), "Echo: hello there gateway");
-  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
   // The fake counts words: 3 + 2 (system) in, 4 out.
-  EXPECT_EQ(response.usage().input_tokens(), 5);
-  EXPECT_EQ(response.usage().output_tokens(), 4);
-  EXPECT_FALSE(response.usage().estimated());
-  EXPECT_EQ(response.provider(), "openai");
-  EXPECT_EQ(response.model(), "gpt-4o-mini");
-  EXPECT_EQ(response.request_id(), "req-42");
-  const int64_t cost = ExpectedCost(h, "openai", "gpt-4o-mini", 5, 4);
-  EXPECT_GT(cost, 0) << "gpt-4o-mini must be priced in the catalog";
-  EXPECT_EQ(response.cost_nano_usd(), cost);
-  ASSERT_EQ(response.attempts_size(), 1);
-  EXPECT_EQ(response.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(response.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
-  EXPECT_EQ(response.attempts(0).provider(), "openai");
+  h.ExpectAnswer(response, {"Echo: hello there gateway", 5, 4, "openai",
+                            "gpt-4o-mini", "req-42", kKey});
 
   // What went over the wire.
   auto sent = h.upstream().LastRequest();

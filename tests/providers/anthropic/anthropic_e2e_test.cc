@@ -111,23 +111,11 @@ TEST(AnthropicGenerateTest, AnswersWithUsageCostAndOneSuccessfulAttempt) {
   grpc::Status status = h.Generate(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  EXPECT_EQ(response.text(), "Echo: hello there gateway");
-  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
   // Words: 2 (system) + 3 in, 4 out.
-  EXPECT_EQ(response.usage().input_tokens(), 5);
-  EXPECT_EQ(response.usage().output_tokens(), 4);
-  EXPECT_FALSE(response.usage().estimated());
-  EXPECT_EQ(response.provider(), "anthropic");
-  EXPECT_EQ(response.model(), kModel);
-  EXPECT_EQ(response.request_id(), "req-a1");
-  const int64_t cost = ExpectedCost(h, kModel, 5, 4);
+  const int64_t cost = h.ExpectAnswer(
+      response,
+      {"Echo: hello there gateway", 5, 4, "anthropic", kModel, "req-a1", kKey});
   EXPECT_EQ(cost, 5 * 3000 + 4 * 15000);  // $3 / $15 per million tokens
-  EXPECT_EQ(response.cost_nano_usd(), cost);
-  ASSERT_EQ(response.attempts_size(), 1);
-  EXPECT_EQ(response.attempts(0).provider(), "anthropic");
-  EXPECT_EQ(response.attempts(0).model(), kModel);
-  EXPECT_EQ(response.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(response.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
 
   pb::BudgetResponse budget = h.Budget();
   EXPECT_EQ(budget.spent_nano_usd(), cost);

@@ -173,24 +173,11 @@ TEST(CohereGenerateTest, AnswersWithTextUsageCostAndOneAttempt) {
   grpc::Status status = h.Generate(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  EXPECT_EQ(response.text(), "Echo: hello there gateway");
-  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
   // usage.billed_units: 3 + 2 (system) words in, 4 out. (usage.tokens adds
   // Cohere's unbilled template tokens and must not be what is reported.)
-  EXPECT_EQ(response.usage().input_tokens(), 5);
-  EXPECT_EQ(response.usage().output_tokens(), 4);
-  EXPECT_FALSE(response.usage().estimated());
-  EXPECT_EQ(response.provider(), "cohere");
-  EXPECT_EQ(response.model(), kModel);
-  EXPECT_EQ(response.request_id(), "req-co-1");
-  const int64_t cost = ExpectedCost(h, kModel, 5, 4);
-  EXPECT_GT(cost, 0) << kModel << " must be priced in the catalog";
-  EXPECT_EQ(response.cost_nano_usd(), cost);
-  ASSERT_EQ(response.attempts_size(), 1);
-  EXPECT_EQ(response.attempts(0).provider(), "cohere");
-  EXPECT_EQ(response.attempts(0).model(), kModel);
-  EXPECT_EQ(response.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(response.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
+  const int64_t cost = h.ExpectAnswer(
+      response,
+      {"Echo: hello there gateway", 5, 4, "cohere", kModel, "req-co-1", kKey});
 
   pb::BudgetResponse budget = h.Budget();
   EXPECT_EQ(budget.spent_nano_usd(), cost);

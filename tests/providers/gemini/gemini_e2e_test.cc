@@ -80,24 +80,12 @@ TEST(GeminiGenerateTest, AnswersWithUsageCostAndOneAttempt) {
   grpc::Status status = h.Generate(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  EXPECT_EQ(response.text(), "Echo: hello there gateway");
-  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
   // Words: 3 (user) + 2 (systemInstruction) in, 4 out.
-  EXPECT_EQ(response.usage().input_tokens(), 5);
-  EXPECT_EQ(response.usage().output_tokens(), 4);
-  EXPECT_FALSE(response.usage().estimated());
-  EXPECT_EQ(response.provider(), "gemini");
-  EXPECT_EQ(response.model(), kModel);
-  EXPECT_EQ(response.request_id(), "req-gemini-1");
-  const int64_t cost = ExpectedCost(h, kModel, 5, 4);
+  const int64_t cost =
+      h.ExpectAnswer(response, {"Echo: hello there gateway", 5, 4, "gemini",
+                                kModel, "req-gemini-1", kKey});
   // $0.10 / $0.40 per million: 5 * 100 + 4 * 400 nano-USD.
   EXPECT_EQ(cost, 2'100);
-  EXPECT_EQ(response.cost_nano_usd(), cost);
-  ASSERT_EQ(response.attempts_size(), 1);
-  EXPECT_EQ(response.attempts(0).outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(response.attempts(0).provider(), "gemini");
-  EXPECT_EQ(response.attempts(0).model(), kModel);
-  EXPECT_EQ(response.attempts(0).key_fingerprint(), KeyFingerprint(kKey));
   EXPECT_EQ(response.attempts(0).http_status(), 0);
 
   // What went over the wire, per the Gemini API reference.

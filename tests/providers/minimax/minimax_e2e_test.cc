@@ -108,25 +108,13 @@ TEST(GenerateTest, AnswersWithTextUsageCostAndOneAttempt) {
   grpc::Status status = h.Generate(request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
-  EXPECT_EQ(response.text(), "Echo: hello there gateway");
-  EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_STOP);
   // Words: 2 (system) + 3 (user) in, 4 out.
-  EXPECT_EQ(response.usage().input_tokens(), 5);
-  EXPECT_EQ(response.usage().output_tokens(), 4);
-  EXPECT_FALSE(response.usage().estimated());
-  EXPECT_EQ(response.provider(), "minimax");
-  EXPECT_EQ(response.model(), kModel);
-  EXPECT_EQ(response.request_id(), "req-mm-1");
-  const int64_t cost = ExpectedCost(h, kModel, 5, 4);
+  const int64_t cost = h.ExpectAnswer(
+      response,
+      {"Echo: hello there gateway", 5, 4, "minimax", kModel, "req-mm-1", kKey});
   // $0.30 / $1.20 per million tokens: 5 * 300 + 4 * 1200 nano-USD.
   EXPECT_EQ(cost, 6300);
-  EXPECT_EQ(response.cost_nano_usd(), cost);
-  ASSERT_EQ(response.attempts_size(), 1);
   const pb::Attempt& attempt = response.attempts(0);
-  EXPECT_EQ(attempt.provider(), "minimax");
-  EXPECT_EQ(attempt.model(), kModel);
-  EXPECT_EQ(attempt.outcome(), pb::ATTEMPT_OUTCOME_SUCCESS);
-  EXPECT_EQ(attempt.key_fingerprint(), KeyFingerprint(kKey));
   EXPECT_EQ(attempt.detail(), "");
 
   pb::BudgetResponse budget = h.Budget();

@@ -61,12 +61,17 @@ void GenerateCall::OnDelta(absl::string_view text) {
     delivered_any_ = true;
     result_.time_to_first_token = deps_.loop->Now() - input_.arrival;
   }
-  if (current_ != nullptr || stream_timer_) {
-    const absl::Duration idle =
-        plan_[target_index_].entry->spec.timeouts.stream_idle;
-    ArmStreamTimer(idle,
-                   absl::StrCat("stream idle for ", absl::FormatDuration(idle),
-                                " after output had started"));
+  if (current_ != nullptr) {
+    last_delta_at_ = deps_.loop->Now();
+    if (!stream_timer_is_idle_) {
+      // The first delta replaces the first-token timer with the idle timer.
+      const absl::Duration idle =
+          plan_[target_index_].entry->spec.timeouts.stream_idle;
+      ArmStreamTimer(
+          idle, absl::StrCat("stream idle for ", absl::FormatDuration(idle),
+                             " after output had started"));
+      stream_timer_is_idle_ = true;
+    }
   }
   if (on_delta_) on_delta_(text);
 }
@@ -82,6 +87,7 @@ void GenerateCall::ArmStreamTimer(absl::Duration after, std::string detail) {
 }
 
 void GenerateCall::CancelStreamTimer() {
+  stream_timer_is_idle_ = false;
   if (stream_timer_) {
     deps_.loop->CancelTimer(*stream_timer_);
     stream_timer_.reset();
@@ -91,6 +97,18 @@ void GenerateCall::CancelStreamTimer() {
 void GenerateCall::OnStreamTimeout() {
   stream_timer_.reset();
   if (finished_ || current_ == nullptr) return;
+  if (stream_timer_is_idle_) {
+    // Deltas arrived since the timer was armed: wait for what is left.
+    const absl::Duration idle =
+        plan_[target_index_].entry->spec.timeouts.stream_idle;
+    const absl::Duration quiet = deps_.loop->Now() - last_delta_at_;
+    if (quiet < idle) {
+      stream_timer_ = deps_.loop->RunAfter(
+          idle - quiet,
+          [self = shared_from_this()] { self->OnStreamTimeout(); });
+      return;
+    }
+  }
   stream_timeout_ = stream_timer_detail_;
   // Completes the attempt (kCancelled), which OnAttemptDone turns into a
   // timeout.

@@ -176,6 +176,10 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   std::string attempt_key_fingerprint_;
   std::optional<http::EventLoop::TimerId> stream_timer_;
   std::string stream_timer_detail_;
+  // Idle timer between deltas: armed once, and on firing re-armed for what
+  // is left since the last delta, so a delta costs no timer churn.
+  bool stream_timer_is_idle_ = false;
+  absl::Time last_delta_at_;
   // Set when a stream timer cancelled the attempt.
   std::string stream_timeout_;
   CallCharge charge_;

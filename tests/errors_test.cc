@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "registry/key_fingerprint.h"
 #include "tests/gateway_harness.h"
 
 namespace llmgw::testing {
@@ -105,6 +106,27 @@ TEST(UpstreamErrorTest, InvalidKeyIsReportedByFingerprintNotByKey) {
       << s.error_message();
   EXPECT_NE(s.error_message().find("key:"), std::string::npos);
   EXPECT_EQ(s.error_message().find("0123456789"), std::string::npos);
+}
+
+TEST(UpstreamErrorTest, AKeyQuotedByTheUpstreamNeverReachesTheCaller) {
+  // Some providers and proxies quote the key they reject. The transport
+  // scrubs the call's key from every error, whatever the wire format.
+  GatewayHarness h;
+  h.upstream().Enqueue(Behavior::HttpError(
+      401, std::string(R"({"error":{"message":"Key )") + kKey +
+               R"( was revoked","type":"invalid_request_error",)"
+               R"("param":null,"code":"invalid_api_key"}})"));
+  grpc::Status s = Call(h, GatewayHarness::UserRequest("hi", "gpt-4o-mini"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(s.error_message().find(kKey), std::string::npos)
+      << s.error_message();
+  EXPECT_NE(
+      s.error_message().find("Key " + KeyFingerprint(kKey) + " was revoked"),
+      std::string::npos)
+      << s.error_message();
+  for (const nlohmann::json& event : h.audit().Events()) {
+    EXPECT_EQ(event.dump().find(kKey), std::string::npos) << event.dump();
+  }
 }
 
 TEST(UpstreamErrorTest, MalformedReplyAndResetAreTransient) {

@@ -1,6 +1,7 @@
 #include "tests/gateway_process.h"
 
 #include <fcntl.h>
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <poll.h>
 #include <signal.h>
@@ -95,6 +96,13 @@ absl::Status GatewayProcess::Start(
   grpc_port_ = j.value("grpc_port", 0);
   metrics_port_ = j.value("metrics_port", 0);
   return absl::OkStatus();
+}
+
+std::unique_ptr<llmgateway::v1::LlmGateway::Stub> GatewayProcess::NewStub()
+    const {
+  return llmgateway::v1::LlmGateway::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port_),
+                          grpc::InsecureChannelCredentials()));
 }
 
 absl::StatusOr<int> GatewayProcess::StopWith(int signal,

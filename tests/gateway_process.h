@@ -4,12 +4,14 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "llmgateway/v1/gateway.grpc.pb.h"
 
 namespace llmgw::testing {
 
@@ -25,6 +27,8 @@ class GatewayProcess {
                      const std::vector<std::string>& args = {});
 
   int grpc_port() const { return grpc_port_; }
+  // A client stub for the process's gRPC port.
+  std::unique_ptr<llmgateway::v1::LlmGateway::Stub> NewStub() const;
   int metrics_port() const { return metrics_port_; }
   pid_t pid() const { return pid_; }
   // The first stdout line (the JSON "listening" line).

@@ -19,12 +19,6 @@ namespace pb = ::llmgateway::v1;
 using fake_upstream::Behavior;
 using fake_upstream::FakeUpstream;
 
-std::unique_ptr<pb::LlmGateway::Stub> Connect(const GatewayProcess& p) {
-  return pb::LlmGateway::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.grpc_port()),
-                          grpc::InsecureChannelCredentials()));
-}
-
 pb::GenerateRequest Hello(const std::string& text) {
   pb::GenerateRequest request;
   request.set_model("gpt-4o-mini");
@@ -65,7 +59,7 @@ TEST(ProcessTest, ServesFromAnOpenAiCompatibleUpstreamAndExportsMetrics) {
                   .Start({{"OPENAI_API_KEY", key},
                           {"OPENAI_API_BASE", upstream.base_url("openai")}})
                   .ok());
-  auto stub = Connect(gateway);
+  auto stub = gateway.NewStub();
   {
     grpc::ClientContext context;
     pb::GenerateResponse response;
@@ -121,7 +115,7 @@ TEST(ProcessTest, SigtermDrainsInFlightCallsThenExitsZero) {
                           {"OPENAI_API_BASE", upstream.base_url("openai")}})
                   .ok());
   upstream.Enqueue(Behavior::Ok().WithDelay(absl::Milliseconds(1500)));
-  auto stub = Connect(gateway);
+  auto stub = gateway.NewStub();
   grpc::ClientContext context;
   pb::GenerateResponse response;
   grpc::Status status;

@@ -6,9 +6,12 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "http/sse_parser.h"
 #include "providers/common/http_errors.h"
+#include "registry/key_fingerprint.h"
 
 namespace llmgw {
 namespace {
@@ -54,9 +57,23 @@ ProviderError TransportFailure(const http::HttpResult& result) {
 }
 
 // State of one call, shared by the HTTP callbacks (all on the loop thread).
+// Replaces every occurrence of the call's key in an error message with its
+// fingerprint. Providers and proxies sometimes quote the key they rejected
+// (Google's "Consumer 'api_key:...' has been suspended"); the gateway's error
+// messages, logs and audit events must never carry it, whatever the codec.
+void ScrubKey(absl::string_view api_key, ProviderOutcome& outcome) {
+  if (api_key.empty() || !outcome.error ||
+      !absl::StrContains(outcome.error->message, api_key)) {
+    return;
+  }
+  outcome.error->message = absl::StrReplaceAll(
+      outcome.error->message, {{api_key, KeyFingerprint(api_key)}});
+}
+
 struct CallState {
   const WireCodec* codec = nullptr;
   ProviderCallback done;
+  std::string api_key;  // only to scrub it from error messages
   StreamSink* sink = nullptr;
 
   // Streaming only.
@@ -199,6 +216,7 @@ class HttpProvider : public ILLMProvider {
     auto state = std::make_shared<CallState>();
     state->codec = codec_.get();
     state->done = std::move(done);
+    state->api_key = options.api_key;
 
     http::HttpHandlers handlers;
     if (stream) {
@@ -215,6 +233,7 @@ class HttpProvider : public ILLMProvider {
       };
       handlers.on_complete = [state](http::HttpResult result) {
         ProviderOutcome outcome = state->FinishStream(std::move(result));
+        ScrubKey(state->api_key, outcome);
         auto done = std::move(state->done);
         done(std::move(outcome));
       };
@@ -228,6 +247,7 @@ class HttpProvider : public ILLMProvider {
         } else {
           outcome = state->codec->ParseReply(result.response);
         }
+        ScrubKey(state->api_key, outcome);
         auto done = std::move(state->done);
         done(std::move(outcome));
       };

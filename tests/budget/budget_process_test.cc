@@ -29,12 +29,6 @@ namespace pb = ::llmgateway::v1;
 using fake_upstream::Behavior;
 using fake_upstream::FakeUpstream;
 
-std::unique_ptr<pb::LlmGateway::Stub> Connect(const GatewayProcess& p) {
-  return pb::LlmGateway::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.grpc_port()),
-                          grpc::InsecureChannelCredentials()));
-}
-
 pb::GenerateRequest Request(const std::string& text) {
   pb::GenerateRequest request;
   request.set_model("gpt-4o-mini");
@@ -75,7 +69,7 @@ TEST(DurableLedgerTest, CommittedSpendSurvivesSigkill) {
   {
     GatewayProcess gateway;
     ASSERT_TRUE(gateway.Start(env, args).ok()) << gateway.Stderr();
-    auto stub = Connect(gateway);
+    auto stub = gateway.NewStub();
     for (const char* text : {"one", "one two", "one two three"}) {
       grpc::ClientContext context;
       pb::GenerateResponse response;
@@ -117,7 +111,7 @@ TEST(DurableLedgerTest, CommittedSpendSurvivesSigkill) {
   }
   GatewayProcess gateway;
   ASSERT_TRUE(gateway.Start(env, args).ok()) << gateway.Stderr();
-  auto stub = Connect(gateway);
+  auto stub = gateway.NewStub();
   pb::BudgetResponse after = Budget(*stub);
   EXPECT_EQ(after.spent_nano_usd(), told);
   EXPECT_EQ(after.lifetime_spent_nano_usd(), told);
@@ -162,7 +156,7 @@ TEST(SharedLedgerTest, ThreeReplicasShareOneRedisBudgetExactly) {
     replicas.push_back(std::make_unique<GatewayProcess>());
     ASSERT_TRUE(replicas.back()->Start(env, {"--config=" + config_path}).ok())
         << replicas.back()->Stderr();
-    stubs.push_back(Connect(*replicas.back()));
+    stubs.push_back(replicas.back()->NewStub());
   }
   upstream.Enqueue(Behavior::HttpError(400).Times(30));
 

@@ -32,3 +32,10 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 fi
+
+# Feature-specific installs (npm tools, language toolchains for the client
+# tests, ...): one script per feature in scripts/deps.d, each idempotent.
+for extra in "$(dirname "$0")"/deps.d/*.sh; do
+  [[ -e "$extra" ]] || continue
+  bash "$extra"
+done

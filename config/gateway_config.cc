@@ -60,6 +60,14 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(p.wire_format, ScalarString(v, at));
     } else if (key == "env_prefix") {
       ASSIGN_OR_RETURN_CFG(p.env_prefix, ScalarString(v, at));
+    } else if (key == "api_key_env") {
+      ASSIGN_OR_RETURN_CFG(p.api_key_env, ScalarString(v, at));
+    } else if (key == "api_keys_env") {
+      ASSIGN_OR_RETURN_CFG(p.api_keys_env, ScalarString(v, at));
+    } else if (key == "model_env") {
+      ASSIGN_OR_RETURN_CFG(p.model_env, ScalarString(v, at));
+    } else if (key == "base_url_env") {
+      ASSIGN_OR_RETURN_CFG(p.base_url_env, ScalarString(v, at));
     } else if (key == "requires_api_key") {
       if (!v.IsScalar()) return KeyError(at, "expected true or false");
       p.requires_api_key = v.as<bool>();
@@ -67,10 +75,18 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(p.api_keys, StringList(v, at));
     } else if (key == "base_url") {
       ASSIGN_OR_RETURN_CFG(p.base_url, ScalarString(v, at));
+    } else if (key == "default_base_url") {
+      ASSIGN_OR_RETURN_CFG(p.default_base_url, ScalarString(v, at));
     } else if (key == "default_model") {
       ASSIGN_OR_RETURN_CFG(p.default_model, ScalarString(v, at));
     } else if (key == "confidence_score") {
       ASSIGN_OR_RETURN_CFG(p.confidence_score, ScalarDouble(v, at));
+    } else if (key == "primary_rank") {
+      ASSIGN_OR_RETURN_CFG(p.primary_rank, ScalarInt(v, at));
+      if (*p.primary_rank < 0) return KeyError(at, "expected 0 or more");
+    } else if (key == "fallback_rank") {
+      ASSIGN_OR_RETURN_CFG(p.fallback_rank, ScalarInt(v, at));
+      if (*p.fallback_rank < 0) return KeyError(at, "expected 0 or more");
     } else if (key == "max_retries") {
       ASSIGN_OR_RETURN_CFG(p.max_retries, ScalarInt(v, at));
     } else if (key == "connect_timeout_seconds") {
@@ -102,6 +118,39 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::pair<std::string, ProviderOverride>>>
+ParseProviderCatalog(absl::string_view yaml_text) {
+  std::vector<std::pair<std::string, ProviderOverride>> entries;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+    if (!root.IsMap()) return KeyError("catalog", "expected a mapping");
+    for (const auto& kv : root) {
+      if (kv.first.Scalar() != "providers") {
+        return KeyError(kv.first.Scalar(),
+                        "unknown key (catalogs only hold "
+                        "providers)");
+      }
+      if (!kv.second.IsMap()) {
+        return KeyError("providers", "expected a mapping by name");
+      }
+      for (const auto& p : kv.second) {
+        const std::string name = absl::AsciiStrToLower(p.first.Scalar());
+        for (const auto& [seen, unused] : entries) {
+          if (seen == name) return KeyError("providers." + name, "duplicate");
+        }
+        ProviderOverride parsed;
+        ASSIGN_OR_RETURN_CFG(parsed,
+                             ParseProvider(p.second, "providers." + name));
+        entries.emplace_back(name, std::move(parsed));
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("catalog: ", e.what()));
+  }
+  return entries;
+}
 
 absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
   GatewayConfig config;

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,12 +28,26 @@ struct ProviderOverride {
   // name): <PREFIX>_API_KEY, <PREFIX>_API_KEYS, <PREFIX>_MODEL,
   // <PREFIX>_API_BASE.
   std::optional<std::string> env_prefix;
+  // Environment variable names, when they do not follow <PREFIX>_... (the
+  // "local" preset reads LOCAL_LLM_URL and LOCAL_LLM_MODEL). "" = not read.
+  std::optional<std::string> api_key_env;
+  std::optional<std::string> api_keys_env;
+  std::optional<std::string> model_env;
+  std::optional<std::string> base_url_env;
   std::optional<bool> requires_api_key;
   // Keys in the file are allowed but discouraged; the environment wins.
   std::vector<std::string> api_keys;
+  // The base URL in effect; setting it configures a keyless provider.
   std::optional<std::string> base_url;
+  // The base URL used when neither base_url nor <PREFIX>_API_BASE is set
+  // (built-in catalogs); does not by itself configure a keyless provider.
+  std::optional<std::string> default_base_url;
   std::optional<std::string> default_model;
   std::optional<double> confidence_score;
+  // Places in the automatic orders (ProviderSpec::primary_rank and
+  // fallback_rank): 1 first, 0 never.
+  std::optional<int> primary_rank;
+  std::optional<int> fallback_rank;
   std::optional<int> max_retries;
   std::optional<absl::Duration> connect_timeout;
   std::optional<absl::Duration> read_timeout;
@@ -65,6 +80,13 @@ struct GatewayConfig {
 
 // Parses YAML text into a config. Errors name the offending key.
 absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text);
+
+// A provider catalog: YAML whose only top-level key is `providers`, a mapping
+// by provider name in the same shape as the config file's `providers`
+// section. Returns the entries in document order (names lower-cased).
+// Built-in catalogs (providers/<wire format>/catalog.yaml) use this format.
+absl::StatusOr<std::vector<std::pair<std::string, ProviderOverride>>>
+ParseProviderCatalog(absl::string_view yaml_text);
 
 // Applies the gateway-wide environment overrides listed below to `config`.
 absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,

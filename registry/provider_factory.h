@@ -29,8 +29,10 @@ class ProviderFactory {
   virtual ~ProviderFactory() = default;
   // E.g. "openai_compatible". ProviderSpec::wire_format refers to it.
   virtual absl::string_view wire_format() const = 0;
-  // The built-in schema entries (presets) that use this wire format.
-  virtual std::vector<ProviderSpec> BuiltinSpecs() const = 0;
+  // The built-in catalog of the providers that use this wire format: YAML in
+  // the format of registry/provider_catalog.h, usually the wire format's
+  // catalog.yaml compiled in with embed_text.
+  virtual absl::string_view BuiltinCatalog() const = 0;
   // Creates a provider for a resolved spec.
   virtual absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const = 0;

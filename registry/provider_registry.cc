@@ -11,19 +11,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "registry/key_fingerprint.h"
+#include "registry/provider_catalog.h"
 #include "registry/provider_factory.h"
 
 namespace llmgw {
 namespace {
-
-// The reference's reliability order of automatic fallbacks.
-constexpr absl::string_view kReliableFallbacks[] = {"fireworks", "openai",
-                                                    "local"};
-
-// When CHAT_PROVIDER is unset, the first configured of these is primary.
-constexpr absl::string_view kPrimaryPreference[] = {
-    "fireworks", "openai",     "anthropic",   "gemini", "groq",    "deepseek",
-    "together",  "openrouter", "huggingface", "cohere", "minimax", "local"};
 
 // Other names people use for a provider.
 absl::string_view CanonicalName(absl::string_view name) {
@@ -34,13 +26,6 @@ absl::string_view CanonicalName(absl::string_view name) {
 
 std::string Upper(absl::string_view s) { return absl::AsciiStrToUpper(s); }
 
-void DefaultEnvNames(ProviderSpec& spec, const std::string& prefix) {
-  spec.api_key_env = prefix + "_API_KEY";
-  spec.api_keys_env = prefix + "_API_KEYS";
-  spec.model_env = prefix + "_MODEL";
-  spec.base_url_env = prefix + "_API_BASE";
-}
-
 std::vector<std::string> SplitKeys(absl::string_view text) {
   std::vector<std::string> keys;
   for (absl::string_view part : absl::StrSplit(text, ',')) {
@@ -48,28 +33,6 @@ std::vector<std::string> SplitKeys(absl::string_view text) {
     if (!part.empty()) keys.emplace_back(part);
   }
   return keys;
-}
-
-void ApplyOverride(const ProviderOverride& o, ProviderSpec& spec) {
-  if (o.env_prefix) DefaultEnvNames(spec, Upper(*o.env_prefix));
-  if (o.requires_api_key) spec.requires_api_key = *o.requires_api_key;
-  if (o.default_model) spec.default_model = *o.default_model;
-  if (o.confidence_score) spec.confidence_score = *o.confidence_score;
-  if (o.max_retries) spec.max_retries = *o.max_retries;
-  if (o.connect_timeout) spec.timeouts.connect = *o.connect_timeout;
-  if (o.read_timeout) spec.timeouts.read = *o.read_timeout;
-  if (!o.route_prefixes.empty()) spec.route_prefixes = o.route_prefixes;
-  for (const auto& [k, v] : o.options) spec.options[k] = v;
-  for (const ModelSpec& m : o.models) {
-    auto it =
-        std::find_if(spec.models.begin(), spec.models.end(),
-                     [&](const ModelSpec& x) { return x.name == m.name; });
-    if (it != spec.models.end()) {
-      *it = m;
-    } else {
-      spec.models.push_back(m);
-    }
-  }
 }
 
 std::string NormalizeBaseUrl(std::string url, const ProviderSpec& spec) {
@@ -82,17 +45,33 @@ std::string NormalizeBaseUrl(std::string url, const ProviderSpec& spec) {
   return url;
 }
 
-// Schema entries of every linked wire format, in registration order.
-std::vector<ProviderSpec> BuiltinSchema() {
+// Schema entries of every linked wire format: each factory's built-in
+// catalog, in registration order.
+absl::StatusOr<std::vector<ProviderSpec>> BuiltinSchema() {
   std::vector<ProviderSpec> schema;
   for (const auto& factory : ProviderFactories()) {
-    for (ProviderSpec& spec : factory->BuiltinSpecs()) {
-      if (spec.wire_format.empty())
-        spec.wire_format = std::string(factory->wire_format());
-      schema.push_back(std::move(spec));
-    }
+    absl::StatusOr<std::vector<ProviderSpec>> specs =
+        ParseBuiltinCatalog(factory->BuiltinCatalog(), factory->wire_format());
+    if (!specs.ok()) return specs.status();
+    for (ProviderSpec& spec : *specs) schema.push_back(std::move(spec));
   }
   return schema;
+}
+
+// The configured providers with a rank >= 1, by rank (ties keep catalog
+// order).
+std::vector<const ProviderEntry*> Ranked(
+    const std::vector<std::unique_ptr<ProviderEntry>>& entries,
+    int ProviderSpec::*rank) {
+  std::vector<const ProviderEntry*> ranked;
+  for (const auto& e : entries) {
+    if (e->configured && e->spec.*rank > 0) ranked.push_back(e.get());
+  }
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [rank](const ProviderEntry* a, const ProviderEntry* b) {
+                     return a->spec.*rank < b->spec.*rank;
+                   });
+  return ranked;
 }
 
 }  // namespace
@@ -103,7 +82,9 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   std::unique_ptr<ProviderRegistry> registry(new ProviderRegistry());
 
   // 1. The schema: built-in presets, then YAML overrides and additions.
-  std::vector<ProviderSpec> schema = BuiltinSchema();
+  absl::StatusOr<std::vector<ProviderSpec>> builtin = BuiltinSchema();
+  if (!builtin.ok()) return builtin.status();
+  std::vector<ProviderSpec> schema = *std::move(builtin);
   for (const auto& [raw_name, o] : config.providers) {
     const std::string name(CanonicalName(raw_name));
     auto it =
@@ -120,14 +101,11 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
             ": unknown provider; set wire_format (e.g. openai_compatible) to "
             "define a new one"));
       }
-      ProviderSpec spec;
-      spec.name = name;
-      DefaultEnvNames(spec, Upper(name));
-      schema.push_back(std::move(spec));
+      schema.push_back(NewProviderSpec(name));
       it = schema.end() - 1;
     }
     if (o.wire_format) it->wire_format = *o.wire_format;
-    ApplyOverride(o, *it);
+    ApplyProviderOverride(o, *it);
   }
 
   // 2. Resolve each entry against the environment and create providers.
@@ -240,9 +218,9 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
     }
   } else {
     if (primary == nullptr && registry->requested_primary_.empty()) {
-      for (absl::string_view name : kPrimaryPreference) {
-        if ((primary = configured(name)) != nullptr) break;
-      }
+      std::vector<const ProviderEntry*> by_rank =
+          Ranked(registry->entries_, &ProviderSpec::primary_rank);
+      if (!by_rank.empty()) primary = by_rank.front();
       if (primary == nullptr) {
         for (const auto& e : registry->entries_) {
           if (e->configured) {
@@ -253,8 +231,9 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
       }
     }
     add_to_chain(primary);
-    for (absl::string_view name : kReliableFallbacks) {
-      add_to_chain(configured(name));
+    for (const ProviderEntry* e :
+         Ranked(registry->entries_, &ProviderSpec::fallback_rank)) {
+      add_to_chain(e);
     }
   }
   registry->primary_ =

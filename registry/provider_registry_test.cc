@@ -24,47 +24,65 @@ class NullProvider : public ILLMProvider {
   std::string base_url_;
 };
 
-ProviderSpec Preset(const std::string& name, const std::string& prefix,
-                    std::vector<std::string> models,
-                    std::vector<std::string> route_prefixes) {
-  ProviderSpec spec;
-  spec.name = name;
-  spec.api_key_env = prefix + "_API_KEY";
-  spec.api_keys_env = prefix + "_API_KEYS";
-  spec.model_env = prefix + "_MODEL";
-  spec.base_url_env = prefix + "_API_BASE";
-  spec.default_base_url = "https://api." + name + ".test/v1";
-  spec.default_model = models.front();
-  for (const std::string& m : models) spec.models.push_back(ModelSpec{m});
-  spec.route_prefixes = std::move(route_prefixes);
-  return spec;
-}
+// A catalog in the same data format as providers/*/catalog.yaml, with the
+// built-in ranks of those providers.
+constexpr char kTestCatalog[] = R"yaml(
+providers:
+  fireworks:
+    default_base_url: https://api.fireworks.test/v1
+    default_model: accounts/fireworks/models/llama-v3p1-8b-instruct
+    primary_rank: 1
+    fallback_rank: 1
+    route_prefixes: [accounts/fireworks/]
+    models: [{name: accounts/fireworks/models/llama-v3p1-8b-instruct}]
+  openai:
+    default_base_url: https://api.openai.test/v1
+    default_model: gpt-4o
+    primary_rank: 2
+    fallback_rank: 2
+    route_prefixes: [gpt-]
+    models: [{name: gpt-4o}, {name: gpt-4o-mini}]
+  anthropic:
+    default_base_url: https://api.anthropic.test/v1
+    default_model: claude-3-5-sonnet-20241022
+    primary_rank: 3
+    route_prefixes: [claude]
+    models: [{name: claude-3-5-sonnet-20241022}]
+  gemini:
+    default_base_url: https://api.gemini.test/v1
+    default_model: gemini-1.5-pro
+    primary_rank: 4
+    route_prefixes: [gemini]
+    models: [{name: gemini-1.5-pro}]
+  groq:
+    default_base_url: https://api.groq.test/v1
+    default_model: llama-3.1-8b-instant
+    primary_rank: 5
+    route_prefixes: [llama, mixtral, gemma]
+    models: [{name: llama-3.1-8b-instant}]
+  huggingface:
+    default_base_url: https://api.huggingface.test/v1
+    default_model: tiiuae/falcon-7b-instruct
+    primary_rank: 9
+    models: [{name: tiiuae/falcon-7b-instruct}]
+  local:
+    api_key_env: ""
+    api_keys_env: ""
+    model_env: LOCAL_LLM_MODEL
+    base_url_env: LOCAL_LLM_URL
+    requires_api_key: false
+    default_base_url: http://localhost:11434/v1
+    default_model: phi-3
+    primary_rank: 12
+    fallback_rank: 3
+    options: {base_url_suffix: /v1}
+    models: [{name: phi-3}]
+)yaml";
 
 class TestFormatFactory : public ProviderFactory {
  public:
   absl::string_view wire_format() const override { return "test_format"; }
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    ProviderSpec local = Preset("local", "LOCAL", {"phi-3"}, {});
-    local.requires_api_key = false;
-    local.api_key_env = "";
-    local.api_keys_env = "";
-    local.base_url_env = "LOCAL_LLM_URL";
-    local.model_env = "LOCAL_LLM_MODEL";
-    local.options["base_url_suffix"] = "/v1";
-    local.default_base_url = "http://localhost:11434/v1";
-    return {
-        Preset("fireworks", "FIREWORKS",
-               {"accounts/fireworks/models/llama-v3p1-8b-instruct"},
-               {"accounts/fireworks/"}),
-        Preset("openai", "OPENAI", {"gpt-4o", "gpt-4o-mini"}, {"gpt-"}),
-        Preset("anthropic", "ANTHROPIC", {"claude-3-5-sonnet-20241022"},
-               {"claude"}),
-        Preset("gemini", "GEMINI", {"gemini-1.5-pro"}, {"gemini"}),
-        Preset("groq", "GROQ", {"llama-3.1-8b-instant"},
-               {"llama", "mixtral", "gemma"}),
-        Preset("huggingface", "HUGGINGFACE", {"tiiuae/falcon-7b-instruct"}, {}),
-        local};
-  }
+  absl::string_view BuiltinCatalog() const override { return kTestCatalog; }
   absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const override {
     return std::make_unique<NullProvider>(spec, context.base_url);
@@ -230,6 +248,51 @@ TEST(ProviderRegistryTest, ConfigAddsOverridesAndRemovesProviders) {
   auto bad = ProviderRegistry::Create(unknown, FixedEnvironment({}), nullptr);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("wire_format"), std::string::npos);
+}
+
+TEST(ProviderRegistryTest, ANewProviderIsOneDataEntryWithAnExplicitPlace) {
+  // The same keys as a catalog.yaml entry, through the config file.
+  absl::StatusOr<GatewayConfig> c = ParseGatewayConfig(R"yaml(
+providers:
+  newco:
+    wire_format: test_format
+    default_base_url: https://api.newco.test/v1
+    default_model: newco-1
+    primary_rank: 1
+    fallback_rank: 4
+    models:
+      - {name: newco-1, input_usd_per_million: 0.25, output_usd_per_million: 1}
+  fireworks:
+    primary_rank: 0
+)yaml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto r = Make({{"NEWCO_API_KEY", "n"},
+                 {"FIREWORKS_API_KEY", "f"},
+                 {"OPENAI_API_KEY", "o"}},
+                *c);
+  ASSERT_NE(r, nullptr);
+  const ProviderEntry* newco = r->Find("newco");
+  ASSERT_NE(newco, nullptr);
+  EXPECT_TRUE(newco->configured);
+  // default_base_url is a default, not a configuration of its own.
+  EXPECT_EQ(newco->base_url, "https://api.newco.test/v1");
+  EXPECT_EQ(newco->spec.FindModel("newco-1")->input_nano_usd_per_million,
+            250'000'000);
+  EXPECT_EQ(r->primary()->spec.name, "newco");
+  // fireworks (rank 1) and openai (rank 2) come before newco (rank 4).
+  EXPECT_EQ(ChainNames(*r),
+            (std::vector<std::string>{"newco", "fireworks", "openai"}));
+}
+
+TEST(ProviderRegistryTest, ZeroRanksKeepAProviderOutOfTheAutomaticOrders) {
+  GatewayConfig c;
+  ProviderOverride openai;
+  openai.primary_rank = 0;
+  openai.fallback_rank = 0;
+  c.providers["openai"] = openai;
+  auto r = Make({{"OPENAI_API_KEY", "o"}, {"GEMINI_API_KEY", "g"}}, c);
+  EXPECT_EQ(r->primary()->spec.name, "gemini");
+  EXPECT_EQ(ChainNames(*r), (std::vector<std::string>{"gemini"}));
 }
 
 TEST(ProviderRegistryTest, BadTimeoutVariableIsAnError) {

@@ -61,6 +61,13 @@ struct ProviderSpec {
   // The reference's confidence score, reported in Status and used by
   // GenerateRequest.min_confidence.
   double confidence_score = 0.8;
+  // Place in the automatic primary order, used when CHAT_PROVIDER is unset:
+  // the configured provider with the lowest rank >= 1 is primary; 0 = only
+  // after every ranked provider, in catalog order.
+  int primary_rank = 0;
+  // Place in the automatic fallback chain after the primary (1 first); 0 =
+  // not in the automatic chain (an explicit fallback_chain may still name it).
+  int fallback_rank = 0;
   int max_retries = 3;
   ProviderTimeouts timeouts;
   // Wire-format specific settings (e.g. "anthropic_version").

@@ -3,20 +3,21 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
 
-// Claude models with context window, max output tokens and list prices
-// (nano-USD per million tokens), from Anthropic's models overview and pricing
-// pages. See anthropic_catalog.cc for sources and caveats.
-std::vector<ModelSpec> AnthropicModelCatalog();
+// The built-in catalog of this wire format as data:
+// providers/anthropic/catalog.yaml (names, environment variables, base URLs,
+// default models, model prices, route prefixes, automatic-order ranks),
+// compiled into the binary. The registry reads it through the factory; the
+// config file overrides it.
+absl::string_view AnthropicCatalogYaml();
 
-// The built-in schema entries of the "anthropic" wire format: one preset,
-// "anthropic" (ANTHROPIC_API_KEY / ANTHROPIC_API_KEYS / ANTHROPIC_MODEL /
-// ANTHROPIC_API_BASE, https://api.anthropic.com/v1, default model
-// claude-3-5-sonnet-20241022 as in the reference, route prefix "claude",
-// confidence 0.85).
+// The same catalog parsed into schema entries, for tests and tools. Aborts if
+// the embedded catalog does not parse (anthropic's catalog test checks that it
+// does); the server itself gets parse errors as a startup status instead.
 std::vector<ProviderSpec> AnthropicPresets();
 
 }  // namespace llmgw

@@ -18,8 +18,8 @@ class AnthropicFactory : public CodecProviderFactory {
  public:
   absl::string_view wire_format() const override { return "anthropic"; }
 
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    return AnthropicPresets();
+  absl::string_view BuiltinCatalog() const override {
+    return AnthropicCatalogYaml();
   }
 
   std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& spec) const override {

@@ -3,19 +3,21 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
 
-// Cohere Command models with context window, max output tokens and list
-// prices (nano-USD per million tokens). See cohere_catalog.cc for sources and
-// caveats.
-std::vector<ModelSpec> CohereModelCatalog();
+// The built-in catalog of this wire format as data:
+// providers/cohere/catalog.yaml (names, environment variables, base URLs,
+// default models, model prices, route prefixes, automatic-order ranks),
+// compiled into the binary. The registry reads it through the factory; the
+// config file overrides it.
+absl::string_view CohereCatalogYaml();
 
-// The built-in schema entries of the "cohere" wire format: one preset,
-// "cohere" (COHERE_API_KEY / COHERE_API_KEYS / COHERE_MODEL /
-// COHERE_API_BASE, https://api.cohere.com/v2, default model command-r-plus as
-// in the reference, route prefixes "command" and "c4ai-", confidence 0.8).
+// The same catalog parsed into schema entries, for tests and tools. Aborts if
+// the embedded catalog does not parse (cohere's catalog test checks that it
+// does); the server itself gets parse errors as a startup status instead.
 std::vector<ProviderSpec> CoherePresets();
 
 }  // namespace llmgw

@@ -18,8 +18,8 @@ class CohereFactory : public CodecProviderFactory {
  public:
   absl::string_view wire_format() const override { return "cohere"; }
 
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    return CoherePresets();
+  absl::string_view BuiltinCatalog() const override {
+    return CohereCatalogYaml();
   }
 
   std::unique_ptr<WireCodec> NewCodec(

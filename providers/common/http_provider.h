@@ -32,7 +32,7 @@ std::unique_ptr<ILLMProvider> MakeHttpProvider(
 //   class AnthropicFactory : public CodecProviderFactory {
 //    public:
 //     absl::string_view wire_format() const override { return "anthropic"; }
-//     std::vector<ProviderSpec> BuiltinSpecs() const override;
+//     absl::string_view BuiltinCatalog() const override;  // catalog.yaml
 //     std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& s) const
 //     override;
 //   };

@@ -3,21 +3,22 @@
 
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
 
-// The built-in "gemini" preset: wire format "gemini", GEMINI_API_KEY /
-// GEMINI_API_KEYS / GEMINI_MODEL / GEMINI_API_BASE, base URL
-// https://generativelanguage.googleapis.com/v1beta, default model
-// gemini-1.5-pro (the reference documents' default), route prefix "gemini",
-// confidence 0.8, connect/read timeouts 10 s / 60 s, and the catalog below.
-ProviderSpec GeminiPresetSpec();
+// The built-in catalog of this wire format as data:
+// providers/gemini/catalog.yaml (names, environment variables, base URLs,
+// default models, model prices, route prefixes, automatic-order ranks),
+// compiled into the binary. The registry reads it through the factory; the
+// config file overrides it.
+absl::string_view GeminiCatalogYaml();
 
-// Common Gemini API text models with context window, output limit and list
-// prices (paid tier, prompts up to 128k tokens for 1.5 and 200k for 2.5 Pro;
-// the higher long-prompt rates are not modelled).
-std::vector<ModelSpec> GeminiModelCatalog();
+// The same catalog parsed into schema entries, for tests and tools. Aborts if
+// the embedded catalog does not parse (gemini's catalog test checks that it
+// does); the server itself gets parse errors as a startup status instead.
+std::vector<ProviderSpec> GeminiPresets();
 
 }  // namespace llmgw
 

@@ -10,7 +10,7 @@ namespace llmgw {
 namespace {
 
 TEST(GeminiPresetTest, SchemaEntry) {
-  ProviderSpec spec = GeminiPresetSpec();
+  ProviderSpec spec = GeminiPresets().front();
   EXPECT_EQ(spec.name, "gemini");
   EXPECT_EQ(spec.wire_format, "gemini");
   EXPECT_EQ(spec.api_key_env, "GEMINI_API_KEY");
@@ -29,7 +29,7 @@ TEST(GeminiPresetTest, SchemaEntry) {
 }
 
 TEST(GeminiPresetTest, CatalogPrices) {
-  ProviderSpec spec = GeminiPresetSpec();
+  ProviderSpec spec = GeminiPresets().front();
   const ModelSpec* flash = spec.FindModel("gemini-2.0-flash");
   ASSERT_NE(flash, nullptr);
   EXPECT_EQ(flash->input_nano_usd_per_million, 100'000'000);   // $0.10
@@ -46,7 +46,8 @@ TEST(GeminiPresetTest, CatalogPrices) {
 
 TEST(GeminiPresetTest, CatalogIsWellFormed) {
   std::set<std::string> names;
-  for (const ModelSpec& model : GeminiModelCatalog()) {
+  const ProviderSpec spec = GeminiPresets().front();
+  for (const ModelSpec& model : spec.models) {
     EXPECT_TRUE(names.insert(model.name).second) << "duplicate " << model.name;
     EXPECT_EQ(model.name.rfind("gemini-", 0), 0u) << model.name;
     EXPECT_GT(model.context_window, model.max_output_tokens) << model.name;

@@ -18,8 +18,8 @@ class GeminiFactory : public CodecProviderFactory {
  public:
   absl::string_view wire_format() const override { return "gemini"; }
 
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    return {GeminiPresetSpec()};
+  absl::string_view BuiltinCatalog() const override {
+    return GeminiCatalogYaml();
   }
 
   std::unique_ptr<WireCodec> NewCodec(

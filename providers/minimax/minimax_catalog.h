@@ -1,6 +1,8 @@
 #ifndef LLMGW_PROVIDERS_MINIMAX_MINIMAX_CATALOG_H_
 #define LLMGW_PROVIDERS_MINIMAX_MINIMAX_CATALOG_H_
 
+#include <vector>
+
 #include "absl/strings/string_view.h"
 #include "registry/provider_spec.h"
 
@@ -8,15 +10,17 @@ namespace llmgw {
 
 inline constexpr absl::string_view kMiniMaxWireFormat = "minimax";
 
-// The built-in "minimax" preset: MINIMAX_API_KEY / MINIMAX_API_KEYS /
-// MINIMAX_MODEL / MINIMAX_API_BASE, base https://api.minimax.io/v1 (users in
-// mainland China set MINIMAX_API_BASE=https://api.minimaxi.com/v1), default
-// model MiniMax-M2.7 (the flagship of MiniMax's current text catalog), route
-// prefixes "minimax" and "abab6" (the reference's PROVIDER_MAP), confidence
-// 0.8. The catalog lists MiniMax's current text models
-// (platform.minimax.io/docs/guides/text-generation) with pay-as-you-go list
-// prices (cache-miss input).
-ProviderSpec MiniMaxPreset();
+// The built-in catalog of this wire format as data:
+// providers/minimax/catalog.yaml (names, environment variables, base URLs,
+// default models, model prices, route prefixes, automatic-order ranks),
+// compiled into the binary. The registry reads it through the factory; the
+// config file overrides it.
+absl::string_view MiniMaxCatalogYaml();
+
+// The same catalog parsed into schema entries, for tests and tools. Aborts if
+// the embedded catalog does not parse (minimax's catalog test checks that it
+// does); the server itself gets parse errors as a startup status instead.
+std::vector<ProviderSpec> MiniMaxPresets();
 
 }  // namespace llmgw
 

@@ -11,7 +11,7 @@ namespace llmgw {
 namespace {
 
 TEST(MiniMaxCatalogTest, Preset) {
-  const ProviderSpec spec = MiniMaxPreset();
+  const ProviderSpec spec = MiniMaxPresets().front();
   EXPECT_EQ(spec.name, "minimax");
   EXPECT_EQ(spec.wire_format, "minimax");
   EXPECT_EQ(spec.api_key_env, "MINIMAX_API_KEY");
@@ -30,7 +30,7 @@ TEST(MiniMaxCatalogTest, Preset) {
 }
 
 TEST(MiniMaxCatalogTest, Models) {
-  const ProviderSpec spec = MiniMaxPreset();
+  const ProviderSpec spec = MiniMaxPresets().front();
   const ModelSpec* flagship = spec.FindModel(spec.default_model);
   ASSERT_NE(flagship, nullptr);
   EXPECT_EQ(flagship->context_window, 204'800);

@@ -17,8 +17,8 @@ namespace {
 class MiniMaxFactory : public CodecProviderFactory {
  public:
   absl::string_view wire_format() const override { return kMiniMaxWireFormat; }
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    return {MiniMaxPreset()};
+  absl::string_view BuiltinCatalog() const override {
+    return MiniMaxCatalogYaml();
   }
   std::unique_ptr<WireCodec> NewCodec(const ProviderSpec&) const override {
     return std::make_unique<MiniMaxCodec>();

@@ -12,18 +12,20 @@ inline constexpr absl::string_view kOpenAiCompatibleWireFormat =
     "openai_compatible";
 
 // ProviderSpec::options key of the "local" preset: the registry appends this
-// suffix to LOCAL_LLM_URL when the URL does not already end with it (Ollama,
-// vLLM and TGI all serve /v1/chat/completions, and the reference documents
-// give LOCAL_LLM_URL without /v1).
+// suffix to LOCAL_LLM_URL when the URL does not already end with it.
 inline constexpr absl::string_view kBaseUrlSuffixOption = "base_url_suffix";
 
-// The built-in presets of the "openai_compatible" wire format, in this order:
-// openai, fireworks, openrouter, groq, deepseek, together, huggingface, local.
-// Names, environment variables, default models and confidence scores follow
-// the reference documents; base URLs, model catalogs and list prices follow
-// each provider's public documentation (see README.md for the sources and
-// dates). Adding an OpenAI-compatible provider is one more entry here (or a
-// YAML config entry at runtime).
+// The built-in catalog of this wire format as data:
+// providers/openai_compatible/catalog.yaml (names, environment variables, base
+// URLs, default models, model prices, route prefixes, automatic-order ranks),
+// compiled into the binary. The registry reads it through the factory; the
+// config file overrides it.
+absl::string_view OpenAiCompatibleCatalogYaml();
+
+// The same catalog parsed into schema entries, for tests and tools. Aborts if
+// the embedded catalog does not parse (openai_compatible's catalog test checks
+// that it does); the server itself gets parse errors as a startup status
+// instead.
 std::vector<ProviderSpec> OpenAiCompatiblePresets();
 
 }  // namespace llmgw

@@ -19,8 +19,8 @@ class OpenAiCompatibleFactory : public CodecProviderFactory {
   absl::string_view wire_format() const override {
     return kOpenAiCompatibleWireFormat;
   }
-  std::vector<ProviderSpec> BuiltinSpecs() const override {
-    return OpenAiCompatiblePresets();
+  absl::string_view BuiltinCatalog() const override {
+    return OpenAiCompatibleCatalogYaml();
   }
   std::unique_ptr<WireCodec> NewCodec(const ProviderSpec& spec) const override {
     return std::make_unique<OpenAiCompatibleCodec>(

@@ -220,9 +220,8 @@ void GenerateCall::NextAttempt() {
             AttemptOutcome::kSkipped, absl::ZeroDuration(), 0,
             admission.reason};
         if (deps_.metrics != nullptr) {
-          deps_.metrics->UpstreamAttempt(skipped.provider, skipped.model,
-                                         AttemptOutcomeName(skipped.outcome),
-                                         absl::ZeroDuration());
+          deps_.metrics->UpstreamSkipped(skipped.provider, skipped.model,
+                                         admission.reason);
         }
         // Falling back past an unhealthy provider is a cascade too.
         last_failed_ = absl::StrCat(skipped.provider, "/", skipped.model);
@@ -274,6 +273,10 @@ bool GenerateCall::MaybeScheduleRetry() {
       "retry ", round_, "/", retry.max_retries, " after ",
       absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))),
       " backoff");
+  backoff_ += delay;
+  if (deps_.metrics != nullptr) {
+    deps_.metrics->Retry(last_failed_, last_failure_reason_);
+  }
   if (deps_.audit != nullptr) {
     const AttemptRecord* last =
         result_.attempts.empty() ? nullptr : &result_.attempts.back();
@@ -316,6 +319,10 @@ void GenerateCall::StartAttempt(const Target& target,
     attempt_key_fingerprint_.clear();
   }
   const std::string here = absl::StrCat(entry.spec.name, "/", target.model);
+  if (!last_failed_.empty() && last_failed_ != here &&
+      deps_.metrics != nullptr) {
+    deps_.metrics->Fallback(last_failed_, last_failure_reason_);
+  }
   if (!last_failed_.empty() && last_failed_ != here && deps_.audit != nullptr) {
     deps_.audit->Write("cascade", {{"request_id", input_.request.request_id},
                                    {"from", last_failed_},
@@ -390,6 +397,7 @@ void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
   attempt.key_fingerprint = attempt_key_fingerprint_;
   attempt.latency = deps_.loop->Now() - attempt_start_;
   last_attempt_latency_ = attempt.latency;
+  upstream_time_ += attempt.latency;
   if (outcome.ok()) {
     attempt.outcome = AttemptOutcome::kSuccess;
   } else {
@@ -525,11 +533,26 @@ void GenerateCall::Settle() {
   result_.cost_nano_usd = settlement.cost_nano_usd;
   result_.reply.usage = settlement.usage;
   result_.usage_estimated = settlement.usage_estimated;
-  if (deps_.metrics != nullptr) {
-    deps_.metrics->Charged(
-        result_.provider, result_.model, settlement.cost_nano_usd,
-        settlement.usage.input_tokens, settlement.usage.output_tokens);
+}
+
+CallObservation GenerateCall::Observation() const {
+  CallObservation o;
+  o.stream = input_.stream;
+  o.ok = result_.status.ok();
+  if ((o.ok || delivered_any_) && target_index_ < plan_.size()) {
+    o.provider = plan_[target_index_].entry->spec.name;
+    o.request_model = plan_[target_index_].model;
+    o.response_model = result_.model;
+    o.answer_latency = last_attempt_latency_;
+    o.cost_nano_usd = result_.cost_nano_usd;
+    o.input_tokens = result_.reply.usage.input_tokens;
+    o.output_tokens = result_.reply.usage.output_tokens;
   }
+  o.latency = result_.latency;
+  o.upstream = upstream_time_;
+  o.backoff = backoff_;
+  o.time_to_first_token = result_.time_to_first_token;
+  return o;
 }
 
 void GenerateCall::Finish(absl::Status status) {
@@ -543,6 +566,7 @@ void GenerateCall::Finish(absl::Status status) {
   result_.status = std::move(status);
   Settle();
   result_.latency = deps_.loop->Now() - input_.arrival;
+  if (deps_.metrics != nullptr) deps_.metrics->CallSettled(Observation());
   auto done = std::move(on_done_);
   done(std::move(result_));
 }

@@ -144,6 +144,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void Finish(absl::Status status);
   void Settle();
   ChargeTarget ChargeTargetFor(const Target& target) const;
+  // What the metrics record of the settled call.
+  CallObservation Observation() const;
 
   const DispatchDeps deps_;
   GenerateInput input_;
@@ -163,6 +165,10 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   bool transient_in_round_ = false;
   std::optional<absl::Duration> retry_after_;
   absl::Duration last_attempt_latency_;
+  // Time spent in upstream attempts and in retry backoffs (for the
+  // gateway-overhead metric).
+  absl::Duration upstream_time_;
+  absl::Duration backoff_;
   std::optional<http::EventLoop::TimerId> retry_timer_;
   // "retry 1/3 after 0.52s backoff", prefixed to the next attempt's detail.
   std::string retry_note_;

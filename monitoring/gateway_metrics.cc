@@ -1,27 +1,32 @@
 #include "monitoring/gateway_metrics.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "prometheus/counter.h"
+#include "absl/synchronization/mutex.h"
+#include "monitoring/metric_series.h"
 #include "prometheus/exposer.h"
-#include "prometheus/family.h"
-#include "prometheus/gauge.h"
-#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace llmgw {
 namespace {
 
-// Latency buckets from 1 ms to ~2 min: LLM calls span four orders of
-// magnitude.
-const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
-  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-      1,     2.5,    5,     10,   20,    30,   60,  120};
-  return *buckets;
-}
+using metrics_internal::Families;
+using metrics_internal::kCodes;
+using metrics_internal::kMaxResponseModels;
+using metrics_internal::kMethods;
+using metrics_internal::kOther;
+using metrics_internal::MethodSeries;
+using metrics_internal::ModelSeries;
+using metrics_internal::ProviderSeries;
+using metrics_internal::TokenSeries;
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
 class PrometheusMetrics : public GatewayMetrics {
  public:
@@ -30,90 +35,198 @@ class PrometheusMetrics : public GatewayMetrics {
       std::function<bool(absl::string_view, absl::string_view)> known_model)
       : registry_(std::move(registry)),
         known_model_(std::move(known_model)),
-        requests_(prometheus::BuildCounter()
-                      .Name("llmgw_requests_total")
-                      .Help("gRPC calls handled, by method and status code.")
-                      .Register(*registry_)),
-        request_duration_(
-            prometheus::BuildHistogram()
-                .Name("llmgw_request_duration_seconds")
-                .Help("Time from a call's arrival to its final status.")
-                .Register(*registry_)),
-        in_flight_(prometheus::BuildGauge()
-                       .Name("llmgw_requests_in_flight")
-                       .Help("gRPC calls currently being served.")
-                       .Register(*registry_)),
-        upstream_(prometheus::BuildCounter()
-                      .Name("llmgw_upstream_requests_total")
-                      .Help("Attempts made to providers, by outcome.")
-                      .Register(*registry_)),
-        upstream_duration_(prometheus::BuildHistogram()
-                               .Name("llmgw_upstream_request_duration_seconds")
-                               .Help("Duration of one upstream attempt.")
-                               .Register(*registry_)),
-        cost_(prometheus::BuildCounter()
-                  .Name("llmgw_cost_nano_usd_total")
-                  .Help("Committed spend in nano-USD (1e-9 USD).")
-                  .Register(*registry_)),
-        tokens_(prometheus::BuildCounter()
-                    .Name("llmgw_tokens_total")
-                    .Help("Tokens charged, by direction (input/output).")
-                    .Register(*registry_)) {}
+        families_(*registry_) {
+    for (size_t i = 0; i < kMethods.size(); ++i) {
+      fixed_methods_[i] =
+          std::make_unique<MethodSeries>(families_, std::string(kMethods[i]));
+    }
+  }
+
+  void DeclareProvider(absl::string_view provider,
+                       const std::vector<std::string>& models) override {
+    absl::MutexLock lock(&mu_);
+    ProviderSeries& p = ProviderLocked(provider);
+    declared_.insert(std::string(provider));
+    for (const std::string& m : models) {
+      if (m.empty() || m == kOther || p.models.contains(m)) continue;
+      p.models.emplace(m, std::make_unique<ModelSeries>(families_, p.name, m));
+    }
+  }
 
   void RequestStarted(absl::string_view method) override {
-    in_flight_.Add({{"method", std::string(method)}}).Increment();
+    Method(method).in_flight->Increment();
   }
 
   void RequestFinished(absl::string_view method, absl::string_view code,
                        absl::Duration latency) override {
-    const std::string m(method);
-    in_flight_.Add({{"method", m}}).Decrement();
-    requests_.Add({{"method", m}, {"code", std::string(code)}}).Increment();
-    request_duration_.Add({{"method", m}}, LatencyBuckets())
-        .Observe(absl::ToDoubleSeconds(latency));
+    MethodSeries& m = Method(method);
+    m.in_flight->Decrement();
+    size_t i = 0;
+    while (i < kCodes.size() && kCodes[i] != code) ++i;
+    m.codes[i < kCodes.size() ? i : 2]->Increment();  // 2: UNKNOWN
+    m.duration->Observe(Seconds(latency));
   }
 
   void UpstreamAttempt(absl::string_view provider, absl::string_view model,
                        absl::string_view outcome,
                        absl::Duration latency) override {
-    upstream_
-        .Add({{"provider", std::string(provider)},
-              {"model", ModelLabel(provider, model)},
-              {"outcome", std::string(outcome)}})
-        .Increment();
-    upstream_duration_
-        .Add({{"provider", std::string(provider)}}, LatencyBuckets())
-        .Observe(absl::ToDoubleSeconds(latency));
+    ModelSeries& s = Model(provider, model);
+    if (outcome == "success") {
+      s.success->Increment();
+    } else if (outcome == "skipped") {
+      s.skipped[1]->Increment();
+      return;
+    } else {
+      const int i = metrics_internal::ErrorTypeIndex(outcome);
+      s.errors[i >= 0 ? i : 0]->Increment();
+    }
+    s.duration->Observe(Seconds(latency));
   }
 
-  void Charged(absl::string_view provider, absl::string_view model,
-               int64_t cost_nano_usd, int64_t input_tokens,
-               int64_t output_tokens) override {
-    const std::string p(provider);
-    const std::string m = ModelLabel(provider, model);
-    cost_.Add({{"provider", p}, {"model", m}})
-        .Increment(static_cast<double>(cost_nano_usd));
-    tokens_.Add({{"provider", p}, {"model", m}, {"direction", "input"}})
-        .Increment(static_cast<double>(input_tokens));
-    tokens_.Add({{"provider", p}, {"model", m}, {"direction", "output"}})
-        .Increment(static_cast<double>(output_tokens));
+  void UpstreamSkipped(absl::string_view provider, absl::string_view model,
+                       absl::string_view reason) override {
+    Model(provider, model)
+        .skipped[metrics_internal::SkipReasonIndex(reason)]
+        ->Increment();
+  }
+
+  void Retry(absl::string_view from, absl::string_view reason) override {
+    Provider(from.substr(0, from.find('/')))
+        .retries[metrics_internal::ReasonIndexOf(reason)]
+        ->Increment();
+  }
+
+  void Fallback(absl::string_view from, absl::string_view reason) override {
+    Provider(from.substr(0, from.find('/')))
+        .fallbacks[metrics_internal::ReasonIndexOf(reason)]
+        ->Increment();
+  }
+
+  void CallSettled(const CallObservation& call) override {
+    MethodSeries& m = Method(call.stream ? kMethods[1] : kMethods[0]);
+    const absl::Duration own = call.latency - call.upstream - call.backoff;
+    m.overhead->Observe(std::max(0.0, Seconds(own)));
+    if (call.provider.empty()) return;
+    ModelSeries& s = Model(call.provider, call.request_model);
+    const bool first_token = call.time_to_first_token > absl::ZeroDuration();
+    if (call.stream && first_token)
+      s.ttft->Observe(Seconds(call.time_to_first_token));
+    if (call.ok && call.output_tokens > 0) {
+      if (!call.stream) {
+        s.per_token->Observe(Seconds(call.answer_latency) /
+                             static_cast<double>(call.output_tokens));
+      } else if (first_token && call.output_tokens > 1) {
+        s.per_token->Observe(Seconds(call.latency - call.time_to_first_token) /
+                             static_cast<double>(call.output_tokens - 1));
+      }
+    }
+    if (call.cost_nano_usd > 0) {
+      s.cost->Increment(static_cast<double>(call.cost_nano_usd));
+    }
+    if (call.input_tokens > 0 || call.output_tokens > 0) {
+      TokenSeries& t = Tokens(s, call.response_model);
+      t.input->Increment(static_cast<double>(call.input_tokens));
+      t.output->Increment(static_cast<double>(call.output_tokens));
+    }
   }
 
  private:
-  // Caller-chosen model names would make label cardinality unbounded.
-  std::string ModelLabel(absl::string_view provider, absl::string_view model) {
-    return known_model_(provider, model) ? std::string(model) : "other";
+  MethodSeries& Method(absl::string_view method) {
+    for (auto& m : fixed_methods_) {
+      if (m->name == method) return *m;
+    }
+    absl::MutexLock lock(&mu_);
+    auto it = other_methods_.find(method);
+    if (it == other_methods_.end()) {
+      it =
+          other_methods_
+              .emplace(std::string(method), std::make_unique<MethodSeries>(
+                                                families_, std::string(method)))
+              .first;
+    }
+    return *it->second;
   }
 
-  std::shared_ptr<prometheus::Registry> registry_;
-  std::function<bool(absl::string_view, absl::string_view)> known_model_;
-  prometheus::Family<prometheus::Counter>& requests_;
-  prometheus::Family<prometheus::Histogram>& request_duration_;
-  prometheus::Family<prometheus::Gauge>& in_flight_;
-  prometheus::Family<prometheus::Counter>& upstream_;
-  prometheus::Family<prometheus::Histogram>& upstream_duration_;
-  prometheus::Family<prometheus::Counter>& cost_;
-  prometheus::Family<prometheus::Counter>& tokens_;
+  ProviderSeries& ProviderLocked(absl::string_view provider)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = providers_.find(provider);
+    if (it == providers_.end()) {
+      it = providers_
+               .emplace(std::string(provider),
+                        std::make_unique<ProviderSeries>(families_,
+                                                         std::string(provider)))
+               .first;
+    }
+    return *it->second;
+  }
+
+  ProviderSeries& Provider(absl::string_view provider) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = providers_.find(provider);
+      if (it != providers_.end()) return *it->second;
+    }
+    absl::MutexLock lock(&mu_);
+    return ProviderLocked(provider);
+  }
+
+  // The series of provider/model; "other" for a model that is neither
+  // declared nor (for undeclared providers) known.
+  ModelSeries& Model(absl::string_view provider, absl::string_view model) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = providers_.find(provider);
+      if (it != providers_.end()) {
+        auto m = it->second->models.find(model);
+        if (m != it->second->models.end()) return *m->second;
+        if (declared_.contains(provider)) return *it->second->other;
+      }
+    }
+    const bool known = known_model_ && known_model_(provider, model);
+    absl::MutexLock lock(&mu_);
+    ProviderSeries& p = ProviderLocked(provider);
+    if (!known || declared_.contains(provider)) {
+      auto m = p.models.find(model);
+      return m != p.models.end() ? *m->second : *p.other;
+    }
+    auto m = p.models.find(model);
+    if (m == p.models.end()) {
+      m = p.models
+              .emplace(std::string(model),
+                       std::make_unique<ModelSeries>(families_, p.name,
+                                                     std::string(model)))
+              .first;
+    }
+    return *m->second;
+  }
+
+  // The token series of a response model: the first kMaxResponseModels
+  // distinct values, then "other".
+  TokenSeries& Tokens(ModelSeries& s, absl::string_view response_model) {
+    if (response_model.empty()) response_model = s.model;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (TokenSeries* t = s.FindTokens(response_model)) return *t;
+    }
+    absl::MutexLock lock(&mu_);
+    if (TokenSeries* t = s.FindTokens(response_model)) return *t;
+    if (s.tokens.size() >= kMaxResponseModels) {
+      if (TokenSeries* t = s.FindTokens(kOther)) return *t;
+      return *s.AddTokens(families_, kOther);
+    }
+    return *s.AddTokens(families_, std::string(response_model));
+  }
+
+  const std::shared_ptr<prometheus::Registry> registry_;
+  const std::function<bool(absl::string_view, absl::string_view)> known_model_;
+  Families families_;
+  std::array<std::unique_ptr<MethodSeries>, kMethods.size()> fixed_methods_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> other_methods_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<ProviderSeries>> providers_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> declared_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace
@@ -126,7 +239,8 @@ std::unique_ptr<GatewayMetrics> NewPrometheusMetrics(
 }
 
 absl::StatusOr<std::unique_ptr<prometheus::Exposer>> StartMetricsExposer(
-    const std::string& address, std::shared_ptr<prometheus::Registry> registry,
+    const std::string& address,
+    const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables,
     int* bound_port) {
   std::unique_ptr<prometheus::Exposer> exposer;
   try {
@@ -135,7 +249,9 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> StartMetricsExposer(
     return absl::UnavailableError(
         absl::StrCat("cannot serve metrics on ", address, ": ", e.what()));
   }
-  exposer->RegisterCollectable(registry);
+  for (const auto& c : collectables) {
+    if (c != nullptr) exposer->RegisterCollectable(c);
+  }
   std::vector<int> ports = exposer->GetListeningPorts();
   if (bound_port != nullptr) *bound_port = ports.empty() ? 0 : ports.front();
   return exposer;

@@ -5,63 +5,120 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 class Exposer;
 }  // namespace prometheus
 
 namespace llmgw {
 
-// The gateway's Prometheus metrics. Label values are bounded: providers and
-// models come from the registry's schema (unknown models are reported as
-// "other"), outcomes and codes from fixed enums. API keys never appear.
+// What a settled Generate / GenerateStream call reports, once, when it ends.
+// String views need only live for the duration of CallSettled().
+struct CallObservation {
+  bool stream = false;
+  bool ok = false;
+  // The provider and the routed (catalog) model that answered, and the
+  // model the provider says answered. Empty when nothing was charged.
+  absl::string_view provider;
+  absl::string_view request_model;
+  absl::string_view response_model;
+  // Arrival to settlement.
+  absl::Duration latency;
+  // Sum of the durations of every upstream attempt made.
+  absl::Duration upstream;
+  // Sum of the retry backoffs waited (deliberate waits, not overhead).
+  absl::Duration backoff;
+  // Arrival to the first delta forwarded (streams; zero when none was).
+  absl::Duration time_to_first_token;
+  // Duration of the attempt that answered.
+  absl::Duration answer_latency;
+  // Charged (committed) figures; zero when nothing was charged.
+  int64_t cost_nano_usd = 0;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+};
+
+// The gateway's Prometheus metrics, named llmgw_* and labelled after the
+// OpenTelemetry GenAI semantic conventions (gen_ai.provider.name ->
+// provider, gen_ai.request.model -> request_model, gen_ai.response.model ->
+// response_model, gen_ai.token.type -> token_type, error.type -> error_type).
+// docs/operations.md lists every metric, its labels, the panels and alerts
+// built on it and what an operator does about it.
 //
-//   llmgw_requests_total{method, code}                      counter
-//   llmgw_request_duration_seconds{method}                  histogram
-//   llmgw_requests_in_flight{method}                        gauge
-//   llmgw_upstream_requests_total{provider, model, outcome} counter
-//   llmgw_upstream_request_duration_seconds{provider}       histogram
-//   llmgw_cost_nano_usd_total{provider, model}              counter
-//   llmgw_tokens_total{provider, model, direction}          counter
+// Label values are bounded: providers come from the registry; models are the
+// provider's catalog and default models (anything else is reported as
+// "other"); response models are the first 8 distinct values seen per
+// provider/model (later ones fold into "other"); outcomes, error types,
+// reasons, methods and codes come from fixed sets. API keys never appear.
+//
+// The series of every declared provider/model exist from the start at zero,
+// so increase() and rate() see the first event. Recording a call looks up
+// cached child metrics (no label maps, no allocation on the hot path).
 //
 // Thread-safe.
 class GatewayMetrics {
  public:
   virtual ~GatewayMetrics() = default;
 
+  // Creates, at zero, every per-provider series of `provider` for each of
+  // `models` (plus "other"). Call at start for each configured provider;
+  // undeclared providers get their series on first use.
+  virtual void DeclareProvider(absl::string_view provider,
+                               const std::vector<std::string>& models) = 0;
+
   // A gRPC call started / ended with `code` (e.g. "OK", "UNAVAILABLE").
   virtual void RequestStarted(absl::string_view method) = 0;
   virtual void RequestFinished(absl::string_view method, absl::string_view code,
                                absl::Duration latency) = 0;
-  // One upstream attempt ended with `outcome` (e.g. "success",
-  // "rate_limited").
+  // One upstream attempt ended with `outcome` (AttemptOutcomeName: "success",
+  // "rate_limited", ...).
   virtual void UpstreamAttempt(absl::string_view provider,
                                absl::string_view model,
                                absl::string_view outcome,
                                absl::Duration latency) = 0;
-  // A charge was committed.
-  virtual void Charged(absl::string_view provider, absl::string_view model,
-                       int64_t cost_nano_usd, int64_t input_tokens,
-                       int64_t output_tokens) = 0;
+  // A provider was skipped without a request; `reason` is the admission's
+  // text ("circuit open ..." or "no healthy key: ...").
+  virtual void UpstreamSkipped(absl::string_view provider,
+                               absl::string_view model,
+                               absl::string_view reason) = 0;
+  // A retry round was scheduled after a failure on `from` ("provider/model"
+  // or "provider"); `reason` is the failure's text, which starts with its
+  // outcome name ("rate_limited HTTP 429: ...") or "skipped: <admission
+  // reason>".
+  virtual void Retry(absl::string_view from, absl::string_view reason) = 0;
+  // The call moved on from `from` ("provider/model") after a failure
+  // (`reason` as for Retry).
+  virtual void Fallback(absl::string_view from, absl::string_view reason) = 0;
+  // The call was settled.
+  virtual void CallSettled(const CallObservation& call) = 0;
 };
 
 // Metrics registered in `registry` (which must outlive the result).
-// `known_model` decides whether a model name is used as a label value.
+// `known_model` decides whether a model of an undeclared provider/model pair
+// is used as a label value (otherwise "other"); it is asked only on the
+// first sight of a pair.
 std::unique_ptr<GatewayMetrics> NewPrometheusMetrics(
     std::shared_ptr<prometheus::Registry> registry,
     std::function<bool(absl::string_view provider, absl::string_view model)>
         known_model);
 
-// Serves `registry` at http://<address>/metrics. Port 0 picks a free port;
-// the bound port is returned through `bound_port`.
+// Serves every collectable at http://<address>/metrics. Port 0 picks a free
+// port; the bound port is returned through `bound_port`.
 absl::StatusOr<std::unique_ptr<prometheus::Exposer>> StartMetricsExposer(
-    const std::string& address, std::shared_ptr<prometheus::Registry> registry,
+    const std::string& address,
+    const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables,
     int* bound_port);
+
+// Buckets shared by the metrics and their docs.
+const std::vector<double>& LatencyBuckets();
+const std::vector<double>& OverheadBuckets();
 
 }  // namespace llmgw
 

@@ -4,6 +4,9 @@
 
 #include "budget/ledger_factory.h"
 #include "budget/pricing_check.h"
+#include "monitoring/ledger_metrics.h"
+#include "monitoring/process_metrics.h"
+#include "monitoring/state_metrics.h"
 #include "prometheus/registry.h"
 
 namespace llmgw {
@@ -44,17 +47,18 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
       CreateSpendLedger(config, core->audit_.get());
   if (!ledger.ok()) return ledger.status();
-  core->ledger_ = *std::move(ledger);
+  // Metrics (docs/operations.md): per-call series, ledger timings, and
+  // state gauges and process figures computed at scrape time.
   core->metrics_registry_ = std::make_shared<prometheus::Registry>();
-  const ProviderRegistry* reg = core->registry_.get();
-  core->metrics_ = NewPrometheusMetrics(
-      core->metrics_registry_,
-      [reg](absl::string_view provider, absl::string_view model) {
-        const ProviderEntry* e = reg->Find(provider);
-        return e != nullptr &&
-               (e->spec.FindModel(std::string(model)) != nullptr ||
-                e->spec.default_model == model);
-      });
+  const std::string backend = LedgerBackendLabel(config);
+  core->ledger_ =
+      InstrumentLedger(*std::move(ledger), backend, *core->metrics_registry_);
+  core->metrics_ =
+      NewRegistryMetrics(core->registry_.get(), core->metrics_registry_);
+  core->state_metrics_ = NewStateCollector(
+      {core->registry_.get(), core->health_.get(), core->ledger_.get(), backend,
+       ConfiguredScopes(config.budget)});
+  core->process_metrics_ = NewProcessCollector(kGatewayVersion);
   core->deps_.registry = core->registry_.get();
   core->deps_.ledger = core->ledger_.get();
   core->deps_.metrics = core->metrics_.get();
@@ -64,6 +68,11 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   core->deps_.health = core->health_.get();
   core->deps_.resilience = config.resilience;
   return core;
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>>
+GatewayCore::metrics_collectables() const {
+  return {metrics_registry_, state_metrics_, process_metrics_};
 }
 
 GatewayCore::~GatewayCore() {

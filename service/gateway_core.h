@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,6 +18,7 @@
 #include "resilience/provider_health.h"
 
 namespace prometheus {
+class Collectable;
 class Registry;
 }  // namespace prometheus
 
@@ -47,6 +49,9 @@ class GatewayCore {
   const std::shared_ptr<prometheus::Registry>& metrics_registry() const {
     return metrics_registry_;
   }
+  // Everything /metrics serves: the registry and the scrape-time collectors.
+  std::vector<std::shared_ptr<prometheus::Collectable>> metrics_collectables()
+      const;
   http::EventLoop& loop() { return *loop_; }
   http::HttpClient& http_client() { return *http_client_; }
   // Everything a GenerateCall needs.
@@ -66,6 +71,8 @@ class GatewayCore {
   std::unique_ptr<SpendLedger> ledger_;
   std::shared_ptr<prometheus::Registry> metrics_registry_;
   std::unique_ptr<GatewayMetrics> metrics_;
+  std::shared_ptr<prometheus::Collectable> state_metrics_;
+  std::shared_ptr<prometheus::Collectable> process_metrics_;
   DispatchDeps deps_;
 };
 

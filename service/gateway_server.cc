@@ -50,7 +50,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   if (!options.metrics_address.empty()) {
     absl::StatusOr<std::unique_ptr<prometheus::Exposer>> exposer =
         StartMetricsExposer(options.metrics_address,
-                            server->core_->metrics_registry(),
+                            server->core_->metrics_collectables(),
                             &server->metrics_port_);
     if (!exposer.ok()) {
       server->Shutdown(absl::ZeroDuration());

@@ -1,0 +1,139 @@
+#include "monitoring/ledger_metrics.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace llmgw {
+namespace {
+
+enum Op { kReserve, kCommit, kRelease, kSnapshot, kOpCount };
+enum Result { kOk, kRefused, kUnavailable, kError, kResultCount };
+constexpr std::array<const char*, kOpCount> kOpNames = {"reserve", "commit",
+                                                        "release", "snapshot"};
+constexpr std::array<const char*, kResultCount> kResultNames = {
+    "ok", "refused", "unavailable", "error"};
+
+const std::vector<double>& LedgerBuckets() {
+  // 10 us (memory) to 2.5 s (a struggling shared Redis).
+  static const auto* buckets = new std::vector<double>{
+      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+      0.01,    0.025,    0.05,    0.1,    0.25,    0.5,    1,     2.5};
+  return *buckets;
+}
+
+Result ResultOf(const absl::Status& s) {
+  switch (s.code()) {
+    case absl::StatusCode::kOk:
+      return kOk;
+    case absl::StatusCode::kResourceExhausted:
+      return kRefused;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return kUnavailable;
+    default:
+      return kError;
+  }
+}
+
+class InstrumentedLedger : public SpendLedger {
+ public:
+  InstrumentedLedger(std::unique_ptr<SpendLedger> inner,
+                     const std::string& backend, prometheus::Registry& r)
+      : inner_(std::move(inner)) {
+    auto& duration =
+        prometheus::BuildHistogram()
+            .Name("llmgw_ledger_operation_duration_seconds")
+            .Help(
+                "Duration of one spend-ledger operation, by backend and "
+                "operation.")
+            .Register(r);
+    auto& count = prometheus::BuildCounter()
+                      .Name("llmgw_ledger_operations_total")
+                      .Help(
+                          "Spend-ledger operations, by backend, operation "
+                          "and result (ok, refused, unavailable, error).")
+                      .Register(r);
+    for (int op = 0; op < kOpCount; ++op) {
+      duration_[op] = &duration.Add(
+          {{"backend", backend}, {"operation", kOpNames[op]}}, LedgerBuckets());
+      for (int res = 0; res < kResultCount; ++res) {
+        count_[op][res] = &count.Add({{"backend", backend},
+                                      {"operation", kOpNames[op]},
+                                      {"result", kResultNames[res]}});
+      }
+    }
+  }
+
+  absl::StatusOr<ReservationId> Reserve(
+      const ReserveRequest& request) override {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<ReservationId> id = inner_->Reserve(request);
+    Record(kReserve, start, id.status());
+    return id;
+  }
+
+  absl::Status Commit(const CommitRequest& request) override {
+    const absl::Time start = absl::Now();
+    absl::Status s = inner_->Commit(request);
+    Record(kCommit, start, s);
+    return s;
+  }
+
+  void Release(ReservationId id) override {
+    const absl::Time start = absl::Now();
+    inner_->Release(id);
+    Record(kRelease, start, absl::OkStatus());
+  }
+
+  absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) override {
+    const absl::Time start = absl::Now();
+    absl::StatusOr<BudgetSnapshot> s = inner_->Snapshot(scope);
+    Record(kSnapshot, start, s.status());
+    return s;
+  }
+
+  const BudgetConfig& config() const override { return inner_->config(); }
+
+ private:
+  void Record(Op op, absl::Time start, const absl::Status& status) {
+    duration_[op]->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    count_[op][ResultOf(status)]->Increment();
+  }
+
+  const std::unique_ptr<SpendLedger> inner_;
+  std::array<prometheus::Histogram*, kOpCount> duration_{};
+  std::array<std::array<prometheus::Counter*, kResultCount>, kOpCount> count_{};
+};
+
+}  // namespace
+
+std::string LedgerBackendLabel(const GatewayConfig& config) {
+  switch (config.budget.backend) {
+    case LedgerBackend::kMemory:
+      return "memory";
+    case LedgerBackend::kSqlite:
+      return "sqlite";
+    case LedgerBackend::kRedis:
+      return "redis";
+    case LedgerBackend::kAuto:
+      break;
+  }
+  return config.data_dir.empty() && config.budget.sqlite_path.empty()
+             ? "memory"
+             : "sqlite";
+}
+
+std::unique_ptr<SpendLedger> InstrumentLedger(
+    std::unique_ptr<SpendLedger> ledger, const std::string& backend,
+    prometheus::Registry& registry) {
+  return std::make_unique<InstrumentedLedger>(std::move(ledger), backend,
+                                              registry);
+}
+
+}  // namespace llmgw

@@ -1,0 +1,223 @@
+#include "monitoring/state_metrics.h"
+
+#include <array>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace llmgw {
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+
+// One gauge family being filled.
+class GaugeFamily {
+ public:
+  GaugeFamily(const char* name, const char* help) {
+    family_.name = name;
+    family_.help = help;
+    family_.type = prometheus::MetricType::Gauge;
+  }
+  void Add(std::vector<ClientMetric::Label> labels, double value) {
+    ClientMetric m;
+    m.label = std::move(labels);
+    m.gauge.value = value;
+    family_.metric.push_back(std::move(m));
+  }
+  void MoveTo(std::vector<MetricFamily>& out) {
+    if (!family_.metric.empty()) out.push_back(std::move(family_));
+  }
+
+ private:
+  MetricFamily family_;
+};
+
+constexpr std::array<const char*, 3> kCircuitStates = {"closed", "open",
+                                                       "half_open"};
+constexpr std::array<const char*, 3> kKeyStates = {"ok", "cooling_down",
+                                                   "removed"};
+
+int KeyStateIndex(KeyHealth h) {
+  switch (h) {
+    case KeyHealth::kHealthy:
+      return 0;
+    case KeyHealth::kCoolingDown:
+      return 1;
+    case KeyHealth::kFailedPermanently:
+      return 2;
+  }
+  return 0;
+}
+
+class StateCollector : public prometheus::Collectable {
+ public:
+  explicit StateCollector(StateSources s) : s_(std::move(s)) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    std::vector<MetricFamily> out;
+    CollectProviders(out);
+    CollectBudgets(out);
+    return out;
+  }
+
+ private:
+  void CollectProviders(std::vector<MetricFamily>& out) const {
+    GaugeFamily available("llmgw_provider_available",
+                          "1 when the provider can be admitted now (circuit "
+                          "not open and a key healthy).");
+    GaugeFamily circuit("llmgw_circuit_state",
+                        "Circuit breaker state per provider: 1 for the "
+                        "current state (closed, open, half_open).");
+    GaugeFamily failures("llmgw_circuit_consecutive_failures",
+                         "Consecutive transient failures counted by the "
+                         "circuit breaker.");
+    GaugeFamily keys("llmgw_provider_keys",
+                     "API keys per provider and state (ok, cooling_down, "
+                     "removed).");
+    GaugeFamily key_state("llmgw_key_state",
+                          "State of one API key (by fingerprint): 1 for the "
+                          "current state (ok, cooling_down, removed).");
+    GaugeFamily cooldown("llmgw_key_cooldown_remaining_seconds",
+                         "Time left in a key's cooldown.");
+    const absl::Time now = absl::Now();
+    for (const auto& entry : s_.registry->entries()) {
+      if (!entry->configured) continue;
+      const std::string& p = entry->spec.name;
+      const ProviderHealth* health =
+          s_.health != nullptr ? s_.health->Find(p) : nullptr;
+      ProviderHealthSnapshot snap;
+      if (health != nullptr) {
+        snap = health->Snapshot(now);
+      } else {
+        snap.key_fingerprints = entry->key_fingerprints;
+        snap.keys.resize(entry->key_fingerprints.size());
+      }
+      available.Add({{"provider", p}}, snap.available ? 1 : 0);
+      for (size_t i = 0; i < kCircuitStates.size(); ++i) {
+        circuit.Add({{"provider", p}, {"state", kCircuitStates[i]}},
+                    static_cast<size_t>(snap.circuit) == i ? 1 : 0);
+      }
+      failures.Add({{"provider", p}}, snap.consecutive_failures);
+      std::array<int, 3> per_state{};
+      for (size_t k = 0; k < snap.keys.size(); ++k) {
+        const int state = KeyStateIndex(snap.keys[k].health);
+        ++per_state[state];
+        const std::string& fp = snap.key_fingerprints[k];
+        for (size_t i = 0; i < kKeyStates.size(); ++i) {
+          key_state.Add(
+              {{"key", fp}, {"provider", p}, {"state", kKeyStates[i]}},
+              static_cast<size_t>(state) == i ? 1 : 0);
+        }
+        cooldown.Add({{"key", fp}, {"provider", p}},
+                     absl::ToDoubleSeconds(snap.keys[k].cooldown_remaining));
+      }
+      for (size_t i = 0; i < kKeyStates.size(); ++i) {
+        keys.Add({{"provider", p}, {"state", kKeyStates[i]}}, per_state[i]);
+      }
+    }
+    available.MoveTo(out);
+    circuit.MoveTo(out);
+    failures.MoveTo(out);
+    keys.MoveTo(out);
+    key_state.MoveTo(out);
+    cooldown.MoveTo(out);
+  }
+
+  void CollectBudgets(std::vector<MetricFamily>& out) const {
+    GaugeFamily limit("llmgw_budget_limit_nano_usd",
+                      "Budget limit per window of a scope (0 = unlimited).");
+    GaugeFamily spent("llmgw_budget_spent_nano_usd",
+                      "Spend committed in the current window of a scope.");
+    GaugeFamily reserved("llmgw_budget_reserved_nano_usd",
+                         "Worst-case cost held by calls in flight.");
+    GaugeFamily remaining("llmgw_budget_remaining_nano_usd",
+                          "What a limited scope can still reserve in the "
+                          "window.");
+    GaugeFamily open("llmgw_budget_open_reservations",
+                     "Reservations not yet committed or released.");
+    GaugeFamily window("llmgw_budget_window_remaining_seconds",
+                       "Time until the scope's budget window resets.");
+    GaugeFamily cap("llmgw_budget_hard_cap_nano_usd",
+                    "Hard safety cap across all windows (0 = none).");
+    GaugeFamily lifetime("llmgw_budget_lifetime_spent_nano_usd",
+                         "Spend across all windows, against the hard cap.");
+    GaugeFamily up("llmgw_ledger_up",
+                   "1 when the last scrape could read the spend ledger.");
+    bool ledger_ok = true;
+    const absl::Time now = absl::Now();
+    for (const std::string& scope : s_.scopes) {
+      absl::StatusOr<BudgetSnapshot> snap = s_.ledger->Snapshot(scope);
+      if (!snap.ok()) {
+        ledger_ok = false;
+        continue;
+      }
+      const std::vector<ClientMetric::Label> l = {{"scope", scope}};
+      limit.Add(l, static_cast<double>(snap->limit_nano_usd));
+      spent.Add(l, static_cast<double>(snap->spent_nano_usd));
+      reserved.Add(l, static_cast<double>(snap->reserved_nano_usd));
+      if (snap->limit_nano_usd > 0) {
+        remaining.Add(l, static_cast<double>(snap->remaining_nano_usd));
+      }
+      open.Add(l, static_cast<double>(snap->open_reservations));
+      window.Add(
+          l, std::max(0.0, absl::ToDoubleSeconds(snap->window_start +
+                                                 snap->window_length - now)));
+      if (scope == kGlobalScope) {
+        cap.Add({}, static_cast<double>(snap->hard_cap_nano_usd));
+        lifetime.Add({}, static_cast<double>(snap->lifetime_spent_nano_usd));
+      }
+    }
+    up.Add({{"backend", s_.ledger_backend}}, ledger_ok ? 1 : 0);
+    limit.MoveTo(out);
+    spent.MoveTo(out);
+    reserved.MoveTo(out);
+    remaining.MoveTo(out);
+    open.MoveTo(out);
+    window.MoveTo(out);
+    cap.MoveTo(out);
+    lifetime.MoveTo(out);
+    up.MoveTo(out);
+  }
+
+  const StateSources s_;
+};
+
+}  // namespace
+
+std::unique_ptr<GatewayMetrics> NewRegistryMetrics(
+    const ProviderRegistry* registry,
+    std::shared_ptr<prometheus::Registry> metrics_registry) {
+  std::unique_ptr<GatewayMetrics> metrics = NewPrometheusMetrics(
+      std::move(metrics_registry),
+      [registry](absl::string_view provider, absl::string_view model) {
+        const ProviderEntry* e = registry->Find(provider);
+        return e != nullptr &&
+               (e->spec.FindModel(std::string(model)) != nullptr ||
+                e->spec.default_model == model);
+      });
+  for (const auto& entry : registry->entries()) {
+    if (!entry->configured) continue;
+    std::vector<std::string> models = {entry->spec.default_model};
+    for (const ModelSpec& m : entry->spec.models) models.push_back(m.name);
+    metrics->DeclareProvider(entry->spec.name, models);
+  }
+  return metrics;
+}
+
+std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget) {
+  std::vector<std::string> scopes = {kGlobalScope};
+  for (const auto& [scope, limit] : budget.scope_budgets) {
+    if (scope != kGlobalScope) scopes.push_back(scope);
+  }
+  return scopes;
+}
+
+std::shared_ptr<prometheus::Collectable> NewStateCollector(
+    StateSources sources) {
+  return std::make_shared<StateCollector>(std::move(sources));
+}
+
+}  // namespace llmgw

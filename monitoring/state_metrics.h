@@ -1,0 +1,71 @@
+#ifndef LLMGW_MONITORING_STATE_METRICS_H_
+#define LLMGW_MONITORING_STATE_METRICS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "budget/spend_ledger.h"
+#include "monitoring/gateway_metrics.h"
+#include "registry/provider_registry.h"
+#include "resilience/provider_health.h"
+
+namespace prometheus {
+class Collectable;
+class Registry;
+}  // namespace prometheus
+
+namespace llmgw {
+
+// Where the state gauges are read from. Every pointer outlives the
+// collector (the exposer is stopped before the gateway core goes away).
+struct StateSources {
+  const ProviderRegistry* registry = nullptr;
+  const HealthBoard* health = nullptr;
+  SpendLedger* ledger = nullptr;
+  // The `backend` label of llmgw_ledger_up.
+  std::string ledger_backend;
+  // Budget scopes reported: "global" and every scope with a configured
+  // budget.
+  std::vector<std::string> scopes;
+};
+
+// The per-call metrics of a gateway serving `registry` (which outlives the
+// result), with every configured provider declared with its catalog and
+// default models, so their series exist at zero from the start.
+std::unique_ptr<GatewayMetrics> NewRegistryMetrics(
+    const ProviderRegistry* registry,
+    std::shared_ptr<prometheus::Registry> metrics_registry);
+
+// The budget scopes worth a gauge: "global" plus budget.scope_budgets.
+std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget);
+
+// Gauges computed at scrape time from the health board and the ledger, so
+// no call pays for them:
+//   llmgw_provider_available{provider}                  1 can be admitted
+//   llmgw_circuit_state{provider, state}                1 for the state
+//                                                       (closed, open,
+//                                                       half_open)
+//   llmgw_circuit_consecutive_failures{provider}
+//   llmgw_provider_keys{provider, state}                keys per state (ok,
+//                                                       cooling_down,
+//                                                       removed)
+//   llmgw_key_state{provider, key, state}               1 for the state;
+//                                                       key = fingerprint
+//   llmgw_key_cooldown_remaining_seconds{provider, key}
+//   llmgw_budget_limit_nano_usd{scope}                  0 = unlimited
+//   llmgw_budget_spent_nano_usd{scope}                  in the window
+//   llmgw_budget_reserved_nano_usd{scope}               held by open calls
+//   llmgw_budget_remaining_nano_usd{scope}              limited scopes only
+//   llmgw_budget_open_reservations{scope}
+//   llmgw_budget_window_remaining_seconds{scope}
+//   llmgw_budget_hard_cap_nano_usd, llmgw_budget_lifetime_spent_nano_usd
+//   llmgw_ledger_up{backend}                            0 when a snapshot
+//                                                       failed
+// Series exist for every configured provider (and its keys) and scope.
+std::shared_ptr<prometheus::Collectable> NewStateCollector(
+    StateSources sources);
+
+}  // namespace llmgw
+
+#endif  // LLMGW_MONITORING_STATE_METRICS_H_

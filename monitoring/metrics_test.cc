@@ -249,9 +249,15 @@ TEST(StateMetricsTest, GaugesFollowHealthAndBudget) {
   auto prom = std::make_shared<prometheus::Registry>();
   std::unique_ptr<SpendLedger> ledger = InstrumentLedger(
       std::make_unique<InMemoryLedger>(config.budget), "memory", *prom);
-  auto metrics = NewRegistryMetrics(registry->get(), prom);
-  auto state = NewStateCollector({registry->get(), &board, ledger.get(),
-                                  "memory", ConfiguredScopes(config.budget)});
+  auto metrics = NewPrometheusMetrics(prom, nullptr);
+  DeclareProviders(**registry, *metrics);
+  DeclareProviders(**registry, *metrics);  // idempotent (reloads)
+  const ProviderRegistry* reg = registry->get();
+  SpendLedger* led = ledger.get();
+  auto state = NewStateCollector([&] {
+    return StateSources{reg, &board, led, "memory",
+                        ConfiguredScopes(config.budget)};
+  });
   auto process = NewProcessCollector("9.9.9");
 
   const absl::Time now = absl::Now();

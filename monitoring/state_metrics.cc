@@ -54,17 +54,20 @@ int KeyStateIndex(KeyHealth h) {
 
 class StateCollector : public prometheus::Collectable {
  public:
-  explicit StateCollector(StateSources s) : s_(std::move(s)) {}
+  explicit StateCollector(StateSourcesFn sources)
+      : sources_(std::move(sources)) {}
 
   std::vector<MetricFamily> Collect() const override {
     std::vector<MetricFamily> out;
-    CollectProviders(out);
-    CollectBudgets(out);
+    const StateSources s = sources_();
+    if (s.registry != nullptr) CollectProviders(s, out);
+    if (s.ledger != nullptr) CollectBudgets(s, out);
     return out;
   }
 
  private:
-  void CollectProviders(std::vector<MetricFamily>& out) const {
+  static void CollectProviders(const StateSources& s_,
+                               std::vector<MetricFamily>& out) {
     GaugeFamily available("llmgw_provider_available",
                           "1 when the provider can be admitted now (circuit "
                           "not open and a key healthy).");
@@ -126,7 +129,8 @@ class StateCollector : public prometheus::Collectable {
     cooldown.MoveTo(out);
   }
 
-  void CollectBudgets(std::vector<MetricFamily>& out) const {
+  static void CollectBudgets(const StateSources& s_,
+                             std::vector<MetricFamily>& out) {
     GaugeFamily limit("llmgw_budget_limit_nano_usd",
                       "Budget limit per window of a scope (0 = unlimited).");
     GaugeFamily spent("llmgw_budget_spent_nano_usd",
@@ -182,29 +186,19 @@ class StateCollector : public prometheus::Collectable {
     up.MoveTo(out);
   }
 
-  const StateSources s_;
+  const StateSourcesFn sources_;
 };
 
 }  // namespace
 
-std::unique_ptr<GatewayMetrics> NewRegistryMetrics(
-    const ProviderRegistry* registry,
-    std::shared_ptr<prometheus::Registry> metrics_registry) {
-  std::unique_ptr<GatewayMetrics> metrics = NewPrometheusMetrics(
-      std::move(metrics_registry),
-      [registry](absl::string_view provider, absl::string_view model) {
-        const ProviderEntry* e = registry->Find(provider);
-        return e != nullptr &&
-               (e->spec.FindModel(std::string(model)) != nullptr ||
-                e->spec.default_model == model);
-      });
-  for (const auto& entry : registry->entries()) {
+void DeclareProviders(const ProviderRegistry& registry,
+                      GatewayMetrics& metrics) {
+  for (const auto& entry : registry.entries()) {
     if (!entry->configured) continue;
     std::vector<std::string> models = {entry->spec.default_model};
     for (const ModelSpec& m : entry->spec.models) models.push_back(m.name);
-    metrics->DeclareProvider(entry->spec.name, models);
+    metrics.DeclareProvider(entry->spec.name, models);
   }
-  return metrics;
 }
 
 std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget) {
@@ -216,7 +210,7 @@ std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget) {
 }
 
 std::shared_ptr<prometheus::Collectable> NewStateCollector(
-    StateSources sources) {
+    StateSourcesFn sources) {
   return std::make_shared<StateCollector>(std::move(sources));
 }
 

@@ -1,6 +1,7 @@
 #ifndef LLMGW_MONITORING_STATE_METRICS_H_
 #define LLMGW_MONITORING_STATE_METRICS_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,25 +18,29 @@ class Registry;
 
 namespace llmgw {
 
-// Where the state gauges are read from. Every pointer outlives the
-// collector (the exposer is stopped before the gateway core goes away).
+// Where the state gauges are read from at one scrape.
 struct StateSources {
   const ProviderRegistry* registry = nullptr;
-  const HealthBoard* health = nullptr;
-  SpendLedger* ledger = nullptr;
+  const HealthBoard* health = nullptr;  // may be null
+  SpendLedger* ledger = nullptr;        // may be null
   // The `backend` label of llmgw_ledger_up.
   std::string ledger_backend;
   // Budget scopes reported: "global" and every scope with a configured
-  // budget.
+  // budget (ConfiguredScopes).
   std::vector<std::string> scopes;
+  // Keeps the objects above alive while the scrape reads them (e.g. the
+  // configuration generation they belong to, when a reload can swap it).
+  std::shared_ptr<const void> keepalive;
 };
 
-// The per-call metrics of a gateway serving `registry` (which outlives the
-// result), with every configured provider declared with its catalog and
-// default models, so their series exist at zero from the start.
-std::unique_ptr<GatewayMetrics> NewRegistryMetrics(
-    const ProviderRegistry* registry,
-    std::shared_ptr<prometheus::Registry> metrics_registry);
+// Called at every scrape (on the exposer's thread) for the current sources.
+using StateSourcesFn = std::function<StateSources()>;
+
+// Declares every configured provider of `registry` to `metrics` with its
+// catalog and default models, so their series exist at zero. Idempotent:
+// call it at start and after each reload.
+void DeclareProviders(const ProviderRegistry& registry,
+                      GatewayMetrics& metrics);
 
 // The budget scopes worth a gauge: "global" plus budget.scope_budgets.
 std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget);
@@ -64,7 +69,7 @@ std::vector<std::string> ConfiguredScopes(const BudgetConfig& budget);
 //                                                       failed
 // Series exist for every configured provider (and its keys) and scope.
 std::shared_ptr<prometheus::Collectable> NewStateCollector(
-    StateSources sources);
+    StateSourcesFn sources);
 
 }  // namespace llmgw
 

@@ -53,11 +53,15 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   const std::string backend = LedgerBackendLabel(config);
   core->ledger_ =
       InstrumentLedger(*std::move(ledger), backend, *core->metrics_registry_);
-  core->metrics_ =
-      NewRegistryMetrics(core->registry_.get(), core->metrics_registry_);
-  core->state_metrics_ = NewStateCollector(
-      {core->registry_.get(), core->health_.get(), core->ledger_.get(), backend,
-       ConfiguredScopes(config.budget)});
+  core->metrics_ = NewPrometheusMetrics(core->metrics_registry_, nullptr);
+  DeclareProviders(*core->registry_, *core->metrics_);
+  const GatewayCore* state = core.get();
+  core->state_metrics_ = NewStateCollector([state] {
+    return StateSources{state->registry_.get(), state->health_.get(),
+                        state->ledger_.get(),
+                        LedgerBackendLabel(state->config_),
+                        ConfiguredScopes(state->config_.budget)};
+  });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);
   core->deps_.registry = core->registry_.get();
   core->deps_.ledger = core->ledger_.get();

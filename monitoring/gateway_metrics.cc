@@ -135,6 +135,11 @@ class PrometheusMetrics : public GatewayMetrics {
     for (auto& m : fixed_methods_) {
       if (m->name == method) return *m;
     }
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      auto it = other_methods_.find(method);
+      if (it != other_methods_.end()) return *it->second;
+    }
     absl::MutexLock lock(&mu_);
     auto it = other_methods_.find(method);
     if (it == other_methods_.end()) {

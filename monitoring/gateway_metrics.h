@@ -56,7 +56,9 @@ struct CallObservation {
 // provider's catalog and default models (anything else is reported as
 // "other"); response models are the first 8 distinct values seen per
 // provider/model (later ones fold into "other"); outcomes, error types,
-// reasons, methods and codes come from fixed sets. API keys never appear.
+// reasons and codes come from fixed sets; methods are the constants callers
+// pass (Generate, GenerateStream, Status, Budget exist from the start; other
+// front ends add theirs on first use). API keys never appear.
 //
 // The series of every declared provider/model exist from the start at zero,
 // so increase() and rate() see the first event. Recording a call looks up

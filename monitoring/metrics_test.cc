@@ -207,6 +207,8 @@ TEST_F(MetricsTest, RequestsRetriesAndFallbacks) {
   metrics_->RequestStarted("Generate");
   metrics_->RequestFinished("Generate", "UNAVAILABLE", absl::Seconds(1));
   metrics_->RequestFinished("Generate", "NOT_A_CODE", absl::Seconds(1));
+  metrics_->RequestStarted("ChatCompletions");
+  metrics_->RequestFinished("ChatCompletions", "OK", absl::Seconds(1));
   metrics_->Retry("openai/gpt-4o", "rate_limited HTTP 429: slow down");
   metrics_->Fallback("openai/gpt-4o", "skipped: circuit open after 5");
   metrics_->UpstreamSkipped("openai", "gpt-4o", "no healthy key: key:1c2e");
@@ -216,6 +218,8 @@ TEST_F(MetricsTest, RequestsRetriesAndFallbacks) {
   EXPECT_TRUE(
       Has(t, "llmgw_requests_total{code=\"UNKNOWN\",method=\"Generate\"} 1"));
   EXPECT_TRUE(Has(t, "llmgw_requests_in_flight{method=\"Generate\"} 0"));
+  EXPECT_TRUE(
+      Has(t, "llmgw_requests_total{code=\"OK\",method=\"ChatCompletions\"} 1"));
   EXPECT_TRUE(Has(
       t, "llmgw_retries_total{provider=\"openai\",reason=\"rate_limited\"} 1"));
   EXPECT_TRUE(Has(

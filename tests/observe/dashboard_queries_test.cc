@@ -4,17 +4,21 @@
 // streams, a slow provider, a failing provider whose circuit opens, a budget
 // that refuses a client, a retry, a deadline, a rate-limited key and a key
 // the provider rejects. A query that returns nothing (or only zeros / NaN)
-// fails the test, naming the dashboard and the panel.
+// fails the test, naming the dashboard and the panel. The alert rules are
+// evaluated on the same data: the alerts this load must trip do.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -122,7 +126,9 @@ class DashboardQueriesTest : public ::testing::Test {
                         {"--config=" + config})
                     .ok())
         << gateway_.Stderr();
-    absl::Status started = prometheus_.Start(gateway_.metrics_port());
+    absl::Status started =
+        prometheus_.Start(gateway_.metrics_port(),
+                          RunfilePath("monitoring/alerts/llmgw.rules.yml"));
     ASSERT_TRUE(started.ok()) << started;
     ASSERT_TRUE(prometheus_.WaitForScrapes(1, absl::Seconds(15)).ok())
         << prometheus_.Log();
@@ -172,12 +178,36 @@ class DashboardQueriesTest : public ::testing::Test {
     slow.join();
   }
 
+  // The alert rules, evaluated by the same Prometheus on the same run: the
+  // alerts this load must trip are pending or firing, with the labels the
+  // runbooks refer to, and the healthy provider trips none of its own.
+  void CheckAlerts() {
+    absl::StatusOr<nlohmann::json> alerts = prometheus_.Query("ALERTS");
+    ASSERT_TRUE(alerts.ok()) << alerts.status();
+    std::set<std::string> seen;
+    for (const auto& a : (*alerts)["result"]) {
+      const auto& m = a["metric"];
+      // Pending or firing, whichever the run's pace gave.
+      seen.insert(
+          absl::StrCat(m.value("alertname", ""), "/", m.value("provider", "")));
+    }
+    const std::string all = absl::StrJoin(seen, ", ");
+    EXPECT_TRUE(seen.count("LlmgwCircuitOpen/groq")) << all;
+    EXPECT_TRUE(seen.count("LlmgwProviderDown/groq")) << all;
+    EXPECT_TRUE(seen.count("LlmgwKeyRemoved/openai")) << all;
+    EXPECT_TRUE(seen.count("LlmgwBudgetRefusingCalls/")) << all;
+    for (const std::string& s : seen) {
+      EXPECT_FALSE(absl::StartsWith(s, "LlmgwCircuitOpen/openai")) << all;
+      EXPECT_FALSE(absl::StartsWith(s, "LlmgwLedger")) << all;
+    }
+  }
+
   FakeUpstream good_, bad_, slow_;
   GatewayProcess gateway_;
   PrometheusServer prometheus_;
 };
 
-TEST_F(DashboardQueriesTest, EveryPanelAndVariableReturnsData) {
+TEST_F(DashboardQueriesTest, EveryPanelReturnsDataAndAlertsTrip) {
   RunLoad();
   // Let the last state (cooldowns, counters) be scraped.
   absl::SleepFor(absl::Seconds(3));
@@ -245,6 +275,7 @@ TEST_F(DashboardQueriesTest, EveryPanelAndVariableReturnsData) {
   EXPECT_EQ(dashboards, 4);
   EXPECT_GT(queries, 60);
   for (const std::string& f : failures) ADD_FAILURE() << f;
+  CheckAlerts();
   if (!failures.empty()) {
     absl::StatusOr<std::string> metrics =
         HttpGet(gateway_.metrics_port(), "/metrics");

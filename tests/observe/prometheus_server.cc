@@ -53,7 +53,8 @@ PrometheusServer::~PrometheusServer() {
   }
 }
 
-absl::Status PrometheusServer::Start(int target_port) {
+absl::Status PrometheusServer::Start(int target_port,
+                                     const std::string& rule_file) {
   if (access(kPrometheus, X_OK) != 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         kPrometheus,
@@ -64,8 +65,9 @@ absl::Status PrometheusServer::Start(int target_port) {
   std::filesystem::create_directories(dir_ + "/data");
   {
     std::ofstream config(dir_ + "/prometheus.yml");
-    config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-           << "scrape_configs:\n  - job_name: llmgw\n"
+    config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n";
+    if (!rule_file.empty()) config << "rule_files: ['" << rule_file << "']\n";
+    config << "scrape_configs:\n  - job_name: llmgw\n"
            << "    static_configs:\n      - targets: ['127.0.0.1:"
            << target_port << "']\n";
   }

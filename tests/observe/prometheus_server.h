@@ -21,9 +21,10 @@ class PrometheusServer {
   ~PrometheusServer();
 
   // Starts scraping http://127.0.0.1:<target_port>/metrics as job "llmgw",
-  // and waits until the server is ready. FAILED_PRECONDITION naming
+  // evaluating the rules of `rule_file` (if any) every second, and waits
+  // until the server is ready. FAILED_PRECONDITION naming
   // scripts/install-deps.sh when the binary is missing.
-  absl::Status Start(int target_port);
+  absl::Status Start(int target_port, const std::string& rule_file = "");
 
   // Waits until the target has been scraped successfully `scrapes` times.
   absl::Status WaitForScrapes(int scrapes, absl::Duration timeout);

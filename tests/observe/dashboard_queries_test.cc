@@ -2,9 +2,10 @@
 // every template variable, is run against a real Prometheus that scraped the
 // real gateway binary every second under a short mixed load: unary calls and
 // streams, a slow provider, a failing provider whose circuit opens, a budget
-// that refuses a client, a retry, a deadline, a rate-limited key and a key
-// the provider rejects. A query that returns nothing (or only zeros / NaN)
-// fails the test, naming the dashboard and the panel. The alert rules are
+// that refuses a client, calls no provider can answer, a retry, a deadline,
+// a rate-limited key and a key the provider rejects. A query that returns
+// nothing (or only zeros / NaN) fails the test, naming the dashboard and the
+// panel. The alert rules are
 // evaluated on the same data: the alerts this load must trip do.
 #include <grpcpp/grpcpp.h>
 
@@ -40,6 +41,7 @@ struct Call {
   bool stream = false;
   std::string client;
   absl::Duration deadline = absl::Seconds(10);
+  std::vector<std::string> fallback_models;
 };
 
 grpc::StatusCode Do(pb::LlmGateway::Stub& stub, const Call& call) {
@@ -51,6 +53,9 @@ grpc::StatusCode Do(pb::LlmGateway::Stub& stub, const Call& call) {
   pb::GenerateRequest request;
   request.set_model(call.model);
   request.set_max_tokens(64);
+  for (const std::string& f : call.fallback_models) {
+    request.add_fallback_models(f);
+  }
   pb::ChatMessage* m = request.add_messages();
   m->set_role(pb::ROLE_USER);
   m->set_content("watch the gateway in grafana please");
@@ -152,6 +157,15 @@ class DashboardQueriesTest : public ::testing::Test {
     for (int i = 0; i < 6; ++i) {
       EXPECT_EQ(Do(*stub, {"groq/llama-3.1-8b-instant", i % 2 == 1}),
                 grpc::StatusCode::OK);
+    }
+    // Every target of the plan fails (groq only): UNAVAILABLE.
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(Do(*stub, {"groq/llama-3.1-8b-instant",
+                           false,
+                           "",
+                           absl::Seconds(10),
+                           {"groq/llama-3.3-70b-versatile"}}),
+                grpc::StatusCode::UNAVAILABLE);
     }
     // A client whose budget cannot cover a call.
     for (int i = 0; i < 4; ++i) {

@@ -9,7 +9,8 @@
 //                        attempt, settlement) and a stream;
 //   BM_Ledger*           the ledger timing wrapper around the in-memory
 //                        ledger (reserve + commit), with and without.
-// Run: bazel run -c opt //monitoring:metrics_benchmark
+// Run: bazel run //monitoring:metrics_benchmark (the repository's -O2 build;
+// the figures in docs/operations.md were measured that way)
 #include <benchmark/benchmark.h>
 
 #include <map>

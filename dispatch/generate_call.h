@@ -40,6 +40,10 @@ struct DispatchDeps {
   HealthBoard* health = nullptr;
   // Retries, max_key_attempts, and whether any of it is on.
   ResilienceConfig resilience;
+  // Keeps the configuration generation the pointers above belong to alive
+  // while a call holds these deps (a reload swaps generations; calls in
+  // flight finish on the one they started with).
+  std::shared_ptr<const void> keepalive;
 };
 
 // A validated Generate / GenerateStream request.

@@ -187,7 +187,7 @@ ProviderHealthSnapshot ProviderHealth::Snapshot(absl::Time now) const {
   return s;
 }
 
-void HealthBoard::Add(std::unique_ptr<ProviderHealth> health) {
+void HealthBoard::Add(std::shared_ptr<ProviderHealth> health) {
   std::string name = health->provider();
   by_name_[name] = std::move(health);
 }
@@ -195,6 +195,12 @@ void HealthBoard::Add(std::unique_ptr<ProviderHealth> health) {
 ProviderHealth* HealthBoard::Find(absl::string_view provider) const {
   auto it = by_name_.find(provider);
   return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::shared_ptr<ProviderHealth> HealthBoard::Share(
+    absl::string_view provider) const {
+  auto it = by_name_.find(provider);
+  return it == by_name_.end() ? nullptr : it->second;
 }
 
 }  // namespace llmgw

@@ -100,15 +100,19 @@ class ProviderHealth {
   CircuitBreaker circuit_ ABSL_GUARDED_BY(mu_);
 };
 
-// Every provider's health, by registry name. Built once at start-up.
+// Every provider's health, by registry name. Built at start-up and again at
+// each config reload, when a provider that remains (same keys) shares its
+// ProviderHealth with the new board so cooldowns and circuit state survive.
 class HealthBoard {
  public:
-  void Add(std::unique_ptr<ProviderHealth> health);
+  void Add(std::shared_ptr<ProviderHealth> health);
   // Null for unknown names.
   ProviderHealth* Find(absl::string_view provider) const;
+  // The shared object behind Find (null for unknown names).
+  std::shared_ptr<ProviderHealth> Share(absl::string_view provider) const;
 
  private:
-  std::map<std::string, std::unique_ptr<ProviderHealth>, std::less<>> by_name_;
+  std::map<std::string, std::shared_ptr<ProviderHealth>, std::less<>> by_name_;
 };
 
 }  // namespace llmgw

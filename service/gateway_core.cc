@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "budget/ledger_factory.h"
-#include "budget/pricing_check.h"
 #include "monitoring/ledger_metrics.h"
 #include "monitoring/process_metrics.h"
 #include "monitoring/state_metrics.h"
@@ -15,7 +13,6 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
     const GatewayConfig& config, const EnvLookup& env,
     std::unique_ptr<AuditLog> audit) {
   std::unique_ptr<GatewayCore> core(new GatewayCore());
-  core->config_ = config;
   core->start_time_ = absl::Now();
   if (audit != nullptr) {
     core->audit_ = std::move(audit);
@@ -32,46 +29,66 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   if (!loop.ok()) return loop.status();
   core->loop_ = *std::move(loop);
   core->http_client_ = http::HttpClient::Create(core->loop_.get());
-  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
-      ProviderRegistry::Create(config, env, core->http_client_.get());
-  if (!registry.ok()) return registry.status();
-  core->registry_ = *std::move(registry);
-  core->health_ = std::make_unique<HealthBoard>();
-  for (const auto& entry : core->registry_->entries()) {
-    core->health_->Add(std::make_unique<ProviderHealth>(
-        entry->spec.name, entry->key_fingerprints, config.resilience,
-        core->audit_.get()));
-  }
-  absl::Status priced = CheckPricing(*core->registry_, config.budget);
-  if (!priced.ok()) return priced;
-  absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
-      CreateSpendLedger(config, core->audit_.get());
-  if (!ledger.ok()) return ledger.status();
   // Metrics (docs/operations.md): per-call series, ledger timings, and
   // state gauges and process figures computed at scrape time.
   core->metrics_registry_ = std::make_shared<prometheus::Registry>();
-  const std::string backend = LedgerBackendLabel(config);
-  core->ledger_ =
-      InstrumentLedger(*std::move(ledger), backend, *core->metrics_registry_);
   core->metrics_ = NewPrometheusMetrics(core->metrics_registry_, nullptr);
-  DeclareProviders(*core->registry_, *core->metrics_);
+  GenerationBase base;
+  base.http_client = core->http_client_.get();
+  base.loop = core->loop_.get();
+  base.audit = core->audit_.get();
+  base.metrics = core->metrics_.get();
+  base.metrics_registry = core->metrics_registry_.get();
+  absl::StatusOr<std::shared_ptr<ConfigGeneration>> gen =
+      BuildGeneration(config, env, base);
+  if (!gen.ok()) return gen.status();
+  DeclareProviders(*(*gen)->registry, *core->metrics_);
+  // Reads the current generation at every scrape (reload-safe).
   const GatewayCore* state = core.get();
   core->state_metrics_ = NewStateCollector([state] {
-    return StateSources{state->registry_.get(), state->health_.get(),
-                        state->ledger_.get(),
-                        LedgerBackendLabel(state->config_),
-                        ConfiguredScopes(state->config_.budget)};
+    std::shared_ptr<const ConfigGeneration> g = state->current();
+    StateSources sources{g->registry.get(), g->health.get(), g->ledger.get(),
+                         LedgerBackendLabel(g->config),
+                         ConfiguredScopes(g->config.budget)};
+    sources.keepalive = std::move(g);
+    return sources;
   });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);
-  core->deps_.registry = core->registry_.get();
-  core->deps_.ledger = core->ledger_.get();
-  core->deps_.metrics = core->metrics_.get();
-  core->deps_.audit = core->audit_.get();
-  core->deps_.loop = core->loop_.get();
-  core->deps_.budget = config.budget;
-  core->deps_.health = core->health_.get();
-  core->deps_.resilience = config.resilience;
+  absl::MutexLock lock(&core->mu_);
+  core->current_ = *std::move(gen);
   return core;
+}
+
+absl::Status GatewayCore::Reload(const GatewayConfig& config,
+                                 const EnvLookup& env) {
+  absl::MutexLock serialize(&reload_mu_);
+  std::shared_ptr<const ConfigGeneration> previous = current();
+  GenerationBase base;
+  base.previous = previous.get();
+  base.http_client = http_client_.get();
+  base.loop = loop_.get();
+  base.audit = audit_.get();
+  base.metrics = metrics_.get();
+  base.metrics_registry = metrics_registry_.get();
+  absl::StatusOr<std::shared_ptr<ConfigGeneration>> gen =
+      BuildGeneration(config, env, base);
+  if (!gen.ok()) return gen.status();
+  DeclareProviders(*(*gen)->registry, *metrics_);
+  absl::MutexLock lock(&mu_);
+  current_ = *std::move(gen);
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const ConfigGeneration> GatewayCore::current() const {
+  absl::MutexLock lock(&mu_);
+  return current_;
+}
+
+DispatchDeps GatewayCore::dispatch_deps() const {
+  std::shared_ptr<const ConfigGeneration> gen = current();
+  DispatchDeps deps = gen->deps;
+  deps.keepalive = std::move(gen);
+  return deps;
 }
 
 std::vector<std::shared_ptr<prometheus::Collectable>>
@@ -82,9 +99,11 @@ GatewayCore::metrics_collectables() const {
 GatewayCore::~GatewayCore() {
   // In-flight upstream requests complete (cancelled) before the loop stops.
   http_client_.reset();
-  registry_.reset();
+  {
+    absl::MutexLock lock(&mu_);
+    current_.reset();
+  }
   loop_.reset();
-  health_.reset();
   audit_.reset();
 }
 

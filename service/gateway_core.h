@@ -1,11 +1,14 @@
 #ifndef LLMGW_SERVICE_GATEWAY_CORE_H_
 #define LLMGW_SERVICE_GATEWAY_CORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "audit/audit_log.h"
 #include "budget/spend_ledger.h"
@@ -16,6 +19,7 @@
 #include "monitoring/gateway_metrics.h"
 #include "registry/provider_registry.h"
 #include "resilience/provider_health.h"
+#include "service/config_generation.h"
 
 namespace prometheus {
 class Collectable;
@@ -25,10 +29,11 @@ class Registry;
 namespace llmgw {
 
 // The gateway's state, owned in one place: the event loop thread and the HTTP
-// client it drives, the provider registry, the providers' health (key pools,
-// circuit breakers), the spend ledger and the metrics.
-// The gRPC service holds a pointer to it; RPC handlers only read it (all
-// members are thread-safe or immutable after Create).
+// client it drives, the audit log, the metrics, and the current
+// ConfigGeneration (config, provider registry, providers' health, ledger).
+// The gRPC service holds a pointer to it. A reload (Reload) swaps the
+// generation atomically; calls hold the generation they started with through
+// DispatchDeps::keepalive, so in-flight calls finish on their own config.
 class GatewayCore {
  public:
   // Audit events go to <data_dir>/audit.jsonl, or to stderr without a
@@ -39,11 +44,21 @@ class GatewayCore {
   // Stops the event loop after the HTTP client has aborted what is in flight.
   ~GatewayCore();
 
-  const GatewayConfig& config() const { return config_; }
-  const ProviderRegistry& registry() const { return *registry_; }
-  SpendLedger& ledger() { return *ledger_; }
+  // Builds a generation from `config` and, if it is valid, makes it current
+  // for new calls. On error nothing changes. Thread-safe (serialized); may
+  // block (ledger connections): call it off the event loop.
+  absl::Status Reload(const GatewayConfig& config, const EnvLookup& env);
+
+  // The current generation (thread-safe; hold the pointer while reading).
+  std::shared_ptr<const ConfigGeneration> current() const;
+
+  // Shortcuts into the current generation; the references stay valid until
+  // the next Reload (use current() where a reload may race).
+  const GatewayConfig& config() const { return current()->config; }
+  const ProviderRegistry& registry() const { return *current()->registry; }
+  SpendLedger& ledger() { return *current()->ledger; }
   // Key pools and circuit breakers of every provider (thread-safe).
-  const HealthBoard& health() const { return *health_; }
+  const HealthBoard& health() const { return *current()->health; }
   AuditLog& audit() { return *audit_; }
   GatewayMetrics& metrics() { return *metrics_; }
   const std::shared_ptr<prometheus::Registry>& metrics_registry() const {
@@ -54,26 +69,24 @@ class GatewayCore {
       const;
   http::EventLoop& loop() { return *loop_; }
   http::HttpClient& http_client() { return *http_client_; }
-  // Everything a GenerateCall needs.
-  const DispatchDeps& dispatch_deps() const { return deps_; }
+  // Everything a GenerateCall needs, holding the current generation alive.
+  DispatchDeps dispatch_deps() const;
   absl::Time start_time() const { return start_time_; }
 
  private:
   GatewayCore() = default;
 
-  GatewayConfig config_;
   absl::Time start_time_;
   std::unique_ptr<http::EventLoop> loop_;
   std::unique_ptr<http::HttpClient> http_client_;
-  std::unique_ptr<ProviderRegistry> registry_;
   std::unique_ptr<AuditLog> audit_;
-  std::unique_ptr<HealthBoard> health_;
-  std::unique_ptr<SpendLedger> ledger_;
   std::shared_ptr<prometheus::Registry> metrics_registry_;
   std::unique_ptr<GatewayMetrics> metrics_;
   std::shared_ptr<prometheus::Collectable> state_metrics_;
   std::shared_ptr<prometheus::Collectable> process_metrics_;
-  DispatchDeps deps_;
+  absl::Mutex reload_mu_;  // serializes Reload
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const ConfigGeneration> current_ ABSL_GUARDED_BY(mu_);
 };
 
 // The version string reported by Status.

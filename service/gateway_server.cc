@@ -8,14 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "monitoring/gateway_metrics.h"
 #include "prometheus/exposer.h"
+#include "service/health_reporter.h"
+#include "tests/grpc_health/health.pb.h"
 
 namespace llmgw {
-namespace {
-
-constexpr char kServiceName[] = "llmgateway.v1.LlmGateway";
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     const GatewayConfig& config, const EnvLookup& env,
     const ServerOptions& options, std::unique_ptr<AuditLog> audit) {
@@ -41,11 +37,10 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         absl::StrCat("cannot listen for gRPC on ", options.grpc_address,
                      " (address in use or not allowed?)"));
   }
-  const bool serving = server->core_->registry().AnyConfigured();
-  grpc::HealthCheckServiceInterface* health =
-      server->server_->GetHealthCheckService();
-  health->SetServingStatus("", serving);
-  health->SetServingStatus(kServiceName, serving);
+  // Reflection describes grpc.health.v1 too: its descriptor is linked in.
+  grpc::health::v1::HealthCheckRequest::descriptor();
+  server->health_reporter_ = HealthReporter::Start(
+      server->core_.get(), server->server_->GetHealthCheckService());
 
   if (!options.metrics_address.empty()) {
     absl::StatusOr<std::unique_ptr<prometheus::Exposer>> exposer =
@@ -61,9 +56,17 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   return server;
 }
 
+absl::Status GatewayServer::Reload(const GatewayConfig& config,
+                                   const EnvLookup& env) {
+  absl::Status status = core_->Reload(config, env);
+  if (status.ok() && health_reporter_ != nullptr) health_reporter_->Update();
+  return status;
+}
+
 void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  if (health_reporter_ != nullptr) health_reporter_->Stop();
   if (server_ != nullptr) {
     grpc::HealthCheckServiceInterface* health =
         server_->GetHealthCheckService();

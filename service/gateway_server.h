@@ -18,6 +18,8 @@ class Exposer;
 
 namespace llmgw {
 
+class HealthReporter;
+
 struct ServerOptions {
   // "127.0.0.1:0", "0.0.0.0:50051"... port 0 picks a free port.
   std::string grpc_address = "0.0.0.0:50051";
@@ -40,6 +42,10 @@ class GatewayServer {
   int metrics_port() const { return metrics_port_; }
   GatewayCore& core() { return *core_; }
 
+  // Swaps in a new configuration for new calls (GatewayCore::Reload) and
+  // re-evaluates health. On error the old configuration keeps serving.
+  absl::Status Reload(const GatewayConfig& config, const EnvLookup& env);
+
   // Stops accepting calls, lets in-flight calls finish for up to `grace`, then
   // cancels the rest. Health reports NOT_SERVING from the first moment.
   void Shutdown(absl::Duration grace);
@@ -51,6 +57,7 @@ class GatewayServer {
   std::unique_ptr<GatewayService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<HealthReporter> health_reporter_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   bool shut_down_ = false;

@@ -1,6 +1,8 @@
 // llm_gateway: the server binary. Parses flags, loads configuration, starts
-// the GatewayServer, prints the bound ports as one JSON line, and on SIGTERM
-// or SIGINT drains in-flight calls for the grace period before exiting 0.
+// the GatewayServer, prints the bound ports as one JSON line, reloads the
+// configuration on SIGHUP or a change of the --config file
+// (service/reload_watcher.h), and on SIGTERM or SIGINT drains in-flight calls
+// for the grace period before exiting 0. --check_config validates and exits.
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -12,7 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "common/json_log.h"
 #include "config/gateway_config.h"
+#include "service/config_generation.h"
 #include "service/gateway_server.h"
+#include "service/reload_watcher.h"
 
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port; 0 picks a free port.");
 ABSL_FLAG(int, metrics_port, 9464,
@@ -21,6 +25,10 @@ ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind both ports to.");
 ABSL_FLAG(std::string, config, "", "YAML configuration file (optional).");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for durable state (ledger, audit log).");
+ABSL_FLAG(bool, check_config, false,
+          "Load and validate the configuration (--config and the "
+          "environment), print OK or the error, and exit 0 (valid) or 2 "
+          "without starting anything.");
 
 namespace llmgw {
 namespace {
@@ -61,19 +69,33 @@ int Main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // reload, see reload_watcher.h
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   const EnvLookup env = ProcessEnvironment();
-  absl::StatusOr<GatewayConfig> config =
-      LoadGatewayConfig(absl::GetFlag(FLAGS_config), env);
+  ReloadSource reload;
+  reload.config_path = absl::GetFlag(FLAGS_config);
+  reload.load = [&env]() -> absl::StatusOr<GatewayConfig> {
+    absl::StatusOr<GatewayConfig> loaded =
+        LoadGatewayConfig(absl::GetFlag(FLAGS_config), env);
+    if (loaded.ok() && !absl::GetFlag(FLAGS_data_dir).empty()) {
+      loaded->data_dir = absl::GetFlag(FLAGS_data_dir);
+    }
+    return loaded;
+  };
+  absl::StatusOr<GatewayConfig> config = reload.load();
+  if (absl::GetFlag(FLAGS_check_config)) {
+    absl::Status checked =
+        config.ok() ? CheckGatewayConfig(*config, env) : config.status();
+    std::printf("%s\n",
+                checked.ok() ? "OK" : std::string(checked.message()).c_str());
+    return checked.ok() ? 0 : 2;
+  }
   if (!config.ok()) {
     LogError("bad_configuration",
              {{"error", std::string(config.status().message())}});
     return 2;
-  }
-  if (!absl::GetFlag(FLAGS_data_dir).empty()) {
-    config->data_dir = absl::GetFlag(FLAGS_data_dir);
   }
   const std::string host = absl::GetFlag(FLAGS_host);
   ServerOptions options;
@@ -96,8 +118,7 @@ int Main(int argc, char** argv) {
       (*server)->grpc_port(), (*server)->metrics_port());
   std::fflush(stdout);
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = ServeUntilStopSignal(**server, reload);
   LogInfo("draining",
           {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"},
            {"grace_seconds",

@@ -43,7 +43,9 @@ pb::CircuitState CircuitStateProto(CircuitState state) {
 // unavailable (NOT_SERVING when none is available).
 void BuildStatusResponse(const GatewayCore& core,
                          pb::StatusResponse* response) {
-  const ProviderRegistry& registry = core.registry();
+  // One generation for the whole answer, even if a reload races it.
+  const std::shared_ptr<const ConfigGeneration> gen = core.current();
+  const ProviderRegistry& registry = *gen->registry;
   const absl::Time now = absl::Now();
   std::vector<std::string> chain_unavailable;
   for (const auto& entry : registry.entries()) {
@@ -64,7 +66,7 @@ void BuildStatusResponse(const GatewayCore& core,
     }
     p->set_confidence_score(entry->spec.confidence_score);
     p->set_in_fallback_chain(entry->in_fallback_chain);
-    const ProviderHealth* health = core.health().Find(entry->spec.name);
+    const ProviderHealth* health = gen->health->Find(entry->spec.name);
     if (health == nullptr || !entry->configured) {
       for (const std::string& fp : entry->key_fingerprints) {
         pb::KeyStatus* key = p->add_keys();

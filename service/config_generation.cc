@@ -1,0 +1,126 @@
+#include "service/config_generation.h"
+
+#include <utility>
+
+#include "budget/ledger_factory.h"
+#include "budget/pricing_check.h"
+#include "common/json_log.h"
+#include "http/event_loop.h"
+#include "monitoring/ledger_metrics.h"
+
+namespace llmgw {
+namespace {
+
+bool SamePrice(const TokenPrice& a, const TokenPrice& b) {
+  return a.input_nano_usd_per_million == b.input_nano_usd_per_million &&
+         a.output_nano_usd_per_million == b.output_nano_usd_per_million;
+}
+
+// Whether two budget sections enforce the same thing (BudgetConfig has no
+// operator==; this lists every field).
+bool SameBudget(const BudgetConfig& a, const BudgetConfig& b) {
+  if (a.default_price.has_value() != b.default_price.has_value()) return false;
+  if (a.default_price && !SamePrice(*a.default_price, *b.default_price)) {
+    return false;
+  }
+  if (a.model_prices.size() != b.model_prices.size()) return false;
+  for (const auto& [name, price] : a.model_prices) {
+    auto it = b.model_prices.find(name);
+    if (it == b.model_prices.end() || !SamePrice(price, it->second)) {
+      return false;
+    }
+  }
+  return a.hourly_budget_nano_usd == b.hourly_budget_nano_usd &&
+         a.hard_safety_cap_nano_usd == b.hard_safety_cap_nano_usd &&
+         a.reservation_timeout == b.reservation_timeout &&
+         a.allow_overage_percent == b.allow_overage_percent &&
+         a.window == b.window &&
+         a.default_max_output_tokens == b.default_max_output_tokens &&
+         a.scope_budgets == b.scope_budgets && a.backend == b.backend &&
+         a.sqlite_path == b.sqlite_path &&
+         a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
+         a.redis_address == b.redis_address &&
+         a.redis_key_prefix == b.redis_key_prefix;
+}
+
+std::unique_ptr<HealthBoard> BuildHealth(const ProviderRegistry& registry,
+                                         const GatewayConfig& config,
+                                         const GenerationBase& base) {
+  auto board = std::make_unique<HealthBoard>();
+  for (const auto& entry : registry.entries()) {
+    std::shared_ptr<ProviderHealth> kept;
+    if (base.previous != nullptr) {
+      const ProviderEntry* old =
+          base.previous->registry->Find(entry->spec.name);
+      if (old != nullptr && old->key_fingerprints == entry->key_fingerprints &&
+          old->configured == entry->configured) {
+        kept = base.previous->health->Share(entry->spec.name);
+      }
+    }
+    if (kept == nullptr) {
+      kept = std::make_shared<ProviderHealth>(entry->spec.name,
+                                              entry->key_fingerprints,
+                                              config.resilience, base.audit);
+    }
+    board->Add(std::move(kept));
+  }
+  return board;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
+    const GatewayConfig& config, const EnvLookup& env,
+    const GenerationBase& base) {
+  auto gen = std::make_shared<ConfigGeneration>();
+  gen->number = base.previous == nullptr ? 1 : base.previous->number + 1;
+  gen->config = config;
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      ProviderRegistry::Create(config, env, base.http_client);
+  if (!registry.ok()) return registry.status();
+  gen->registry = *std::move(registry);
+  absl::Status priced = CheckPricing(*gen->registry, config.budget);
+  if (!priced.ok()) return priced;
+  gen->health = BuildHealth(*gen->registry, config, base);
+  if (base.previous != nullptr &&
+      SameBudget(base.previous->config.budget, config.budget) &&
+      base.previous->config.data_dir == config.data_dir) {
+    gen->ledger = base.previous->ledger;
+  } else {
+    absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
+        CreateSpendLedger(config, base.audit);
+    if (!ledger.ok()) return ledger.status();
+    gen->ledger =
+        base.metrics_registry == nullptr
+            ? *std::move(ledger)
+            : InstrumentLedger(*std::move(ledger), LedgerBackendLabel(config),
+                               *base.metrics_registry);
+  }
+  gen->deps.registry = gen->registry.get();
+  gen->deps.ledger = gen->ledger.get();
+  gen->deps.metrics = base.metrics;
+  gen->deps.audit = base.audit;
+  gen->deps.loop = base.loop;
+  gen->deps.budget = config.budget;
+  gen->deps.health = gen->health.get();
+  gen->deps.resilience = config.resilience;
+  return gen;
+}
+
+absl::Status CheckGatewayConfig(const GatewayConfig& config,
+                                const EnvLookup& env) {
+  absl::StatusOr<std::unique_ptr<http::EventLoop>> loop =
+      http::EventLoop::Create("llmgw-check");
+  if (!loop.ok()) return loop.status();
+  std::unique_ptr<http::HttpClient> client =
+      http::HttpClient::Create(loop->get());
+  absl::StatusOr<std::unique_ptr<ProviderRegistry>> registry =
+      ProviderRegistry::Create(config, env, client.get());
+  if (!registry.ok()) return registry.status();
+  absl::Status priced = CheckPricing(**registry, config.budget);
+  registry->reset();
+  client.reset();
+  return priced;
+}
+
+}  // namespace llmgw

@@ -12,6 +12,7 @@ namespace llmgw {
 namespace {
 
 constexpr char kServiceName[] = "llmgateway.v1.LlmGateway";
+constexpr char kLivenessName[] = "liveness";
 
 }  // namespace
 
@@ -40,6 +41,9 @@ std::shared_ptr<HealthReporter> HealthReporter::Start(
     GatewayCore* core, grpc::HealthCheckServiceInterface* health,
     absl::Duration period) {
   auto reporter = std::make_shared<HealthReporter>(core, health, period);
+  // For liveness probes: SERVING while the process answers at all (an open
+  // circuit upstream is no reason to restart the gateway).
+  health->SetServingStatus(kLivenessName, true);
   reporter->Update();
   reporter->Schedule();
   return reporter;

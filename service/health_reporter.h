@@ -28,9 +28,10 @@ bool AnyProviderCanServe(const ConfigGeneration& gen, absl::Time now,
 // periodic event-loop timer (cheap: a mutex and a few snapshots per
 // provider) and on demand (Update, e.g. after a reload). Each transition
 // writes one JSON log line ("health_serving" / "health_not_serving" with
-// the reason). Draining is handled by GatewayServer::Shutdown, which stops
-// the reporter and then shuts the health service down (NOT_SERVING for
-// every name, frozen).
+// the reason). The name "liveness" is SERVING from start until the drain,
+// for Kubernetes liveness probes. Draining is handled by
+// GatewayServer::Shutdown, which stops the reporter and then shuts the health
+// service down (NOT_SERVING for every name, frozen).
 class HealthReporter : public std::enable_shared_from_this<HealthReporter> {
  public:
   static std::shared_ptr<HealthReporter> Start(

@@ -145,6 +145,8 @@ TEST(HealthTest, NoProviderIsNotServingForBothNames) {
   GatewayProcess gateway;
   ASSERT_TRUE(gateway.Start({}).ok());
   EXPECT_TRUE(BothAre(gateway, HealthCheckResponse::NOT_SERVING));
+  // The process itself is alive: the liveness probe's name says so.
+  EXPECT_EQ(HealthOf(gateway, "liveness"), HealthCheckResponse::SERVING);
 }
 
 std::string Config(const FakeUpstream& upstream, bool anthropic,

@@ -3,12 +3,15 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "monitoring/gateway_metrics.h"
 #include "prometheus/exposer.h"
 #include "service/health_reporter.h"
+#include "service/reflection/reflection_v1.h"
 #include "tests/grpc_health/health.pb.h"
 
 namespace llmgw {
@@ -29,6 +32,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
                            grpc::InsecureServerCredentials(),
                            &server->grpc_port_);
   builder.RegisterService(server->service_.get());
+  // Reflection v1 (v1alpha comes from gRPC's plugin above).
+  server->reflection_v1_ =
+      std::make_unique<ReflectionV1Service>(std::vector<std::string>{
+          "llmgateway.v1.LlmGateway", "grpc.health.v1.Health",
+          "grpc.reflection.v1.ServerReflection",
+          "grpc.reflection.v1alpha.ServerReflection"});
+  builder.RegisterService(server->reflection_v1_.get());
   // LLM prompts can be large; replies are streamed.
   builder.SetMaxReceiveMessageSize(16 << 20);
   server->server_ = builder.BuildAndStart();
@@ -81,6 +91,7 @@ GatewayServer::~GatewayServer() {
   exposer_.reset();
   server_.reset();
   service_.reset();
+  reflection_v1_.reset();
   core_.reset();
 }
 

@@ -19,6 +19,7 @@ class Exposer;
 namespace llmgw {
 
 class HealthReporter;
+class ReflectionV1Service;
 
 struct ServerOptions {
   // "127.0.0.1:0", "0.0.0.0:50051"... port 0 picks a free port.
@@ -55,6 +56,7 @@ class GatewayServer {
 
   std::unique_ptr<GatewayCore> core_;
   std::unique_ptr<GatewayService> service_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<HealthReporter> health_reporter_;

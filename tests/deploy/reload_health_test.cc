@@ -5,6 +5,8 @@
 // serves, a call in flight finishing on the config it started with.
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <functional>
@@ -258,6 +260,89 @@ TEST(ReloadTest, SighupAndFileChangesReloadBadConfigIsRefused) {
   auto exit_code = gateway.StopWith(SIGTERM, absl::Seconds(20));
   ASSERT_TRUE(exit_code.ok());
   EXPECT_EQ(*exit_code, 0);
+}
+
+// Kubernetes' ConfigMap volume layout: gateway.yaml -> ..data/gateway.yaml,
+// ..data -> ..<timestamp>/; an update writes a new timestamped directory and
+// renames a new ..data symlink over the old one.
+TEST(ReloadTest, ConfigMapSymlinkSwapReloads) {
+  FakeUpstream upstream;
+  ASSERT_TRUE(upstream.Start().ok());
+  const std::string dir = TempPath("configmap");
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir + "/..v1").c_str(), 0755), 0);
+  std::ofstream(dir + "/..v1/gateway.yaml") << Config(upstream, false);
+  ASSERT_EQ(symlink("..v1", (dir + "/..data").c_str()), 0);
+  ASSERT_EQ(symlink("..data/gateway.yaml", (dir + "/gateway.yaml").c_str()), 0);
+  GatewayProcess gateway;
+  ASSERT_TRUE(gateway
+                  .Start({{"OPENAI_API_KEY", "sk-cm-openai"},
+                          {"ANTHROPIC_API_KEY", "sk-cm-anthropic"}},
+                         {absl::StrCat("--config=", dir, "/gateway.yaml")})
+                  .ok());
+  EXPECT_FALSE(HasAvailableProvider(gateway, "anthropic"));
+  ASSERT_EQ(mkdir((dir + "/..v2").c_str(), 0755), 0);
+  std::ofstream(dir + "/..v2/gateway.yaml") << Config(upstream, true);
+  ASSERT_EQ(symlink("..v2", (dir + "/..data_tmp").c_str()), 0);
+  ASSERT_EQ(
+      std::rename((dir + "/..data_tmp").c_str(), (dir + "/..data").c_str()), 0);
+  EXPECT_TRUE(
+      WaitFor([&] { return HasAvailableProvider(gateway, "anthropic"); },
+              absl::Seconds(5)))
+      << gateway.Stderr();
+  EXPECT_NE(gateway.Stderr().find("\"trigger\":\"file\""), std::string::npos);
+}
+
+pb::CircuitState CircuitOf(GatewayProcess& gateway, const std::string& name) {
+  auto stub = gateway.NewStub();
+  grpc::ClientContext context;
+  pb::StatusResponse status;
+  if (!stub->Status(&context, pb::StatusRequest(), &status).ok()) {
+    return pb::CIRCUIT_STATE_UNSPECIFIED;
+  }
+  for (const auto& p : status.providers()) {
+    if (p.name() == name) return p.circuit_state();
+  }
+  return pb::CIRCUIT_STATE_UNSPECIFIED;
+}
+
+TEST(ReloadTest, CircuitStateSurvivesAReloadAndHealthFollowsTheNewConfig) {
+  FakeUpstream upstream;
+  ASSERT_TRUE(upstream.Start().ok());
+  const std::string path = TempPath("reload-circuit.yaml");
+  WriteFile(path, Config(upstream, /*anthropic=*/false));
+  GatewayProcess gateway;
+  ASSERT_TRUE(gateway
+                  .Start({{"OPENAI_API_KEY", "sk-circuit-openai"},
+                          {"ANTHROPIC_API_KEY", "sk-circuit-anthropic"},
+                          {"LLMGW_FAILURE_THRESHOLD", "2"},
+                          {"LLMGW_CIRCUIT_COOLDOWN", "300"},
+                          {"LLMGW_MAX_RETRIES", "0"}},
+                         {absl::StrCat("--config=", path)})
+                  .ok());
+  upstream.SetDefault(Behavior::HttpError(500));
+  auto stub = gateway.NewStub();
+  for (int i = 0; i < 2; ++i) {
+    grpc::ClientContext context;
+    pb::GenerateResponse response;
+    EXPECT_FALSE(
+        stub->Generate(&context, Hello("gpt-4o-mini", "fail"), &response).ok());
+  }
+  EXPECT_EQ(CircuitOf(gateway, "openai"), pb::CIRCUIT_STATE_OPEN);
+  EXPECT_TRUE(WaitFor(
+      [&] { return BothAre(gateway, HealthCheckResponse::NOT_SERVING); },
+      absl::Seconds(3)));
+  // Reload adds anthropic: openai keeps its open circuit, and the gateway
+  // can serve again (through anthropic), so health says SERVING at once.
+  WriteFile(path, Config(upstream, /*anthropic=*/true));
+  EXPECT_TRUE(
+      WaitFor([&] { return HasAvailableProvider(gateway, "anthropic"); },
+              absl::Seconds(5)))
+      << gateway.Stderr();
+  EXPECT_EQ(CircuitOf(gateway, "openai"), pb::CIRCUIT_STATE_OPEN);
+  EXPECT_TRUE(
+      WaitFor([&] { return BothAre(gateway, HealthCheckResponse::SERVING); },
+              absl::Seconds(3)));
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
                            ScalarInt(v, at));
     } else if (key == "circuit_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.circuit.cooldown, ScalarSeconds(v, at));
+    } else if (key == "circuit_max_cooldown_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.circuit.max_cooldown,
+                           ScalarSeconds(v, at));
     } else if (key == "enabled") {
       if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
         return KeyError(at, "expected true or false");
@@ -110,6 +113,7 @@ absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
             "LLMGW_DEFAULT_COOLDOWN", &resilience.keys.default_cooldown},
         {"LLMGW_MAX_COOLDOWN_SECONDS", &resilience.keys.max_cooldown},
         {"LLMGW_CIRCUIT_COOLDOWN", &resilience.circuit.cooldown},
+        {"LLMGW_CIRCUIT_MAX_COOLDOWN", &resilience.circuit.max_cooldown},
         {"LLMGW_BASE_DELAY", &resilience.retry.base_delay},
         {"LLMGW_MAX_DELAY", &resilience.retry.max_delay},
         {"LLMGW_STREAM_IDLE_TIMEOUT", &resilience.stream_idle_timeout},

@@ -24,8 +24,12 @@ struct KeyPoolConfig {
 struct CircuitBreakerConfig {
   // Consecutive transient failures that open the circuit.
   int failure_threshold = 5;
-  // Time OPEN before one HALF_OPEN probe is let through.
-  absl::Duration cooldown = absl::Seconds(300);
+  // Time OPEN before the first HALF_OPEN probe is let through. Each probe
+  // that fails doubles the next wait, up to max_cooldown; a success resets
+  // it. So a provider that recovers is back within seconds, and one that
+  // stays down is probed at most once per max_cooldown.
+  absl::Duration cooldown = absl::Seconds(5);
+  absl::Duration max_cooldown = absl::Seconds(300);
 };
 
 // Retries of transient and rate-limited failures (reference defaults).
@@ -61,6 +65,7 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
 //   LLMGW_MAX_FAILURES_BEFORE_COOLDOWN, LLMGW_DEFAULT_COOLDOWN,
 //   LLMGW_MAX_COOLDOWN_SECONDS, LLMGW_MAX_KEY_ATTEMPTS,
 //   LLMGW_FAILURE_THRESHOLD, LLMGW_CIRCUIT_COOLDOWN,
+//   LLMGW_CIRCUIT_MAX_COOLDOWN,
 //   LLMGW_MAX_RETRIES, LLMGW_BASE_DELAY, LLMGW_MAX_DELAY,
 //   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT.
 absl::Status ApplyResilienceEnvironment(const EnvLookup& env,

@@ -153,7 +153,16 @@ Admission GenerateCall::Admit(const Target& target) {
   ProviderHealth* health =
       deps_.health != nullptr ? deps_.health->Find(entry.spec.name) : nullptr;
   if (health != nullptr) {
-    return health->Admit(deps_.loop->Now(), tried_keys_, target.model);
+    // A call whose last target is its only chance (nothing tried yet) may
+    // probe an open circuit early: see ProviderHealth::Admit.
+    const bool no_alternative =
+        target_index_ + 1 == plan_.size() &&
+        std::all_of(result_.attempts.begin(), result_.attempts.end(),
+                    [](const AttemptRecord& a) {
+                      return a.outcome == AttemptOutcome::kSkipped;
+                    });
+    return health->Admit(deps_.loop->Now(), tried_keys_, target.model,
+                         no_alternative);
   }
   // Untracked: every key in order.
   Admission a;

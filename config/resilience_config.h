@@ -53,6 +53,14 @@ struct ResilienceConfig {
   // _FIRST_TOKEN_TIMEOUT override per provider (registry).
   absl::Duration stream_idle_timeout = absl::Seconds(60);
   absl::Duration first_token_timeout = absl::Seconds(60);
+  // Attempt time budget: with a caller deadline and N targets left in the
+  // plan, an attempt gets (time left) / N, at least min_attempt_budget (or
+  // all the time left, if less); the last target gets everything left.
+  absl::Duration min_attempt_budget = absl::Seconds(1);
+  // Minimum transfer rate of a non-streamed reply once its body flows
+  // (bytes/s over each window; 0 = off): cuts dripping upstreams.
+  int64_t min_transfer_rate = 32;
+  absl::Duration min_rate_window = absl::Seconds(10);
 };
 
 // Parses the `resilience:` section of the YAML file.
@@ -67,7 +75,9 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
 //   LLMGW_FAILURE_THRESHOLD, LLMGW_CIRCUIT_COOLDOWN,
 //   LLMGW_CIRCUIT_MAX_COOLDOWN,
 //   LLMGW_MAX_RETRIES, LLMGW_BASE_DELAY, LLMGW_MAX_DELAY,
-//   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT.
+//   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT,
+//   LLMGW_MIN_ATTEMPT_BUDGET, LLMGW_MIN_TRANSFER_RATE (bytes/s),
+//   LLMGW_MIN_RATE_WINDOW.
 absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
                                         ResilienceConfig& resilience);
 

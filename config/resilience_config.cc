@@ -34,6 +34,9 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
                            ScalarInt(v, at));
     } else if (key == "circuit_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.circuit.cooldown, ScalarSeconds(v, at));
+    } else if (key == "circuit_max_cooldown_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.circuit.max_cooldown,
+                           ScalarSeconds(v, at));
     } else if (key == "enabled") {
       if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
         return KeyError(at, "expected true or false");
@@ -45,6 +48,14 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
     } else if (key == "first_token_timeout_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.first_token_timeout,
                            ScalarSeconds(v, at));
+    } else if (key == "min_attempt_budget_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.min_attempt_budget, ScalarSeconds(v, at));
+    } else if (key == "min_rate_window_seconds") {
+      ASSIGN_OR_RETURN_CFG(resilience.min_rate_window, ScalarSeconds(v, at));
+    } else if (key == "min_transfer_rate") {
+      int rate = 0;
+      ASSIGN_OR_RETURN_CFG(rate, ScalarInt(v, at));
+      resilience.min_transfer_rate = rate;
     } else if (key == "max_retries") {
       ASSIGN_OR_RETURN_CFG(resilience.retry.max_retries, ScalarInt(v, at));
     } else if (key == "base_delay_seconds") {
@@ -105,15 +116,23 @@ absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
     absl::Status s = EnvInt(env, name, *target);
     if (!s.ok()) return s;
   }
+  int rate = static_cast<int>(resilience.min_transfer_rate);
+  if (absl::Status s = EnvInt(env, "LLMGW_MIN_TRANSFER_RATE", rate); !s.ok()) {
+    return s;
+  }
+  resilience.min_transfer_rate = rate;
   for (auto [name, target] :
        {std::pair<const char*, absl::Duration*>{
             "LLMGW_DEFAULT_COOLDOWN", &resilience.keys.default_cooldown},
         {"LLMGW_MAX_COOLDOWN_SECONDS", &resilience.keys.max_cooldown},
         {"LLMGW_CIRCUIT_COOLDOWN", &resilience.circuit.cooldown},
+        {"LLMGW_CIRCUIT_MAX_COOLDOWN", &resilience.circuit.max_cooldown},
         {"LLMGW_BASE_DELAY", &resilience.retry.base_delay},
         {"LLMGW_MAX_DELAY", &resilience.retry.max_delay},
         {"LLMGW_STREAM_IDLE_TIMEOUT", &resilience.stream_idle_timeout},
-        {"LLMGW_FIRST_TOKEN_TIMEOUT", &resilience.first_token_timeout}}) {
+        {"LLMGW_FIRST_TOKEN_TIMEOUT", &resilience.first_token_timeout},
+        {"LLMGW_MIN_ATTEMPT_BUDGET", &resilience.min_attempt_budget},
+        {"LLMGW_MIN_RATE_WINDOW", &resilience.min_rate_window}}) {
     absl::Status s = EnvDuration(env, name, *target);
     if (!s.ok()) return s;
   }

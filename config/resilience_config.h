@@ -24,8 +24,12 @@ struct KeyPoolConfig {
 struct CircuitBreakerConfig {
   // Consecutive transient failures that open the circuit.
   int failure_threshold = 5;
-  // Time OPEN before one HALF_OPEN probe is let through.
-  absl::Duration cooldown = absl::Seconds(300);
+  // Time OPEN before the first HALF_OPEN probe is let through. Each probe
+  // that fails doubles the next wait, up to max_cooldown; a success resets
+  // it. So a provider that recovers is back within seconds, and one that
+  // stays down is probed at most once per max_cooldown.
+  absl::Duration cooldown = absl::Seconds(5);
+  absl::Duration max_cooldown = absl::Seconds(300);
 };
 
 // Retries of transient and rate-limited failures (reference defaults).
@@ -49,6 +53,14 @@ struct ResilienceConfig {
   // _FIRST_TOKEN_TIMEOUT override per provider (registry).
   absl::Duration stream_idle_timeout = absl::Seconds(60);
   absl::Duration first_token_timeout = absl::Seconds(60);
+  // Attempt time budget: with a caller deadline and N targets left in the
+  // plan, an attempt gets (time left) / N, at least min_attempt_budget (or
+  // all the time left, if less); the last target gets everything left.
+  absl::Duration min_attempt_budget = absl::Seconds(1);
+  // Minimum transfer rate of a non-streamed reply once its body flows
+  // (bytes/s over each window; 0 = off): cuts dripping upstreams.
+  int64_t min_transfer_rate = 32;
+  absl::Duration min_rate_window = absl::Seconds(10);
 };
 
 // Parses the `resilience:` section of the YAML file.
@@ -61,8 +73,11 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
 //   LLMGW_MAX_FAILURES_BEFORE_COOLDOWN, LLMGW_DEFAULT_COOLDOWN,
 //   LLMGW_MAX_COOLDOWN_SECONDS, LLMGW_MAX_KEY_ATTEMPTS,
 //   LLMGW_FAILURE_THRESHOLD, LLMGW_CIRCUIT_COOLDOWN,
+//   LLMGW_CIRCUIT_MAX_COOLDOWN,
 //   LLMGW_MAX_RETRIES, LLMGW_BASE_DELAY, LLMGW_MAX_DELAY,
-//   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT.
+//   LLMGW_STREAM_IDLE_TIMEOUT, LLMGW_FIRST_TOKEN_TIMEOUT,
+//   LLMGW_MIN_ATTEMPT_BUDGET, LLMGW_MIN_TRANSFER_RATE (bytes/s),
+//   LLMGW_MIN_RATE_WINDOW.
 absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
                                         ResilienceConfig& resilience);
 

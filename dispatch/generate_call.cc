@@ -4,8 +4,10 @@
 #include <random>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "dispatch/attempt_budget.h"
 #include "resilience/backoff.h"
 
 namespace llmgw {
@@ -153,7 +155,16 @@ Admission GenerateCall::Admit(const Target& target) {
   ProviderHealth* health =
       deps_.health != nullptr ? deps_.health->Find(entry.spec.name) : nullptr;
   if (health != nullptr) {
-    return health->Admit(deps_.loop->Now(), tried_keys_, target.model);
+    // A call whose last target is its only chance (nothing tried yet) may
+    // probe an open circuit early: see ProviderHealth::Admit.
+    const bool no_alternative =
+        target_index_ + 1 == plan_.size() &&
+        std::all_of(result_.attempts.begin(), result_.attempts.end(),
+                    [](const AttemptRecord& a) {
+                      return a.outcome == AttemptOutcome::kSkipped;
+                    });
+    return health->Admit(deps_.loop->Now(), tried_keys_, target.model,
+                         no_alternative);
   }
   // Untracked: every key in order.
   Admission a;
@@ -337,10 +348,26 @@ void GenerateCall::StartAttempt(const Target& target,
   request.model = target.model;
   attempt_start_ = deps_.loop->Now();
   stream_timeout_.clear();
+  // This attempt's share of the caller's deadline, so the targets after it
+  // can still answer (streams: until the first token).
+  const AttemptBudget budget = ComputeAttemptBudget(
+      attempt_start_, input_.deadline, plan_.size() - target_index_,
+      deps_.resilience.min_attempt_budget);
+  budget_note_ = budget.note;
+  options.attempt_timeout = budget.limit;
+  options.min_bytes_per_second = deps_.resilience.min_transfer_rate;
+  options.min_rate_window = deps_.resilience.min_rate_window;
   if (input_.stream && !delivered_any_) {
     const absl::Duration first = entry.spec.timeouts.first_token;
-    ArmStreamTimer(first, absl::StrCat("no first token within ",
-                                       absl::FormatDuration(first)));
+    if (budget.limit < first) {
+      ArmStreamTimer(budget.limit,
+                     absl::StrCat("no first token within ",
+                                  absl::FormatDuration(budget.limit), " (",
+                                  budget.note, ")"));
+    } else {
+      ArmStreamTimer(first, absl::StrCat("no first token within ",
+                                         absl::FormatDuration(first)));
+    }
   }
   current_ = entry.provider->Generate(
       std::move(request), std::move(options),
@@ -403,6 +430,10 @@ void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
   } else {
     attempt.outcome = OutcomeFor(*outcome.error);
     attempt.http_status = outcome.error->http_status;
+    if (absl::StartsWith(outcome.error->message, "attempt_timeout") &&
+        !budget_note_.empty()) {
+      absl::StrAppend(&outcome.error->message, " (", budget_note_, ")");
+    }
     attempt.detail = outcome.error->message;
   }
   if (!retry_note_.empty()) {

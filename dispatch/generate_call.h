@@ -182,6 +182,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   std::string last_failure_reason_;
   std::shared_ptr<ProviderCall> current_;
   absl::Time attempt_start_;
+  // Why the current attempt has a time budget ("" = none), for the trail.
+  std::string budget_note_;
   std::optional<size_t> attempt_key_;
   std::string attempt_key_fingerprint_;
   std::optional<http::EventLoop::TimerId> stream_timer_;

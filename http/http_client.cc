@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "http/transfer_limits.h"
 
 namespace llmgw::http {
 
@@ -45,6 +46,10 @@ absl::string_view TransportErrorName(TransportError error) {
       return "response_too_large";
     case TransportError::kCancelled:
       return "cancelled";
+    case TransportError::kAttemptTimeout:
+      return "attempt_timeout";
+    case TransportError::kTooSlow:
+      return "too_slow";
     case TransportError::kOther:
       return "other";
   }
@@ -135,6 +140,12 @@ class Exchange final : public RequestHandle,
   EventLoop::TimerId read_timer = 0;
   bool deadline_timer_armed = false;
   EventLoop::TimerId deadline_timer = 0;
+  // Minimum rate of an accumulated body (transfer_limits.h).
+  RateWindow rate;
+  bool rate_timer_armed = false;
+  EventLoop::TimerId rate_timer = 0;
+  // Bytes of this exchange's body counted in the client's BodyBudget.
+  size_t budgeted_bytes = 0;
 
   std::atomic<bool> cancel_requested{false};
   std::atomic<bool> finished{false};
@@ -166,7 +177,10 @@ long ToCurlMillis(absl::Duration d) {
 class CurlHttpClient final : public HttpClient {
  public:
   CurlHttpClient(EventLoop* loop, HttpClientOptions options)
-      : loop_(loop), options_(options), core_(std::make_shared<ClientCore>()) {
+      : loop_(loop),
+        options_(options),
+        core_(std::make_shared<ClientCore>()),
+        body_budget_(options.max_buffered_body_bytes) {
     absl::MutexLock lock(&core_->mu);
     core_->loop = loop;
     core_->client = this;
@@ -265,14 +279,26 @@ class CurlHttpClient final : public HttpClient {
     if (ex.request.read_timeout != absl::InfiniteDuration()) {
       ArmReadTimer(ex, ex.request.read_timeout);
     }
-    if (ex.request.deadline != absl::InfiniteFuture()) {
+    // One timer for whichever ends first: the caller's deadline or this
+    // attempt's own budget (a retryable failure).
+    const absl::Time attempt_end = ex.started + ex.request.attempt_timeout;
+    const bool attempt_first = attempt_end < ex.request.deadline;
+    const absl::Time end = attempt_first ? attempt_end : ex.request.deadline;
+    if (end != absl::InfiniteFuture()) {
       ex.deadline_timer_armed = true;
-      ex.deadline_timer =
-          loop_->RunAfter(ex.request.deadline - ex.started, [this, &ex] {
-            BusyScope busy(this);
-            ex.deadline_timer_armed = false;
-            Finish(ex, TransportError::kDeadlineExceeded, "deadline exceeded");
-          });
+      ex.deadline_timer = loop_->RunAfter(end - ex.started, [this, &ex,
+                                                             attempt_first] {
+        BusyScope busy(this);
+        ex.deadline_timer_armed = false;
+        if (attempt_first) {
+          Finish(
+              ex, TransportError::kAttemptTimeout,
+              absl::StrCat("no complete reply within the attempt's ",
+                           absl::FormatDuration(ex.request.attempt_timeout)));
+        } else {
+          Finish(ex, TransportError::kDeadlineExceeded, "deadline exceeded");
+        }
+      });
     }
 
     const CURLMcode rc = curl_multi_add_handle(multi_, ex.easy);
@@ -297,6 +323,12 @@ class CurlHttpClient final : public HttpClient {
       loop_->CancelTimer(ex.deadline_timer);
       ex.deadline_timer_armed = false;
     }
+    if (ex.rate_timer_armed) {
+      loop_->CancelTimer(ex.rate_timer);
+      ex.rate_timer_armed = false;
+    }
+    body_budget_.Give(ex.budgeted_bytes);
+    ex.budgeted_bytes = 0;
     if (ex.easy != nullptr) {
       if (ex.response.status_code == 0) {
         long code = 0;
@@ -471,6 +503,23 @@ class CurlHttpClient final : public HttpClient {
       Finish(ex, TransportError::kReadTimeout,
              absl::StrCat("no response data for ",
                           absl::FormatDuration(ex.request.read_timeout)));
+    });
+  }
+
+  // Closes a minimum-rate window (see RateWindow) and opens the next.
+  void ArmRateTimer(Exchange& ex) {
+    ex.rate_timer_armed = true;
+    ex.rate_timer = loop_->RunAfter(ex.request.min_rate_window, [this, &ex] {
+      BusyScope busy(this);
+      ex.rate_timer_armed = false;
+      std::optional<std::string> too_slow =
+          ex.rate.Close(loop_->Now(), ex.request.min_bytes_per_second,
+                        ex.request.min_rate_window);
+      if (too_slow) {
+        Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
+        return;
+      }
+      ArmRateTimer(ex);
     });
   }
 
@@ -732,7 +781,20 @@ class CurlHttpClient final : public HttpClient {
                      "cancelled by the data handler");
       }
     } else {
+      if (!ex.client->body_budget_.TryTake(n)) {
+        return Abort(
+            ex, TransportError::kResponseTooLarge,
+            absl::StrCat("replies in flight already buffer ",
+                         ex.client->body_budget_.used(),
+                         " bytes, the gateway's budget across all calls "
+                         "(max_buffered_body_bytes)"));
+      }
+      ex.budgeted_bytes += n;
       ex.response.body.append(data, n);
+      if (ex.request.min_bytes_per_second > 0 &&
+          ex.rate.Add(n, ex.last_activity)) {
+        ex.client->ArmRateTimer(ex);
+      }
     }
     return n;
   }
@@ -756,6 +818,7 @@ class CurlHttpClient final : public HttpClient {
   std::atomic<size_t> in_flight_{0};
 
   // Loop thread only.
+  BodyBudget body_budget_;
   CURLM* multi_ = nullptr;
   int busy_ = 0;
   bool shutting_down_ = false;

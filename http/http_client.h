@@ -35,8 +35,22 @@ struct HttpRequest {
   absl::Duration read_timeout = absl::Seconds(60);
   // Absolute deadline for the whole exchange (absl::InfiniteFuture() = none).
   absl::Time deadline = absl::InfiniteFuture();
-  // Responses larger than this fail with kResponseTooLarge.
-  size_t max_response_bytes = 32 << 20;
+  // Total time this exchange may take, counted from its start; past it the
+  // exchange ends with kAttemptTimeout (a retryable failure, unlike the
+  // caller's deadline). The dispatcher sets it to this attempt's share of
+  // the caller's remaining deadline so a fallback still has time to answer.
+  absl::Duration attempt_timeout = absl::InfiniteDuration();
+  // Minimum transfer rate of a body that is accumulated (no on_data): once
+  // body bytes flow, every `min_rate_window` must bring at least
+  // min_bytes_per_second x window bytes, or the exchange ends with
+  // kTooSlow. Unlike the read timeout, a dripping upstream (a byte every
+  // 500 ms) cannot keep this alive. 0 turns it off. Streams (on_data) are
+  // bounded by the dispatcher's first-token and idle timers instead.
+  int64_t min_bytes_per_second = 32;
+  absl::Duration min_rate_window = absl::Seconds(10);
+  // Responses larger than this fail with kResponseTooLarge, checked as the
+  // bytes arrive (and early from Content-Length).
+  size_t max_response_bytes = 8 << 20;
 };
 
 // What came back. `status_code` is 0 if no response line was received.
@@ -59,8 +73,11 @@ enum class TransportError {
   kReadTimeout,       // read_timeout elapsed without data.
   kDeadlineExceeded,  // the request's deadline passed.
   kConnectionReset,   // peer closed or reset the connection mid-exchange.
-  kResponseTooLarge,  // body exceeded max_response_bytes.
+  kResponseTooLarge,  // body exceeded max_response_bytes, or the client's
+                      // budget of buffered body bytes is spent.
   kCancelled,         // Cancel() was called or on_data returned false.
+  kAttemptTimeout,    // attempt_timeout elapsed (the deadline had not).
+  kTooSlow,           // the body arrived below min_bytes_per_second.
   kOther,
 };
 
@@ -105,6 +122,11 @@ struct HttpClientOptions {
   // Negotiate HTTP/2 over TLS (ALPN) and multiplex on one connection. Plain
   // http:// upstreams use HTTP/1.1.
   bool enable_http2 = true;
+  // Budget of response body bytes buffered across every exchange in flight
+  // (bodies without on_data, held until on_complete). An exchange whose
+  // bytes would exceed it ends with kResponseTooLarge, so a burst of large
+  // replies cannot grow the process past this (plus per-call overheads).
+  size_t max_buffered_body_bytes = 64 << 20;
 };
 
 // An asynchronous HTTP client on libcurl's multi interface, driven by an

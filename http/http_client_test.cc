@@ -760,6 +760,98 @@ TEST_F(HttpClientTest, InvalidHeaderValueIsRejectedWithoutEchoingIt) {
   EXPECT_TRUE(absl::StrContains(out.result.error_message, "Authorization"));
 }
 
+// Issue 11: a drip (a byte every 100 ms here) kept the read timer alive
+// forever; the minimum rate cuts it after one window.
+TEST_F(HttpClientTest, DripIsCutByTheMinimumRate) {
+  server_.Get("/drip", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        "text/plain", [&](size_t offset, httplib::DataSink& sink) {
+          if (release_.WaitForNotificationWithTimeout(
+                  absl::Milliseconds(100))) {
+            return false;
+          }
+          sink.write("x", 1);
+          if (offset >= 100) sink.done();
+          return true;
+        });
+  });
+  StartServer();
+  MakeClient();
+  HttpRequest request = Get("/drip");
+  request.read_timeout = absl::Milliseconds(300);
+  request.min_bytes_per_second = 100;
+  request.min_rate_window = absl::Milliseconds(500);
+  Outcome out;
+  const absl::Time start = absl::Now();
+  client_->Send(request, Collect(&out, loop_.get()));
+  ASSERT_TRUE(out.Wait());
+  Release();
+  EXPECT_EQ(out.result.error, TransportError::kTooSlow)
+      << out.result.error_message;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_TRUE(absl::StrContains(out.result.error_message,
+                                "below the minimum rate of 100 bytes/s"))
+      << out.result.error_message;
+}
+
+TEST_F(HttpClientTest, AttemptTimeoutIsNotTheDeadline) {
+  server_.Get("/stall", [&](const httplib::Request&, httplib::Response& res) {
+    release_.WaitForNotificationWithTimeout(kWait);
+    res.set_content("late", "text/plain");
+  });
+  StartServer();
+  MakeClient();
+  HttpRequest request = Get("/stall");
+  request.attempt_timeout = absl::Milliseconds(200);
+  request.deadline = absl::Now() + absl::Seconds(30);
+  Outcome out;
+  client_->Send(request, Collect(&out, loop_.get()));
+  ASSERT_TRUE(out.Wait());
+  Release();
+  EXPECT_EQ(out.result.error, TransportError::kAttemptTimeout);
+  EXPECT_EQ(TransportErrorName(out.result.error), "attempt_timeout");
+}
+
+TEST_F(HttpClientTest, BufferedBodiesShareOneBudgetAcrossCalls) {
+  server_.Get("/held", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_chunked_content_provider(
+        "text/plain", [&](size_t offset, httplib::DataSink& sink) {
+          if (offset > 0) {
+            release_.WaitForNotificationWithTimeout(kWait);
+            sink.done();
+            return true;
+          }
+          std::string chunk(10000, 'h');
+          sink.write(chunk.data(), chunk.size());
+          return true;
+        });
+  });
+  StartServer();
+  HttpClientOptions options;
+  options.max_buffered_body_bytes = 15000;
+  MakeClient(options);
+  Outcome first, second;
+  client_->Send(Get("/held"), Collect(&first, loop_.get()));
+  // Pacing only: let the first body's bytes arrive and be held.
+  absl::SleepFor(absl::Milliseconds(300));
+  client_->Send(Get("/held"), Collect(&second, loop_.get()));
+  ASSERT_TRUE(second.Wait());
+  EXPECT_EQ(second.result.error, TransportError::kResponseTooLarge);
+  EXPECT_TRUE(
+      absl::StrContains(second.result.error_message, "budget across all calls"))
+      << second.result.error_message;
+  Release();
+  ASSERT_TRUE(first.Wait());
+  EXPECT_EQ(first.result.error, TransportError::kNone)
+      << first.result.error_message;
+  EXPECT_EQ(first.result.response.body.size(), 10000u);
+  // The budget was given back: the next call fits again.
+  Outcome third;
+  client_->Send(Get("/held"), Collect(&third, loop_.get()));
+  ASSERT_TRUE(third.Wait());
+  EXPECT_EQ(third.result.error, TransportError::kNone);
+}
+
 TEST(TransportErrorNameTest, Names) {
   EXPECT_EQ(TransportErrorName(TransportError::kNone), "none");
   EXPECT_EQ(TransportErrorName(TransportError::kReadTimeout), "read_timeout");

@@ -130,6 +130,14 @@ struct CallOptions {
   // When set, the call streams and text goes to the sink as it arrives
   // (ProviderOutcome::reply.text then holds all text delivered).
   StreamSink* stream_sink = nullptr;
+  // This attempt's share of the caller's remaining deadline (non-streamed
+  // calls; streams bound the wait for their first token instead): past it
+  // the attempt fails as a retryable timeout so a fallback can still answer.
+  absl::Duration attempt_timeout = absl::InfiniteDuration();
+  // Minimum transfer rate of a non-streamed reply body (0 = off); see
+  // http::HttpRequest::min_bytes_per_second.
+  int64_t min_bytes_per_second = 32;
+  absl::Duration min_rate_window = absl::Seconds(10);
 };
 
 // A call in flight.

@@ -17,15 +17,16 @@ absl::string_view CircuitStateName(CircuitState state) {
 }
 
 CircuitBreaker::CircuitBreaker(const CircuitBreakerConfig& config)
-    : config_(config) {}
+    : config_(config), current_cooldown_(config.cooldown) {}
 
 bool CircuitBreaker::Allow(absl::Time now,
-                           std::optional<Transition>* transition) {
+                           std::optional<Transition>* transition,
+                           bool no_alternative) {
   switch (state_) {
     case CircuitState::kClosed:
       return true;
     case CircuitState::kOpen:
-      if (now < reopens_at()) return false;
+      if (now < reopens_at() && !no_alternative) return false;
       state_ = CircuitState::kHalfOpen;
       probe_in_flight_ = true;
       if (transition != nullptr) {
@@ -43,6 +44,7 @@ bool CircuitBreaker::Allow(absl::Time now,
 std::optional<CircuitBreaker::Transition> CircuitBreaker::RecordSuccess() {
   consecutive_failures_ = 0;
   probe_in_flight_ = false;
+  current_cooldown_ = config_.cooldown;
   if (state_ == CircuitState::kClosed) return std::nullopt;
   const CircuitState from = state_;
   state_ = CircuitState::kClosed;
@@ -54,6 +56,12 @@ std::optional<CircuitBreaker::Transition> CircuitBreaker::RecordFailure(
   ++consecutive_failures_;
   probe_in_flight_ = false;
   const CircuitState from = state_;
+  if (state_ == CircuitState::kHalfOpen) {
+    // The probe failed: wait twice as long before the next one.
+    current_cooldown_ =
+        std::min(std::max(config_.cooldown, config_.max_cooldown),
+                 current_cooldown_ * 2);
+  }
   if (state_ == CircuitState::kHalfOpen ||
       (state_ == CircuitState::kClosed &&
        consecutive_failures_ >= std::max(1, config_.failure_threshold))) {

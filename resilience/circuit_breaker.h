@@ -17,9 +17,15 @@ absl::string_view CircuitStateName(CircuitState state);
 // The reference's per-provider circuit breaker:
 //   CLOSED    calls flow; `failure_threshold` consecutive transient failures
 //             open the circuit;
-//   OPEN      calls are refused until `cooldown` has passed, then
+//   OPEN      calls are refused until the current cooldown has passed, then
 //   HALF_OPEN exactly one probe call is let through: its success closes the
-//             circuit, its failure opens it again for another cooldown.
+//             circuit, its failure opens it again for twice the previous
+//             cooldown (`cooldown`, 2x, 4x, ... capped at `max_cooldown`).
+//             Closing resets the doubling.
+// A caller with no alternative target may ask for an early probe
+// (Allow(now, t, /*no_alternative=*/true)): an OPEN circuit then admits one
+// call at a time as its probe without waiting for the cooldown, so a
+// single-provider gateway never locks itself out after a burst of failures.
 // Only transient failures count (RecordFailure); outcomes that say nothing
 // about the provider's health (a bad request, a cancelled call) are
 // RecordNeutral, which only frees the probe slot.
@@ -36,7 +42,10 @@ class CircuitBreaker {
 
   // Whether a call may go out now. In OPEN past the cooldown it moves to
   // HALF_OPEN and admits this call as the probe (reported in `transition`).
-  bool Allow(absl::Time now, std::optional<Transition>* transition = nullptr);
+  // With `no_alternative`, an OPEN circuit admits a probe at once (one at a
+  // time) instead of refusing until the cooldown has passed.
+  bool Allow(absl::Time now, std::optional<Transition>* transition = nullptr,
+             bool no_alternative = false);
 
   std::optional<Transition> RecordSuccess();
   std::optional<Transition> RecordFailure(absl::Time now);
@@ -46,7 +55,9 @@ class CircuitBreaker {
   CircuitState State(absl::Time now) const;
   int consecutive_failures() const { return consecutive_failures_; }
   // When an OPEN circuit admits its probe.
-  absl::Time reopens_at() const { return opened_at_ + config_.cooldown; }
+  absl::Time reopens_at() const { return opened_at_ + current_cooldown_; }
+  // The cooldown of the current (or next) OPEN period.
+  absl::Duration current_cooldown() const { return current_cooldown_; }
 
  private:
   CircuitBreakerConfig config_;
@@ -54,6 +65,8 @@ class CircuitBreaker {
   int consecutive_failures_ = 0;
   absl::Time opened_at_ = absl::InfinitePast();
   bool probe_in_flight_ = false;
+  // Doubles on every re-open from HALF_OPEN; reset on close.
+  absl::Duration current_cooldown_;
 };
 
 }  // namespace llmgw

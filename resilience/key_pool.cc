@@ -65,6 +65,13 @@ KeyFailureEffect KeyPool::RecordPermanentFailure(size_t key,
   return effect;
 }
 
+bool KeyPool::Restore(size_t key, absl::Time now) {
+  Key& k = keys_.at(key);
+  const bool was_out = !Healthy(k, now);
+  k = Key();
+  return was_out;
+}
+
 KeySnapshot KeyPool::Snapshot(size_t key, absl::Time now) const {
   const Key& k = keys_.at(key);
   KeySnapshot s;

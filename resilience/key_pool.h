@@ -63,6 +63,11 @@ class KeyPool {
 
   KeySnapshot Snapshot(size_t key, absl::Time now) const;
 
+  // Puts a key that failed permanently (or is cooling down) back into
+  // rotation with a clean record, e.g. after a config reload replaced a
+  // revoked key. Returns true if the key was out of rotation.
+  bool Restore(size_t key, absl::Time now);
+
  private:
   struct Key {
     int failures = 0;

@@ -44,7 +44,7 @@ std::string ProviderHealth::KeysUnavailableReason(absl::Time now) const {
 
 Admission ProviderHealth::Admit(absl::Time now,
                                 const std::vector<size_t>& tried,
-                                absl::string_view model) {
+                                absl::string_view model, bool no_alternative) {
   Admission a;
   if (!enabled_) {
     for (size_t i = 0; i < fingerprints_.size(); ++i) {
@@ -76,7 +76,9 @@ Admission ProviderHealth::Admit(absl::Time now,
     return a;
   }
   std::optional<CircuitBreaker::Transition> transition;
-  if (!circuit_.Allow(now, &transition)) {
+  const bool early =
+      no_alternative && circuit_.State(now) == CircuitState::kOpen;
+  if (!circuit_.Allow(now, &transition, no_alternative)) {
     a.key.reset();
     if (circuit_.State(now) == CircuitState::kHalfOpen) {
       a.reason = "circuit half_open: a probe call is already in flight";
@@ -90,7 +92,9 @@ Admission ProviderHealth::Admit(absl::Time now,
   }
   if (transition) {
     AuditCircuit(*transition, model,
-                 "cooldown elapsed; letting one probe through");
+                 early ? "no alternative target; letting one probe through "
+                         "before the cooldown"
+                       : "cooldown elapsed; letting one probe through");
   }
   a.admitted = true;
   return a;
@@ -185,6 +189,28 @@ ProviderHealthSnapshot ProviderHealth::Snapshot(absl::Time now) const {
     s.unavailable_reason = KeysUnavailableReason(now);
   }
   return s;
+}
+
+int ProviderHealth::RestoreKeys(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  int restored = 0;
+  for (size_t i = 0; i < fingerprints_.size(); ++i) {
+    const KeySnapshot before = keys_.Snapshot(i, now);
+    if (!keys_.Restore(i, now)) continue;
+    ++restored;
+    if (audit_ != nullptr) {
+      audit_->Write("key_restored", {{"provider", provider_},
+                                     {"key", fingerprints_[i]},
+                                     {"was", before.reason}});
+    }
+  }
+  return restored;
+}
+
+int HealthBoard::RestoreKeys(absl::Time now) {
+  int restored = 0;
+  for (auto& [name, health] : by_name_) restored += health->RestoreKeys(now);
+  return restored;
 }
 
 void HealthBoard::Add(std::shared_ptr<ProviderHealth> health) {

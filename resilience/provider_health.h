@@ -73,9 +73,19 @@ class ProviderHealth {
 
   // Admits a call, choosing the healthy key with the fewest failures outside
   // `tried`. A HALF_OPEN circuit admits a single probe; an admitted call must
-  // be followed by exactly one Record().
+  // be followed by exactly one Record(). `no_alternative` says the call has
+  // nowhere else to go (it is the last target of its plan and nothing was
+  // tried yet): an OPEN circuit then lets it through as the probe at once
+  // (one at a time), so a provider without fallback is never locked out for
+  // a whole cooldown after it recovers.
   Admission Admit(absl::Time now, const std::vector<size_t>& tried,
-                  absl::string_view model);
+                  absl::string_view model, bool no_alternative = false);
+
+  // Puts every key that left rotation (revoked, or cooling down) back in,
+  // with clean records, and writes a `key_restored` audit event for each.
+  // For a config reload that brought new or fixed keys. Returns how many
+  // keys came back.
+  int RestoreKeys(absl::Time now);
 
   // Records how an admitted call ended.
   void Record(HealthOutcome outcome, std::optional<size_t> key, absl::Time now,
@@ -110,6 +120,9 @@ class HealthBoard {
   ProviderHealth* Find(absl::string_view provider) const;
   // The shared object behind Find (null for unknown names).
   std::shared_ptr<ProviderHealth> Share(absl::string_view provider) const;
+  // ProviderHealth::RestoreKeys on every provider (config reload); returns
+  // the number of keys put back into rotation.
+  int RestoreKeys(absl::Time now);
 
  private:
   std::map<std::string, std::shared_ptr<ProviderHealth>, std::less<>> by_name_;

@@ -1,6 +1,10 @@
 // ProviderHealth: admission (key choice, circuit), audit events, snapshots.
 #include "resilience/provider_health.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace llmgw {
@@ -98,6 +102,59 @@ TEST(ProviderHealthTest, DisabledTracksNothing) {
   }
   EXPECT_EQ(h.Admit(kT0, {0}, "m").key, 1u);
   EXPECT_FALSE(h.Admit(kT0, {0, 1}, "m").admitted);
+}
+
+TEST(ProviderHealthTest, ReloadRestoresARevokedKey) {
+  RecordingAuditLog audit;
+  auto owned = std::make_unique<ProviderHealth>(
+      "openai", std::vector<std::string>{"key:aaaa"}, Small(), &audit);
+  ProviderHealth& h = *owned;
+  HealthBoard board;
+  board.Add(std::move(owned));
+  ASSERT_TRUE(h.Admit(kT0, {}, "m").admitted);
+  h.Record(HealthOutcome::kKeyInvalid, 0, kT0, std::nullopt, "m",
+           "auth_error HTTP 401");
+  EXPECT_FALSE(h.Admit(kT0 + absl::Hours(5), {}, "m").admitted);
+  // What a config reload calls once the key was fixed.
+  EXPECT_EQ(board.RestoreKeys(kT0 + absl::Hours(5)), 1);
+  Admission a = h.Admit(kT0 + absl::Hours(5), {}, "m");
+  ASSERT_TRUE(a.admitted);
+  EXPECT_EQ(a.key, 0u);
+  h.Record(HealthOutcome::kSuccess, 0, kT0, std::nullopt, "m", "ok");
+  EXPECT_EQ(h.Snapshot(kT0 + absl::Hours(5)).keys[0].health,
+            KeyHealth::kHealthy);
+  EXPECT_EQ(h.Snapshot(kT0 + absl::Hours(5)).keys[0].failure_count, 0);
+  auto events = audit.EventsOfType("key_restored");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["key"], "key:aaaa");
+  EXPECT_EQ(events[0]["was"], "auth_error HTTP 401");
+  // Nothing left to restore.
+  EXPECT_EQ(board.RestoreKeys(kT0 + absl::Hours(5)), 0);
+}
+
+TEST(ProviderHealthTest, SoleProviderIsProbedBeforeTheCooldown) {
+  RecordingAuditLog audit;
+  ProviderHealth h("openai", {"key:aaaa"}, Small(), &audit);  // 2 fails, 30 s
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(h.Admit(kT0, {}, "m").admitted);
+    h.Record(HealthOutcome::kTransient, 0, kT0, std::nullopt, "m", "HTTP 500");
+  }
+  const absl::Time soon = kT0 + absl::Seconds(1);
+  EXPECT_FALSE(h.Admit(soon, {}, "m").admitted);  // a fallback exists
+  Admission probe = h.Admit(soon, {}, "m", /*no_alternative=*/true);
+  ASSERT_TRUE(probe.admitted);
+  // Only one probe at a time.
+  Admission second = h.Admit(soon, {}, "m", true);
+  EXPECT_FALSE(second.admitted);
+  EXPECT_EQ(second.reason,
+            "circuit half_open: a probe call is already in flight");
+  h.Record(HealthOutcome::kSuccess, 0, soon, std::nullopt, "m", "ok");
+  EXPECT_TRUE(h.Admit(soon, {}, "m").admitted);
+  auto half = audit.EventsOfType("circuit_half_open");
+  ASSERT_EQ(half.size(), 1u);
+  EXPECT_EQ(half[0]["reason"],
+            "no alternative target; letting one probe through before the "
+            "cooldown");
 }
 
 }  // namespace

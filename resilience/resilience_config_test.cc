@@ -14,7 +14,9 @@ TEST(ResilienceConfigTest, DefaultsAreTheReferences) {
   EXPECT_EQ(c.keys.max_cooldown, absl::Seconds(3600));
   EXPECT_EQ(c.keys.max_key_attempts, 3);
   EXPECT_EQ(c.circuit.failure_threshold, 5);
-  EXPECT_EQ(c.circuit.cooldown, absl::Seconds(300));
+  // Circuit probes back off from seconds (issue 11), not a fixed 300 s.
+  EXPECT_EQ(c.circuit.cooldown, absl::Seconds(5));
+  EXPECT_EQ(c.circuit.max_cooldown, absl::Seconds(300));
   EXPECT_EQ(c.retry.max_retries, 3);
   EXPECT_EQ(c.retry.base_delay, absl::Seconds(1));
   EXPECT_EQ(c.retry.max_delay, absl::Seconds(30));
@@ -30,6 +32,7 @@ TEST(ResilienceConfigTest, EnvironmentOverridesEverySetting) {
                                     {"LLMGW_MAX_KEY_ATTEMPTS", "4"},
                                     {"LLMGW_FAILURE_THRESHOLD", "7"},
                                     {"LLMGW_CIRCUIT_COOLDOWN", "12"},
+                                    {"LLMGW_CIRCUIT_MAX_COOLDOWN", "48"},
                                     {"LLMGW_MAX_RETRIES", "0"},
                                     {"LLMGW_BASE_DELAY", "0.25"},
                                     {"LLMGW_MAX_DELAY", "4"},
@@ -44,6 +47,7 @@ TEST(ResilienceConfigTest, EnvironmentOverridesEverySetting) {
   EXPECT_EQ(c.keys.max_key_attempts, 4);
   EXPECT_EQ(c.circuit.failure_threshold, 7);
   EXPECT_EQ(c.circuit.cooldown, absl::Seconds(12));
+  EXPECT_EQ(c.circuit.max_cooldown, absl::Seconds(48));
   EXPECT_EQ(c.retry.max_retries, 0);
   EXPECT_EQ(c.retry.base_delay, absl::Milliseconds(250));
   EXPECT_EQ(c.retry.max_delay, absl::Seconds(4));

@@ -1,20 +1,62 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything and runs every test. Ends with
-# the line "N passed, N failed" and exits non-zero if any test failed.
+# Installs what is missing, builds everything and runs every test, then an
+# the fuzz targets (docs/testing.md), and with LLMGW_ASAN=1 an
+# AddressSanitizer subset. Ends with the line "N passed, N failed" counting
+# all of it, and exits non-zero if anything failed.
+#   LLMGW_SKIP_FUZZ=1 leaves the fuzzing step out (local runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
 
-log=$(mktemp)
-bazel test //... "$@" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
+# Targets run under --config=asan with LLMGW_ASAN=1: the project's own code
+# paths (HTTP client and event loop, resilience, dispatch, codecs, config,
+# audit) plus the end-to-end fault tests. Not on by default yet: its time on
+# a fresh 2-core machine was not measured and the leak fixes are pending
+# (docs/testing.md).
+ASAN_TARGETS=(//http/... //resilience/... //dispatch/... //providers/...
+              //config/... //audit/... //tests/faults/...)
 
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
-failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' "$log")
-rm -f "$log"
-if [[ $status -ne 0 && $failed -eq 0 ]]; then
-  # The build itself failed before tests could run.
-  failed=1
+passed=0
+failed=0
+status=0
+# Runs bazel test and adds its per-target results to the counts.
+run_bazel() {
+  local log
+  log=$(mktemp)
+  bazel test "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+  f=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD)' "$log")
+  rm -f "$log"
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then
+    f=1  # the build itself failed before tests could run
+  fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [[ $rc -ne 0 ]] && status=$rc
+}
+
+run_bazel //... "$@"
+
+if [[ -n ${LLMGW_ASAN:-} ]]; then
+  echo "== AddressSanitizer: ${ASAN_TARGETS[*]}"
+  run_bazel --config=asan "${ASAN_TARGETS[@]}"
 fi
+
+if [[ -z ${LLMGW_SKIP_FUZZ:-} ]]; then
+  echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"
+  log=$(mktemp)
+  fuzz/run.sh 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  p=$(grep -cE '^[a-z_]+ OK ' "$log")
+  f=$(grep -cE '^[a-z_]+ FAILED' "$log")
+  rm -f "$log"
+  if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [[ $rc -ne 0 ]] && status=$rc
+fi
+
 echo "${passed} passed, ${failed} failed"
 exit "$status"

@@ -55,6 +55,12 @@ std::unique_ptr<HealthBoard> BuildHealth(const ProviderRegistry& registry,
       if (old != nullptr && old->key_fingerprints == entry->key_fingerprints &&
           old->configured == entry->configured) {
         kept = base.previous->health->Share(entry->spec.name);
+        // A reload is how an operator says "this key works again": keys
+        // removed as invalid or cooling down go back into rotation (audited
+        // as key_restored); the circuit state is kept.
+        if (kept != nullptr && base.loop != nullptr) {
+          kept->RestoreKeys(base.loop->Now());
+        }
       }
     }
     if (kept == nullptr) {

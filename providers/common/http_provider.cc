@@ -42,6 +42,8 @@ ProviderError TransportFailure(const http::HttpResult& result) {
       break;
     case http::TransportError::kConnectTimeout:
     case http::TransportError::kReadTimeout:
+    case http::TransportError::kAttemptTimeout:
+    case http::TransportError::kTooSlow:
       error.error_class = ErrorClass::kTransient;
       error.timed_out = true;
       error.message = absl::StrCat(http::TransportErrorName(result.error), ": ",
@@ -212,6 +214,9 @@ class HttpProvider : public ILLMProvider {
     http_request.connect_timeout = spec_.timeouts.connect;
     http_request.read_timeout = spec_.timeouts.read;
     http_request.deadline = options.deadline;
+    if (!stream) http_request.attempt_timeout = options.attempt_timeout;
+    http_request.min_bytes_per_second = options.min_bytes_per_second;
+    http_request.min_rate_window = options.min_rate_window;
 
     auto state = std::make_shared<CallState>();
     state->codec = codec_.get();

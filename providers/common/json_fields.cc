@@ -4,13 +4,62 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
+
 namespace llmgw {
 
 using Json = nlohmann::json;
 
+absl::Status CheckJsonLimits(absl::string_view text, size_t max_bytes,
+                             int max_depth) {
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "JSON document of ", text.size(), " bytes exceeds ", max_bytes));
+  }
+  int depth = 0;
+  bool in_string = false;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (; p < end; ++p) {
+    const char c = *p;
+    if (in_string) {
+      if (c == '\\') {
+        ++p;  // skip the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > max_depth) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("JSON nests deeper than ", max_depth, " levels"));
+        }
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+Json ParseJsonOrDiscarded(absl::string_view text) {
+  if (!CheckJsonLimits(text).ok()) return Json(Json::value_t::discarded);
+  return Json::parse(text.begin(), text.end(), nullptr,
+                     /*allow_exceptions=*/false);
+}
+
 std::optional<Json> ParseJson(absl::string_view text) {
-  Json parsed = Json::parse(text.begin(), text.end(), nullptr,
-                            /*allow_exceptions=*/false);
+  Json parsed = ParseJsonOrDiscarded(text);
   if (parsed.is_discarded()) return std::nullopt;
   return parsed;
 }

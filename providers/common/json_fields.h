@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace llmgw {
@@ -14,8 +15,27 @@ namespace llmgw {
 // Small, exception-free JSON helpers shared by the wire-format codecs, which
 // read provider payloads whose fields may be missing or of the wrong type.
 
-// Parses `text`; nullopt when it is not JSON.
+// Limits on every JSON document read from a provider (replies, error
+// bodies, stream events). Checked by a linear pre-scan before the DOM parse,
+// so a hostile reply (30 MB of "[[[[...") is refused in a few milliseconds
+// instead of stalling the event loop for seconds and taking gigabytes.
+inline constexpr size_t kMaxJsonBytes = 8 << 20;
+inline constexpr int kMaxJsonDepth = 64;
+
+// OK when `text` is at most `max_bytes` long and no array/object nests deeper
+// than `max_depth` (strings and escapes are skipped; the text need not be
+// valid JSON). Otherwise INVALID_ARGUMENT saying which limit.
+absl::Status CheckJsonLimits(absl::string_view text,
+                             size_t max_bytes = kMaxJsonBytes,
+                             int max_depth = kMaxJsonDepth);
+
+// Parses `text` within the limits above; nullopt when it is not JSON or
+// passes a limit. Every codec parses provider JSON through this (or
+// ParseJsonOrDiscarded).
 std::optional<nlohmann::json> ParseJson(absl::string_view text);
+
+// Like ParseJson, but a discarded value (is_discarded()) instead of nullopt.
+nlohmann::json ParseJsonOrDiscarded(absl::string_view text);
 
 // Serializes `value`; invalid UTF-8 in caller text becomes U+FFFD instead of
 // throwing.

@@ -139,8 +139,7 @@ absl::StatusOr<http::HttpRequest> GeminiCodec::BuildRequest(
 ProviderOutcome GeminiCodec::ParseReply(
     const http::HttpResponse& response) const {
   const int status = response.status_code;
-  json body = json::parse(response.body.begin(), response.body.end(), nullptr,
-                          /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(response.body);
   if (!body.is_object()) {
     return ErrorOutcome(Malformed("response", status, response.body));
   }
@@ -172,8 +171,7 @@ std::unique_ptr<StreamDecoder> GeminiCodec::NewStreamDecoder() const {
 StreamUpdate GeminiStreamDecoder::OnEvent(const http::SseEvent& event) {
   StreamUpdate update;
   if (absl::StripAsciiWhitespace(event.data).empty()) return update;
-  json body = json::parse(event.data.begin(), event.data.end(), nullptr,
-                          /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(event.data);
   if (!body.is_object()) {
     update.error = Malformed("stream event", 200, event.data);
     return update;
@@ -195,8 +193,7 @@ StreamUpdate GeminiStreamDecoder::OnEvent(const http::SseEvent& event) {
 }
 
 std::string GeminiFinishDetail(absl::string_view reply_body) {
-  json body = json::parse(reply_body.begin(), reply_body.end(), nullptr,
-                          /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(reply_body);
   if (!body.is_object()) return "";
   return gemini::ParseResponseChunk(body).finish_detail;
 }

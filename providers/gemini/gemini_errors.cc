@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 
 namespace llmgw::gemini {
 namespace {
@@ -157,8 +158,7 @@ ProviderError ErrorFromGoogleStatus(const json& error, int http_status) {
 }
 
 ProviderError ParseGeminiHttpError(const http::HttpResponse& response) {
-  json body = json::parse(response.body.begin(), response.body.end(), nullptr,
-                          /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(response.body);
   if (body.is_array() && body.size() == 1) body = body[0];
   const json* error = nullptr;
   if (body.is_object()) {

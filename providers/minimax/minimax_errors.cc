@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 
 namespace llmgw::minimax {
 namespace {
@@ -135,7 +136,7 @@ ProviderError StreamErrorFromBaseResp(const BaseResp& base_resp) {
 }
 
 ProviderError ParseMiniMaxHttpError(const http::HttpResponse& response) {
-  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(response.body);
   if (body.is_discarded() || !body.is_object()) {
     return MakeHttpError(response, "");
   }

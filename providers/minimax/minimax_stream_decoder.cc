@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 #include "providers/minimax/minimax_codec.h"
 #include "providers/minimax/minimax_errors.h"
 
@@ -45,7 +46,7 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
     update.done = true;
     return update;
   }
-  json chunk = json::parse(data, nullptr, /*allow_exceptions=*/false);
+  json chunk = ParseJsonOrDiscarded(data);
   if (chunk.is_discarded() || !chunk.is_object()) {
     update.error = TransientError(
         absl::StrCat("malformed stream event: ", BodyExcerpt(data)));

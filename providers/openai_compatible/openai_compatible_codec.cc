@@ -118,7 +118,7 @@ absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildRequest(
 
 ProviderOutcome OpenAiCompatibleCodec::ParseReply(
     const http::HttpResponse& response) const {
-  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(response.body);
   if (body.is_discarded() || !body.is_object()) {
     return Malformed(response, BodyExcerpt(response.body));
   }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 
 namespace llmgw::openai_compat {
 namespace {
@@ -185,7 +186,7 @@ ProviderError OpenAiInBandError(const OpenAiErrorFields& fields,
 }
 
 ProviderError ParseOpenAiHttpError(const http::HttpResponse& response) {
-  json body = json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseJsonOrDiscarded(response.body);
   std::optional<OpenAiErrorFields> fields;
   if (!body.is_discarded()) fields = ExtractOpenAiError(body);
   if (!fields) return MakeHttpError(response, "");

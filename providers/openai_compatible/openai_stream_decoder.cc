@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
 
@@ -34,7 +35,7 @@ StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
     return update;
   }
 
-  json chunk = json::parse(data, nullptr, /*allow_exceptions=*/false);
+  json chunk = ParseJsonOrDiscarded(data);
   if (event.event == "error") {
     std::optional<OpenAiErrorFields> fields;
     if (!chunk.is_discarded()) fields = ExtractOpenAiError(chunk);

@@ -149,9 +149,13 @@ TEST(CircuitTest, CallerErrorsDoNotOpenTheCircuit) {
   EXPECT_TRUE(h.audit().EventsOfType("circuit_open").empty());
 }
 
-TEST(CircuitTest, OpenCircuitWithNoFallbackFailsFastSayingWhy) {
-  GatewayHarness h(ResilientEnv(
-      {{"LLMGW_FAILURE_THRESHOLD", "2"}, {"LLMGW_MAX_RETRIES", "0"}}));
+// Issue 11: a provider with no fallback is never locked out for a whole
+// cooldown. When it is a call's only option its open circuit lets one call
+// through at once as the probe; concurrent calls fail fast saying why.
+TEST(CircuitTest, OpenCircuitWithNoFallbackProbesAtOnceOneAtATime) {
+  GatewayHarness h(ResilientEnv({{"LLMGW_FAILURE_THRESHOLD", "2"},
+                                 {"LLMGW_MAX_RETRIES", "0"},
+                                 {"LLMGW_CIRCUIT_COOLDOWN", "300"}}));
   h.upstream().Enqueue(Behavior::HttpError(503).Times(2));
   for (int i = 0; i < 2; ++i) {
     pb::GenerateResponse response;
@@ -160,17 +164,34 @@ TEST(CircuitTest, OpenCircuitWithNoFallbackFailsFastSayingWhy) {
             .error_code(),
         grpc::StatusCode::UNAVAILABLE);
   }
-  pb::GenerateResponse response;
-  grpc::Status s =
-      h.Generate(GatewayHarness::UserRequest("hi", "gpt-4o-mini"), &response);
+  EXPECT_EQ(Provider(h.Status(), "openai").circuit_state(),
+            pb::CIRCUIT_STATE_OPEN);
+  // The probe hangs for a moment; a concurrent call fails fast meanwhile.
+  h.upstream().Enqueue(Behavior::Ok().WithDelay(absl::Milliseconds(500)));
+  std::thread probe_call([&] {
+    pb::GenerateResponse response;
+    grpc::Status s =
+        h.Generate(GatewayHarness::UserRequest("hi", "gpt-4o-mini"), &response);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  });
+  ASSERT_TRUE(h.upstream().WaitForRequests(3, absl::Seconds(5)));
+  const absl::Time start = absl::Now();
+  grpc::Status s = h.Generate(GatewayHarness::UserRequest("hi", "gpt-4o-mini"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(300));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_TRUE(absl::StartsWith(
+  EXPECT_TRUE(absl::StrContains(
       s.error_message(),
-      "no provider could be attempted: openai/gpt-4o-mini: skipped: circuit "
-      "open after 2 consecutive failures; next probe in "))
+      "openai/gpt-4o-mini: skipped: circuit half_open: a probe call is "
+      "already in flight"))
       << s.error_message();
-  EXPECT_EQ(h.upstream().RequestCount(), 2);
-  EXPECT_EQ(h.Status().state(), pb::SERVING_STATE_NOT_SERVING);
+  probe_call.join();
+  // The probe's success closed the circuit, minutes before the cooldown.
+  EXPECT_EQ(Provider(h.Status(), "openai").circuit_state(),
+            pb::CIRCUIT_STATE_CLOSED);
+  EXPECT_TRUE(
+      h.Generate(GatewayHarness::UserRequest("hi", "gpt-4o-mini")).ok());
+  EXPECT_EQ(h.upstream().RequestCount(), 4);
+  EXPECT_EQ(h.Status().state(), pb::SERVING_STATE_SERVING);
 }
 
 }  // namespace

@@ -9,9 +9,9 @@ namespace llmgw {
 
 CallCharge::~CallCharge() { Release(); }
 
-absl::Status CallCharge::Reserve(const ProviderRequest& request,
-                                 const std::vector<ChargeTarget>& targets,
-                                 const ChargeContext& context) {
+void CallCharge::Reserve(const ProviderRequest& request,
+                         const std::vector<ChargeTarget>& targets,
+                         const ChargeContext& context, Done done) {
   context_ = context;
   // Worst case per scope: the call is answered by exactly one target, so
   // the global and client scopes hold the maximum over all targets, and each
@@ -21,7 +21,10 @@ absl::Status CallCharge::Reserve(const ProviderRequest& request,
   for (const ChargeTarget& t : targets) {
     absl::StatusOr<ModelSpec> price =
         ResolvePrice(t.provider, t.model, t.price, ledger_->config());
-    if (!price.ok()) return price.status();
+    if (!price.ok()) {
+      done(price.status());
+      return;
+    }
     const int64_t cost =
         WorstCaseCostNanoUsd(&*price, request, default_max_output_tokens_);
     worst = std::max(worst, cost);
@@ -40,17 +43,30 @@ absl::Status CallCharge::Reserve(const ProviderRequest& request,
   for (const auto& [scope, amount] : per_scope) {
     reserve.holds.push_back({scope, amount});
   }
-  absl::StatusOr<ReservationId> id = ledger_->Reserve(reserve);
-  if (!id.ok()) return id.status();
-  reservation_ = *id;
   reserved_amount_ = worst;
-  return absl::OkStatus();
+  state_->pending = true;
+  ledger_->ReserveAsync(
+      std::move(reserve),
+      [state = state_, ledger = ledger_,
+       done = std::move(done)](absl::StatusOr<ReservationId> id) mutable {
+        state->pending = false;
+        if (state->abandoned) {
+          // The call ended while the ledger was answering.
+          if (id.ok()) ledger->ReleaseAsync(*id);
+          return;
+        }
+        if (!id.ok()) {
+          done(id.status());
+          return;
+        }
+        state->reservation = *id;
+        done(absl::OkStatus());
+      });
 }
 
-Settlement CallCharge::Commit(const ChargeTarget& target,
-                              const TokenUsage& usage,
-                              int64_t delivered_text_bytes,
-                              const ProviderRequest& request) {
+void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
+                        int64_t delivered_text_bytes,
+                        const ProviderRequest& request, CommitDone done) {
   Settlement settlement;
   settlement.usage = usage;
   if (!usage.reported) {
@@ -65,23 +81,29 @@ Settlement CallCharge::Commit(const ChargeTarget& target,
   // reservation; such a call is then charged nothing rather than guessed.
   settlement.cost_nano_usd =
       price.ok() ? CallCostNanoUsd(&*price, settlement.usage) : 0;
-  if (reservation_ != 0) {
+  if (state_->reservation != 0) {
     CommitRequest commit;
-    commit.id = reservation_;
+    commit.id = state_->reservation;
     commit.actual_nano_usd = settlement.cost_nano_usd;
     commit.provider = target.provider;
     commit.model = target.model;
     commit.client_id = context_.client_id;
-    commit_status_ = ledger_->Commit(commit);
-    reservation_ = 0;
+    state_->reservation = 0;
+    ledger_->CommitAsync(std::move(commit),
+                         [settlement, done = std::move(done)](
+                             absl::Status recorded) mutable {
+                           done(std::move(settlement), std::move(recorded));
+                         });
+  } else {
+    done(std::move(settlement), absl::OkStatus());
   }
-  return settlement;
 }
 
 void CallCharge::Release() {
-  if (reservation_ == 0) return;
-  ledger_->Release(reservation_);
-  reservation_ = 0;
+  if (state_->pending) state_->abandoned = true;
+  if (state_->reservation == 0) return;
+  ledger_->ReleaseAsync(state_->reservation);
+  state_->reservation = 0;
 }
 
 }  // namespace llmgw

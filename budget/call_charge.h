@@ -2,9 +2,11 @@
 #define LLMGW_BUDGET_CALL_CHARGE_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "budget/spend_ledger.h"
@@ -40,48 +42,64 @@ struct Settlement {
 
 // The money side of one call: reserve the worst case before any upstream
 // traffic, then settle exactly once: commit the actual cost, or release.
-// Not thread-safe: owned by one GenerateCall on the event loop.
+// Asynchronous: Reserve and Commit complete through callbacks (on the event
+// loop), so no ledger I/O ever runs on the caller's thread. Not
+// thread-safe: owned by one GenerateCall on the event loop.
 class CallCharge {
  public:
+  using Done = absl::AnyInvocable<void(absl::Status)>;
+  // The settlement, and whether it was recorded (see CommitAsync).
+  using CommitDone = absl::AnyInvocable<void(Settlement, absl::Status)>;
+
   CallCharge(SpendLedger* ledger, int64_t default_max_output_tokens)
       : ledger_(ledger),
-        default_max_output_tokens_(default_max_output_tokens) {}
-  // Releases a reservation that was never settled.
+        default_max_output_tokens_(default_max_output_tokens),
+        state_(std::make_shared<State>()) {}
+  // Releases a reservation that was never settled (also one still being
+  // made: it is released when the ledger answers).
   ~CallCharge();
 
   // Reserves the worst-case cost of `request` over every target that could
   // answer it, against the global scope, the caller's client scope and each
-  // target's provider and model scopes, all at once. RESOURCE_EXHAUSTED
-  // (naming the scope and saying what is left) when refused;
-  // FAILED_PRECONDITION when a target has no price and no default applies.
-  absl::Status Reserve(const ProviderRequest& request,
-                       const std::vector<ChargeTarget>& targets,
-                       const ChargeContext& context);
+  // target's provider and model scopes, all at once. `done` gets OK once
+  // held, RESOURCE_EXHAUSTED (naming the scope and saying what is left) when
+  // refused, FAILED_PRECONDITION when a target has no price and no default
+  // applies (inline, before any ledger traffic), UNAVAILABLE
+  // (LEDGER_UNAVAILABLE) when a shared ledger cannot be reached in time.
+  // `done` is not called when Release() came first (the late reservation
+  // is released instead).
+  void Reserve(const ProviderRequest& request,
+               const std::vector<ChargeTarget>& targets,
+               const ChargeContext& context, Done done);
 
-  // Commits the cost of the call on `target`: from `usage` when the provider
-  // reported it, otherwise estimated from the request and the text delivered
-  // (a stream cut or cancelled midway is never free). The charge is recorded
-  // (durably, for durable ledgers) before this returns.
-  Settlement Commit(const ChargeTarget& target, const TokenUsage& usage,
-                    int64_t delivered_text_bytes,
-                    const ProviderRequest& request);
+  // Prices the call on `target`: from `usage` when the provider reported it,
+  // otherwise estimated from the request and the text delivered (a stream
+  // cut or cancelled midway is never free), and commits that cost. `done`
+  // gets the settlement once the charge is recorded (durably, for durable
+  // ledgers); inline for the in-memory ledger or when nothing was reserved.
+  void Commit(const ChargeTarget& target, const TokenUsage& usage,
+              int64_t delivered_text_bytes, const ProviderRequest& request,
+              CommitDone done);
 
-  // Releases the reservation without spending.
+  // Releases the reservation without spending (or, while Reserve is still
+  // waiting for the ledger, releases it as soon as it is made).
   void Release();
 
-  bool reserved() const { return reservation_ != 0; }
+  bool reserved() const { return state_->reservation != 0; }
   int64_t reserved_nano_usd() const { return reserved_amount_; }
-  // Whether the last Commit was recorded durably (OK when nothing was
-  // committed).
-  const absl::Status& commit_status() const { return commit_status_; }
 
  private:
+  // Shared with the ledger's callback, which may outlive this object.
+  struct State {
+    ReservationId reservation = 0;
+    bool pending = false;
+    bool abandoned = false;
+  };
   SpendLedger* const ledger_;
   const int64_t default_max_output_tokens_;
-  ReservationId reservation_ = 0;
+  std::shared_ptr<State> state_;
   int64_t reserved_amount_ = 0;
   ChargeContext context_;
-  absl::Status commit_status_;
 };
 
 }  // namespace llmgw

@@ -187,6 +187,11 @@ absl::StatusOr<ReservationId> InMemoryLedger::Reserve(
 }
 
 absl::Status InMemoryLedger::Commit(const CommitRequest& request) {
+  return CommitRecording(request, nullptr);
+}
+
+absl::Status InMemoryLedger::CommitRecording(const CommitRequest& request,
+                                             ChargeRecord* recorded) {
   std::vector<nlohmann::json> events;
   absl::Status durable;
   bool had_reservation = false;
@@ -213,6 +218,7 @@ absl::Status InMemoryLedger::Commit(const CommitRequest& request) {
     // Spend is recorded even if the reservation expired meanwhile or the
     // journal failed: money that was spent upstream is never dropped.
     AddSpendLocked(record, true);
+    if (recorded != nullptr) *recorded = record;
   }
   nlohmann::json e = {
       {"event", "commit"},

@@ -57,6 +57,10 @@ class InMemoryLedger : public SpendLedger {
 
   absl::StatusOr<ReservationId> Reserve(const ReserveRequest& request) override;
   absl::Status Commit(const CommitRequest& request) override;
+  // Commit, also returning the record it counted (for a caller that makes
+  // it durable itself, as the SQLite ledger's writer thread does).
+  absl::Status CommitRecording(const CommitRequest& request,
+                               ChargeRecord* recorded);
   void Release(ReservationId id) override;
   absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) override;
   const BudgetConfig& config() const override { return config_; }

@@ -20,6 +20,31 @@ CommitRequest Charge(ReservationId id, int64_t actual,
   return CommitRequest{id, actual, provider, model, client};
 }
 
+// The in-memory ledger completes inline: these run the asynchronous
+// CallCharge API and return what its callbacks received.
+absl::Status ReserveNow(CallCharge& charge, const ProviderRequest& request,
+                        const std::vector<ChargeTarget>& targets,
+                        const ChargeContext& context) {
+  absl::Status out = absl::InternalError("no callback");
+  charge.Reserve(request, targets, context,
+                 [&out](absl::Status s) { out = std::move(s); });
+  return out;
+}
+
+Settlement CommitNow(CallCharge& charge, const ChargeTarget& target,
+                     const TokenUsage& usage, const ProviderRequest& request) {
+  Settlement out;
+  bool called = false;
+  charge.Commit(target, usage, 0, request,
+                [&](Settlement s, absl::Status recorded) {
+                  EXPECT_TRUE(recorded.ok()) << recorded;
+                  out = std::move(s);
+                  called = true;
+                });
+  EXPECT_TRUE(called);
+  return out;
+}
+
 class InMemoryLedgerTest : public ::testing::Test {
  protected:
   absl::Time now_ = absl::FromUnixSeconds(1'700'000'000);  // 22:13:20 UTC
@@ -214,29 +239,27 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   TokenUsage usage{9, 10, true};
   {
     CallCharge charge(&ledger, 4096);
-    ASSERT_TRUE(charge
-                    .Reserve(request, {{"fireworks", "my-model", nullptr}},
+    ASSERT_TRUE(ReserveNow(charge, request, {{"fireworks", "my-model", nullptr}},
                              ChargeContext{"c1", Later()})
                     .ok());
     EXPECT_EQ(charge.reserved_nano_usd(), 9 * 1000);
     Settlement s =
-        charge.Commit({"fireworks", "my-model", nullptr}, usage, 0, request);
+        CommitNow(charge, {"fireworks", "my-model", nullptr}, usage, request);
     EXPECT_EQ(s.cost_nano_usd, 9000);
   }
   {
     CallCharge charge(&ledger, 4096);
     ASSERT_TRUE(
-        charge.Reserve(request, {{"local", "llama", nullptr}}, ChargeContext{})
+        ReserveNow(charge, request, {{"local", "llama", nullptr}}, ChargeContext{})
             .ok());
-    EXPECT_EQ(charge.Commit({"local", "llama", nullptr}, usage, 0, request)
+    EXPECT_EQ(CommitNow(charge, {"local", "llama", nullptr}, usage, request)
                   .cost_nano_usd,
               0);
   }
   {
     // The built-in default: USD 15 / 75 per million.
     CallCharge charge(&ledger, 4096);
-    ASSERT_TRUE(charge
-                    .Reserve(request, {{"openai", "new-model", nullptr}},
+    ASSERT_TRUE(ReserveNow(charge, request, {{"openai", "new-model", nullptr}},
                              ChargeContext{})
                     .ok());
     EXPECT_EQ(charge.reserved_nano_usd(), 9 * 15'000 + 10 * 75'000);
@@ -250,7 +273,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   strict.default_price.reset();
   InMemoryLedger strict_ledger(strict, clock_);
   CallCharge charge(&strict_ledger, 4096);
-  absl::Status refused = charge.Reserve(
+  absl::Status refused = ReserveNow(charge, 
       request, {{"openai", "new-model", nullptr}}, ChargeContext{});
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.message().find("budget.model_prices[\"openai/new-model\"]"),
@@ -267,8 +290,7 @@ TEST_F(InMemoryLedgerTest, CallChargeHoldsTheWorstTargetPerScope) {
   request.messages.push_back({MessageRole::kUser, "abc"});  // 9 tokens
   request.max_tokens = 1;
   CallCharge charge(&ledger, 4096);
-  ASSERT_TRUE(charge
-                  .Reserve(request,
+  ASSERT_TRUE(ReserveNow(charge, request,
                            {{"a", "cheap", &cheap}, {"b", "dear", &dear}},
                            ChargeContext{"me", Later()})
                   .ok());
@@ -276,7 +298,7 @@ TEST_F(InMemoryLedgerTest, CallChargeHoldsTheWorstTargetPerScope) {
   EXPECT_EQ(ledger.Snapshot("client:me")->reserved_nano_usd, 100'000);
   EXPECT_EQ(ledger.Snapshot("provider:a")->reserved_nano_usd, 10'000);
   EXPECT_EQ(ledger.Snapshot("model:dear")->reserved_nano_usd, 100'000);
-  charge.Commit({"a", "cheap", &cheap}, TokenUsage{9, 1, true}, 0, request);
+  CommitNow(charge, {"a", "cheap", &cheap}, TokenUsage{9, 1, true}, request);
   EXPECT_EQ(ledger.Snapshot("")->reserved_nano_usd, 0);
   EXPECT_EQ(ledger.Snapshot("model:dear")->reserved_nano_usd, 0);
   EXPECT_EQ(ledger.Snapshot("model:cheap")->spent_nano_usd, 10'000);

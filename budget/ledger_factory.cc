@@ -7,25 +7,30 @@
 namespace llmgw {
 
 absl::StatusOr<std::unique_ptr<SpendLedger>> CreateSpendLedger(
-    const GatewayConfig& config, AuditLog* audit) {
+    const GatewayConfig& config, AuditLog* audit, http::EventLoop* loop) {
   const BudgetConfig& budget = config.budget;
   std::string sqlite_path = budget.sqlite_path;
   if (sqlite_path.empty() && !config.data_dir.empty()) {
     sqlite_path = config.data_dir + "/ledger.db";
   }
   switch (budget.backend) {
-    case LedgerBackend::kRedis:
-      return OpenRedisLedger(budget, audit);
+    case LedgerBackend::kRedis: {
+      std::string journal = budget.journal_path;
+      if (journal.empty() && !config.data_dir.empty()) {
+        journal = config.data_dir + "/ledger-journal.db";
+      }
+      return OpenRedisLedger(budget, audit, absl::Now, loop, journal);
+    }
     case LedgerBackend::kSqlite:
       if (sqlite_path.empty()) {
         return absl::FailedPreconditionError(
             "budget.backend is sqlite but neither budget.sqlite_path nor "
             "--data_dir is set");
       }
-      return OpenSqliteLedger(sqlite_path, budget, audit);
+      return OpenSqliteLedger(sqlite_path, budget, audit, absl::Now, loop);
     case LedgerBackend::kAuto:
       if (!sqlite_path.empty()) {
-        return OpenSqliteLedger(sqlite_path, budget, audit);
+        return OpenSqliteLedger(sqlite_path, budget, audit, absl::Now, loop);
       }
       break;
     case LedgerBackend::kMemory:

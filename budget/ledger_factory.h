@@ -7,6 +7,7 @@
 #include "audit/audit_log.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
+#include "http/event_loop.h"
 
 namespace llmgw {
 
@@ -14,10 +15,14 @@ namespace llmgw {
 // budget.sqlite_path (default <data_dir>/ledger.db) when a data_dir is set,
 // else in memory; "sqlite" without a path or data_dir is
 // FAILED_PRECONDITION; "redis" connects to budget.redis_address at once (an
-// unreachable Redis fails the start). `audit` receives budget events and
-// outlives the ledger.
+// unreachable Redis fails the start; its journal of deferred commits is
+// budget.journal_path, default <data_dir>/ledger-journal.db). `audit`
+// receives budget events; `loop` (the gateway's event loop) runs the Redis
+// connection and receives asynchronous completions. Both outlive the
+// ledger: destroy the ledger before stopping the loop.
 absl::StatusOr<std::unique_ptr<SpendLedger>> CreateSpendLedger(
-    const GatewayConfig& config, AuditLog* audit);
+    const GatewayConfig& config, AuditLog* audit,
+    http::EventLoop* loop = nullptr);
 
 }  // namespace llmgw
 

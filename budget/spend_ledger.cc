@@ -2,6 +2,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/cord.h"
+#include "absl/time/clock.h"
 
 namespace llmgw {
 
@@ -35,6 +37,43 @@ std::vector<std::string> ChargedScopes(absl::string_view provider,
                                      ModelScope(model)};
   if (!client_id.empty()) scopes.push_back(ClientScope(client_id));
   return scopes;
+}
+
+absl::Status LedgerUnavailableError(absl::string_view message,
+                                    absl::Duration retry_after) {
+  absl::Status status = absl::UnavailableError(message);
+  status.SetPayload("llmgw/reason", absl::Cord("LEDGER_UNAVAILABLE"));
+  status.SetPayload(
+      "llmgw/retry_after_ms",
+      absl::Cord(std::to_string(absl::ToInt64Milliseconds(retry_after))));
+  return status;
+}
+
+void SpendLedger::ReserveAsync(ReserveRequest request, ReserveDone done) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ReservationId> id = Reserve(request);
+  Observe("reserve", start, id.ok() || !absl::IsUnavailable(id.status()));
+  done(std::move(id));
+}
+
+void SpendLedger::CommitAsync(CommitRequest request, CommitDone done) {
+  const absl::Time start = absl::Now();
+  absl::Status status = Commit(request);
+  Observe("commit", start, status.ok());
+  done(std::move(status));
+}
+
+void SpendLedger::ReleaseAsync(ReservationId id) {
+  const absl::Time start = absl::Now();
+  Release(id);
+  Observe("release", start, true);
+}
+
+void SpendLedger::SnapshotAsync(std::string scope, SnapshotDone done) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<BudgetSnapshot> snapshot = Snapshot(scope);
+  Observe("snapshot", start, snapshot.ok());
+  done(std::move(snapshot));
 }
 
 }  // namespace llmgw

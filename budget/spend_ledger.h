@@ -2,9 +2,11 @@
 #define LLMGW_BUDGET_SPEND_LEDGER_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -83,13 +85,44 @@ std::vector<std::string> ChargedScopes(absl::string_view provider,
                                        absl::string_view model,
                                        absl::string_view client_id);
 
+// Completion callbacks of the asynchronous ledger API.
+using ReserveDone = absl::AnyInvocable<void(absl::StatusOr<ReservationId>)>;
+using CommitDone = absl::AnyInvocable<void(absl::Status)>;
+using SnapshotDone = absl::AnyInvocable<void(absl::StatusOr<BudgetSnapshot>)>;
+
+// Observes every ledger operation as it completes: `op` is "reserve",
+// "commit", "release" or "snapshot", `backend` "memory", "sqlite" or
+// "redis", `ok` whether it succeeded. Called on whatever thread completes
+// the operation (the event loop, or the SQLite writer thread); must be cheap
+// and thread-safe (e.g. a Prometheus histogram observation).
+using LedgerLatencyObserver = std::function<void(
+    absl::string_view op, absl::string_view backend, absl::Duration latency,
+    bool ok)>;
+
+// UNAVAILABLE for a ledger that cannot be reached, with the `llmgw/reason`
+// payload LEDGER_UNAVAILABLE and `llmgw/retry_after_ms` (see HELPERS.md's
+// error-detail contract).
+absl::Status LedgerUnavailableError(absl::string_view message,
+                                    absl::Duration retry_after);
+
 // Money in flight and money spent, with reservation semantics: a call
 // reserves its worst-case cost before it starts (atomically against the
 // limits of every scope it touches), then commits its actual cost or
-// releases the reservation. Every method is thread-safe and synchronous:
-// the local backends take tens of microseconds (SQLite WAL,
-// synchronous=NORMAL), the Redis backend one loopback round trip; see
-// docs/budget.md for the measured figures.
+// releases the reservation.
+//
+// Two faces:
+//  - The asynchronous API (ReserveAsync, CommitAsync, ReleaseAsync,
+//    SnapshotAsync) is what the gateway uses. It never blocks the calling
+//    thread on I/O: the in-memory ledger completes inline (a mutex held for
+//    microseconds, never across I/O), the SQLite ledger hands the durable
+//    write to its writer thread, the Redis ledger pipelines the script on
+//    the event loop with a bounded timeout. Callbacks run on the event loop
+//    the ledger was created with (inline for the in-memory ledger, i.e. on
+//    the caller's thread, which is the event loop in the gateway). Callers
+//    may call from any thread.
+//  - The synchronous API (Reserve, Commit, Release, Snapshot) blocks until
+//    the operation completed; for tests, tools and start-up. Never call it
+//    on the event loop thread of a ledger that has one.
 class SpendLedger {
  public:
   virtual ~SpendLedger() = default;
@@ -97,7 +130,7 @@ class SpendLedger {
   // Reserves every hold until `expires_at`, all or nothing.
   // RESOURCE_EXHAUSTED, naming the scope and saying what is left, when a
   // scope's limit (plus allowed overage) or the hard cap cannot cover it;
-  // UNAVAILABLE when a shared ledger cannot be reached.
+  // UNAVAILABLE (LEDGER_UNAVAILABLE) when a shared ledger cannot be reached.
   virtual absl::StatusOr<ReservationId> Reserve(
       const ReserveRequest& request) = 0;
 
@@ -112,9 +145,39 @@ class SpendLedger {
   // The state of `scope` (syntax as NormalizeScope).
   virtual absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) = 0;
 
+  // Asynchronous Reserve: `done` gets the reservation id or the error.
+  virtual void ReserveAsync(ReserveRequest request, ReserveDone done);
+  // Asynchronous Commit: `done` runs once the charge is recorded (durably,
+  // for durable backends; for Redis either in Redis or in the local
+  // journal that replays it). The status is OK then; an error says the
+  // charge was counted locally but could not be made durable.
+  virtual void CommitAsync(CommitRequest request, CommitDone done);
+  // Asynchronous Release; fire and forget (a release that cannot reach a
+  // shared ledger is retried, and the reservation also expires).
+  virtual void ReleaseAsync(ReservationId id);
+  // Asynchronous Snapshot (the Budget RPC).
+  virtual void SnapshotAsync(std::string scope, SnapshotDone done);
+
+  // "memory", "sqlite" or "redis".
+  virtual absl::string_view backend() const { return "memory"; }
+
   // The budget settings the ledger enforces (prices of uncatalogued models
   // are read from here by CallCharge).
   virtual const BudgetConfig& config() const = 0;
+
+  // Installs an observer of operation latencies (observe's metrics). Set it
+  // once, before traffic.
+  void set_latency_observer(LedgerLatencyObserver observer) {
+    observer_ = std::move(observer);
+  }
+
+ protected:
+  void Observe(absl::string_view op, absl::Time start, bool ok) const {
+    if (observer_) observer_(op, backend(), absl::Now() - start, ok);
+  }
+
+ private:
+  LedgerLatencyObserver observer_;
 };
 
 }  // namespace llmgw

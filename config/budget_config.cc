@@ -131,6 +131,17 @@ absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget) {
       ASSIGN_OR_RETURN_CFG(budget.redis_address, ScalarString(v, at));
     } else if (key == "redis_key_prefix") {
       ASSIGN_OR_RETURN_CFG(budget.redis_key_prefix, ScalarString(v, at));
+    } else if (key == "redis_timeout_ms") {
+      int64_t value = 0;
+      ASSIGN_OR_RETURN_CFG(value, ScalarInt(v, at));
+      if (value < 1 || value > 60000) {
+        return KeyError(at, "must be an integer from 1 to 60000");
+      }
+      budget.redis_timeout = absl::Milliseconds(value);
+    } else if (key == "redis_fail_open") {
+      ASSIGN_OR_RETURN_CFG(budget.redis_fail_open, ScalarBool(v, at));
+    } else if (key == "journal_path") {
+      ASSIGN_OR_RETURN_CFG(budget.journal_path, ScalarString(v, at));
     } else {
       return KeyError(at, "unknown key");
     }
@@ -152,6 +163,13 @@ absl::Status ApplyBudgetEnvironment(const EnvLookup& env,
   if (redis) {
     budget.redis_address = *redis;
     budget.backend = LedgerBackend::kRedis;
+  }
+  if (std::optional<std::string> open = env("LLMGW_BUDGET_REDIS_FAIL_OPEN")) {
+    if (*open != "true" && *open != "false") {
+      return absl::InvalidArgumentError(
+          "LLMGW_BUDGET_REDIS_FAIL_OPEN must be true or false");
+    }
+    budget.redis_fail_open = *open == "true";
   }
   if (std::optional<std::string> backend = env("LLMGW_BUDGET_BACKEND")) {
     absl::StatusOr<LedgerBackend> parsed =

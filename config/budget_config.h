@@ -58,6 +58,10 @@ struct TokenPrice {
 //     sqlite_synchronous: normal       # normal | full
 //     redis_address: 127.0.0.1:6379
 //     redis_key_prefix: llmgw:budget
+//     redis_timeout_ms: 1000           # per Redis command, then UNAVAILABLE
+//     redis_fail_open: false           # admit calls while Redis is down
+//     journal_path: /var/lib/llmgw/ledger-journal.db  # default
+//                                      #   <data_dir>/ledger-journal.db
 struct BudgetConfig {
   // Limit per window in nano-USD; 0 = unlimited.
   int64_t hourly_budget_nano_usd = 0;
@@ -92,6 +96,17 @@ struct BudgetConfig {
   // host:port of the shared redis-server.
   std::string redis_address = "127.0.0.1:6379";
   std::string redis_key_prefix = "llmgw:budget";
+  // Longest wait for one Redis reply; then the operation fails UNAVAILABLE
+  // (LEDGER_UNAVAILABLE) and the connection is re-established.
+  absl::Duration redis_timeout = absl::Seconds(1);
+  // false (default, fail closed): while Redis is unreachable new calls fail
+  // UNAVAILABLE. true: they are admitted without a shared reservation and
+  // their charge is journaled and replayed once Redis is back (spend may
+  // then exceed the limit by what was admitted meanwhile).
+  bool redis_fail_open = false;
+  // Durable journal of commits Redis did not take ("" = <data_dir>/
+  // ledger-journal.db; without a data_dir they are kept in memory only).
+  std::string journal_path;
 };
 
 // Parses the `budget:` section of the YAML file.
@@ -99,7 +114,8 @@ absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget);
 
 // LLMGW_HOURLY_BUDGET, LLMGW_HARD_SAFETY_CAP (USD, exact decimals),
 // LLMGW_BUDGET_BACKEND (memory | sqlite | redis), LLMGW_BUDGET_REDIS
-// (host:port; implies the redis backend when LLMGW_BUDGET_BACKEND is unset).
+// (host:port; implies the redis backend when LLMGW_BUDGET_BACKEND is unset),
+// LLMGW_BUDGET_REDIS_FAIL_OPEN (true | false).
 absl::Status ApplyBudgetEnvironment(const EnvLookup& env, BudgetConfig& budget);
 
 }  // namespace llmgw

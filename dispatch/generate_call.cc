@@ -142,12 +142,16 @@ void GenerateCall::Run() {
                             ? deps_.loop->Now() + absl::Hours(1)
                             : input_.deadline) +
                        deps_.budget.reservation_timeout;
-  absl::Status reserved = charge_.Reserve(input_.request, targets, context);
-  if (!reserved.ok()) {
-    Finish(reserved);
-    return;
-  }
-  NextAttempt();
+  // The ledger answers on the loop; no ledger I/O runs here.
+  charge_.Reserve(input_.request, targets, context,
+                  [self = shared_from_this()](absl::Status reserved) {
+                    if (self->finished_) return;
+                    if (!reserved.ok()) {
+                      self->Finish(std::move(reserved));
+                      return;
+                    }
+                    self->NextAttempt();
+                  });
 }
 
 Admission GenerateCall::Admit(const Target& target) {
@@ -552,18 +556,22 @@ void GenerateCall::FinishAllFailed() {
 }
 
 void GenerateCall::Settle() {
-  if (!charge_.reserved()) return;
   // Output that reached the caller is paid for, even if the call then failed.
-  if (!result_.status.ok() && !delivered_any_) {
-    charge_.Release();
+  if (!charge_.reserved() || (!result_.status.ok() && !delivered_any_)) {
+    charge_.Release();  // also a reservation the ledger is still making
+    Deliver();
     return;
   }
-  const Settlement settlement = charge_.Commit(
+  // The caller hears back once the charge is recorded (durably).
+  charge_.Commit(
       ChargeTargetFor(plan_[target_index_]), result_.reply.usage,
-      static_cast<int64_t>(result_.reply.text.size()), input_.request);
-  result_.cost_nano_usd = settlement.cost_nano_usd;
-  result_.reply.usage = settlement.usage;
-  result_.usage_estimated = settlement.usage_estimated;
+      static_cast<int64_t>(result_.reply.text.size()), input_.request,
+      [self = shared_from_this()](Settlement settlement, absl::Status) {
+        self->result_.cost_nano_usd = settlement.cost_nano_usd;
+        self->result_.reply.usage = settlement.usage;
+        self->result_.usage_estimated = settlement.usage_estimated;
+        self->Deliver();
+      });
 }
 
 CallObservation GenerateCall::Observation() const {
@@ -595,7 +603,10 @@ void GenerateCall::Finish(absl::Status status) {
     retry_timer_.reset();
   }
   result_.status = std::move(status);
-  Settle();
+  Settle();  // calls Deliver(), at once or once the charge is recorded
+}
+
+void GenerateCall::Deliver() {
   result_.latency = deps_.loop->Now() - input_.arrival;
   if (deps_.metrics != nullptr) deps_.metrics->CallSettled(Observation());
   auto done = std::move(on_done_);

@@ -147,6 +147,7 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void FinishAllFailed();
   void Finish(absl::Status status);
   void Settle();
+  void Deliver();
   ChargeTarget ChargeTargetFor(const Target& target) const;
   // What the metrics record of the settled call.
   CallObservation Observation() const;

@@ -94,7 +94,7 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
     gen->ledger = base.previous->ledger;
   } else {
     absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
-        CreateSpendLedger(config, base.audit);
+        CreateSpendLedger(config, base.audit, base.loop);
     if (!ledger.ok()) return ledger.status();
     gen->ledger =
         base.metrics_registry == nullptr

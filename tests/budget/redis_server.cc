@@ -51,9 +51,18 @@ bool Pings(int port) {
 
 RedisServer::~RedisServer() {
   if (pid_ > 0) {
+    kill(pid_, SIGCONT);
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+}
+
+void RedisServer::Pause() {
+  if (pid_ > 0) kill(pid_, SIGSTOP);
+}
+
+void RedisServer::Resume() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
 }
 
 absl::Status RedisServer::Start() {

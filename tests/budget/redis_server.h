@@ -20,6 +20,11 @@ class RedisServer {
   absl::Status Start();
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
+  // SIGSTOP / SIGCONT: a hung Redis (connections stay open, nothing
+  // answers) and its recovery.
+  void Pause();
+  void Resume();
 
  private:
   pid_t pid_ = -1;

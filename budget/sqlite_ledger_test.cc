@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <string>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "http/event_loop.h"
 
 namespace llmgw {
 namespace {
@@ -114,6 +116,52 @@ TEST_F(SqliteLedgerTest, CommitCostIsTensOfMicroseconds) {
               absl::ToDoubleMicroseconds(per_call));
   EXPECT_LT(per_call, absl::Milliseconds(2));
   EXPECT_EQ(ledger->Snapshot("")->spent_nano_usd, 7 * kCalls);
+}
+
+// Many commits in flight at once, as the event loop issues them: every one
+// is acknowledged only once durable, all are counted, and they are all in
+// the file when it is reopened. The writer thread groups them into
+// transactions (see ledger_bench for the throughput).
+TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
+  config_.hourly_budget_nano_usd = 0;
+  auto loop = http::EventLoop::Create("test-loop");
+  ASSERT_TRUE(loop.ok());
+  {
+    auto ledger = OpenSqliteLedger(path_, config_, nullptr,
+                                   [this] { return now_; }, loop->get());
+    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    constexpr int kCalls = 3000;
+    int acknowledged = 0;
+    bool on_loop = true;
+    absl::Notification all;
+    (*loop)->Post([&] {
+      for (int i = 0; i < kCalls; ++i) {
+        ReserveRequest r;
+        r.holds = {{kGlobalScope, 10}};
+        r.expires_at = now_ + absl::Seconds(30);
+        (*ledger)->ReserveAsync(r, [&, i](absl::StatusOr<ReservationId> id) {
+          ASSERT_TRUE(id.ok());
+          (*ledger)->CommitAsync(
+              {*id, 1 + i % 5, "openai", "gpt-4o-mini", "c"},
+              [&](absl::Status s) {
+                EXPECT_TRUE(s.ok()) << s;
+                on_loop = on_loop && (*loop)->InLoopThread();
+                if (++acknowledged == kCalls) all.Notify();
+              });
+        });
+      }
+    });
+    ASSERT_TRUE(all.WaitForNotificationWithTimeout(absl::Seconds(60)));
+    EXPECT_TRUE(on_loop) << "commit callbacks must run on the event loop";
+    auto snap = (*ledger)->Snapshot("");
+    EXPECT_EQ(snap->spent_nano_usd, kCalls / 5 * (1 + 2 + 3 + 4 + 5));
+    EXPECT_EQ(snap->reserved_nano_usd, 0);
+  }
+  auto reopened = Open();
+  auto snap = reopened->Snapshot("");
+  EXPECT_EQ(snap->spent_nano_usd, 3000 / 5 * 15);
+  ASSERT_EQ(snap->breakdown.size(), 1u);
+  EXPECT_EQ(snap->breakdown[0].calls, 3000);
 }
 
 }  // namespace

@@ -89,11 +89,11 @@ void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
     commit.model = target.model;
     commit.client_id = context_.client_id;
     state_->reservation = 0;
-    ledger_->CommitAsync(std::move(commit),
-                         [settlement, done = std::move(done)](
-                             absl::Status recorded) mutable {
-                           done(std::move(settlement), std::move(recorded));
-                         });
+    ledger_->CommitAsync(
+        std::move(commit),
+        [settlement, done = std::move(done)](absl::Status recorded) mutable {
+          done(std::move(settlement), std::move(recorded));
+        });
   } else {
     done(std::move(settlement), absl::OkStatus());
   }

@@ -25,9 +25,8 @@ std::string Column(sqlite3_stmt* stmt, int col) {
 absl::StatusOr<std::unique_ptr<CommitJournal>> CommitJournal::Open(
     const std::string& path) {
   // FULL: a deferred charge exists nowhere else.
-  absl::StatusOr<std::unique_ptr<SqliteWriter>> writer =
-      SqliteWriter::Open(path, /*synchronous_full=*/true, kSchema,
-                         "llmgw-journal");
+  absl::StatusOr<std::unique_ptr<SqliteWriter>> writer = SqliteWriter::Open(
+      path, /*synchronous_full=*/true, kSchema, "llmgw-journal");
   if (!writer.ok()) return writer.status();
   return std::unique_ptr<CommitJournal>(new CommitJournal(*std::move(writer)));
 }
@@ -76,7 +75,8 @@ void CommitJournal::Append(const PendingCommit& commit,
         sqlite3_bind_int64(stmt, 2, commit.at_ms);
         sqlite3_bind_int64(stmt, 3, r.actual_nano_usd);
         sqlite3_bind_text(stmt, 4, r.provider.data(),
-                          static_cast<int>(r.provider.size()), SQLITE_TRANSIENT);
+                          static_cast<int>(r.provider.size()),
+                          SQLITE_TRANSIENT);
         sqlite3_bind_text(stmt, 5, r.model.data(),
                           static_cast<int>(r.model.size()), SQLITE_TRANSIENT);
         sqlite3_bind_text(stmt, 6, r.client_id.data(),

@@ -239,8 +239,9 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   TokenUsage usage{9, 10, true};
   {
     CallCharge charge(&ledger, 4096);
-    ASSERT_TRUE(ReserveNow(charge, request, {{"fireworks", "my-model", nullptr}},
-                             ChargeContext{"c1", Later()})
+    ASSERT_TRUE(ReserveNow(charge, request,
+                           {{"fireworks", "my-model", nullptr}},
+                           ChargeContext{"c1", Later()})
                     .ok());
     EXPECT_EQ(charge.reserved_nano_usd(), 9 * 1000);
     Settlement s =
@@ -249,9 +250,9 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   }
   {
     CallCharge charge(&ledger, 4096);
-    ASSERT_TRUE(
-        ReserveNow(charge, request, {{"local", "llama", nullptr}}, ChargeContext{})
-            .ok());
+    ASSERT_TRUE(ReserveNow(charge, request, {{"local", "llama", nullptr}},
+                           ChargeContext{})
+                    .ok());
     EXPECT_EQ(CommitNow(charge, {"local", "llama", nullptr}, usage, request)
                   .cost_nano_usd,
               0);
@@ -260,7 +261,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
     // The built-in default: USD 15 / 75 per million.
     CallCharge charge(&ledger, 4096);
     ASSERT_TRUE(ReserveNow(charge, request, {{"openai", "new-model", nullptr}},
-                             ChargeContext{})
+                           ChargeContext{})
                     .ok());
     EXPECT_EQ(charge.reserved_nano_usd(), 9 * 15'000 + 10 * 75'000);
     charge.Release();
@@ -273,8 +274,8 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   strict.default_price.reset();
   InMemoryLedger strict_ledger(strict, clock_);
   CallCharge charge(&strict_ledger, 4096);
-  absl::Status refused = ReserveNow(charge, 
-      request, {{"openai", "new-model", nullptr}}, ChargeContext{});
+  absl::Status refused = ReserveNow(
+      charge, request, {{"openai", "new-model", nullptr}}, ChargeContext{});
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(refused.message().find("budget.model_prices[\"openai/new-model\"]"),
             std::string::npos)
@@ -291,8 +292,8 @@ TEST_F(InMemoryLedgerTest, CallChargeHoldsTheWorstTargetPerScope) {
   request.max_tokens = 1;
   CallCharge charge(&ledger, 4096);
   ASSERT_TRUE(ReserveNow(charge, request,
-                           {{"a", "cheap", &cheap}, {"b", "dear", &dear}},
-                           ChargeContext{"me", Later()})
+                         {{"a", "cheap", &cheap}, {"b", "dear", &dear}},
+                         ChargeContext{"me", Later()})
                   .ok());
   EXPECT_EQ(ledger.Snapshot("")->reserved_nano_usd, 100'000);
   EXPECT_EQ(ledger.Snapshot("client:me")->reserved_nano_usd, 100'000);

@@ -77,21 +77,21 @@ class Bench {
     ReserveRequest r;
     r.holds = {{kGlobalScope, 100}, {"provider:openai", 100}};
     r.expires_at = absl::Now() + absl::Minutes(5);
-    ledger_->ReserveAsync(std::move(r), [this](absl::StatusOr<ReservationId>
-                                                   id) {
-      if (!id.ok()) {
-        ++failed_;
-        Completed();
-        return;
-      }
-      const absl::Time t0 = absl::Now();
-      ledger_->CommitAsync({*id, 7, "openai", "gpt-4o-mini", "bench"},
-                           [this, t0](absl::Status s) {
-                             if (!s.ok()) ++failed_;
-                             latencies_.push_back(absl::Now() - t0);
-                             Completed();
-                           });
-    });
+    ledger_->ReserveAsync(
+        std::move(r), [this](absl::StatusOr<ReservationId> id) {
+          if (!id.ok()) {
+            ++failed_;
+            Completed();
+            return;
+          }
+          const absl::Time t0 = absl::Now();
+          ledger_->CommitAsync({*id, 7, "openai", "gpt-4o-mini", "bench"},
+                               [this, t0](absl::Status s) {
+                                 if (!s.ok()) ++failed_;
+                                 latencies_.push_back(absl::Now() - t0);
+                                 Completed();
+                               });
+        });
   }
   void Completed() {
     if (++completed_ == calls_) {
@@ -119,7 +119,8 @@ int Main() {
   BudgetConfig config;
   config.sqlite_synchronous_full = absl::GetFlag(FLAGS_full);
   config.redis_address = absl::GetFlag(FLAGS_redis);
-  config.redis_key_prefix = absl::StrCat("bench:", absl::ToUnixNanos(absl::Now()));
+  config.redis_key_prefix =
+      absl::StrCat("bench:", absl::ToUnixNanos(absl::Now()));
   absl::StatusOr<std::unique_ptr<SpendLedger>> ledger;
   if (absl::GetFlag(FLAGS_backend) == "redis") {
     ledger = OpenRedisLedger(config, nullptr, absl::Now, loop->get());

@@ -70,8 +70,7 @@ void RedisConnection::Connect() {
   }
 }
 
-void RedisConnection::Send(const std::vector<std::string>& args,
-                           ReplyFn done) {
+void RedisConnection::Send(const std::vector<std::string>& args, ReplyFn done) {
   if (state_ == State::kDown || ctx_ == nullptr) {
     done(LedgerUnavailableError(
              absl::StrCat("budget ledger unavailable: Redis at ", host_, ":",
@@ -95,10 +94,11 @@ void RedisConnection::SendRaw(const std::vector<std::string>& args,
     lens.push_back(a.size());
   }
   const uint64_t seq = next_seq_++;
-  if (redisAsyncCommandArgv(ctx_, &OnReplyThunk,
-                            reinterpret_cast<void*>(static_cast<uintptr_t>(seq)),
-                            static_cast<int>(argv.size()), argv.data(),
-                            lens.data()) != REDIS_OK) {
+  if (redisAsyncCommandArgv(
+          ctx_, &OnReplyThunk,
+          reinterpret_cast<void*>(static_cast<uintptr_t>(seq)),
+          static_cast<int>(argv.size()), argv.data(),
+          lens.data()) != REDIS_OK) {
     done(LedgerUnavailableError(
              absl::StrCat("budget ledger unavailable: cannot send to Redis at ",
                           host_, ":", port_),
@@ -134,9 +134,8 @@ void RedisConnection::OnReply(uint64_t seq, redisReply* reply) {
     return;
   }
   if (reply->type == REDIS_REPLY_ERROR) {
-    done(absl::InternalError(absl::StrCat(
-             "budget ledger error from Redis: ",
-             std::string(reply->str, reply->len))),
+    done(absl::InternalError(absl::StrCat("budget ledger error from Redis: ",
+                                          std::string(reply->str, reply->len))),
          nullptr);
     return;
   }

@@ -119,8 +119,8 @@ absl::Status RedisLedger::Init() {
             "take are retried from memory and lost if the process dies"}});
   }
   OnLoopAndWait([this] {
-    conn_ = std::make_unique<RedisConnection>(
-        loop_, host_, port_, config_.redis_timeout, sources_);
+    conn_ = std::make_unique<RedisConnection>(loop_, host_, port_,
+                                              config_.redis_timeout, sources_);
     conn_->Start([this] { OnReady(); },
                  [this](const std::string& why) { OnDown(why); });
   });
@@ -149,9 +149,9 @@ absl::StatusOr<std::unique_ptr<SpendLedger>> OpenRedisLedger(
     if (!opened.ok()) return opened.status();
     journal = *std::move(opened);
   }
-  auto ledger = std::make_unique<RedisLedger>(
-      config, audit, std::move(clock), loop, std::move(own_loop),
-      std::move(journal));
+  auto ledger =
+      std::make_unique<RedisLedger>(config, audit, std::move(clock), loop,
+                                    std::move(own_loop), std::move(journal));
   absl::Status initialised = ledger->Init();
   if (!initialised.ok()) return initialised;
   return ledger;

@@ -215,7 +215,6 @@ class RedisLedger : public SpendLedger {
   bool was_down_ = false;
 };
 
-
 }  // namespace llmgw::redis_internal
 
 #endif  // LLMGW_BUDGET_REDIS_LEDGER_IMPL_H_

@@ -28,11 +28,14 @@ void RedisLedger::DoReserve(ReserveRequest request, ReserveDone done) {
   const absl::Time now = clock_();
   const ReservationId id = NewId();
   std::vector<std::string> args = {
-      config_.redis_key_prefix, Ms(now), Window(now),
+      config_.redis_key_prefix,
+      Ms(now),
+      Window(now),
       request.expires_at == absl::InfiniteFuture()
           ? std::to_string(int64_t{1} << 52)
           : Ms(request.expires_at),
-      std::to_string(config_.hard_safety_cap_nano_usd), std::to_string(id)};
+      std::to_string(config_.hard_safety_cap_nano_usd),
+      std::to_string(id)};
   for (const ScopeHold& h : request.holds) {
     if (h.amount_nano_usd < 0) {
       done(absl::InvalidArgumentError("negative reservation"));
@@ -44,8 +47,8 @@ void RedisLedger::DoReserve(ReserveRequest request, ReserveDone done) {
         ConfiguredLimit(config_, h.scope), config_.allow_overage_percent)));
   }
   Send(kReserve, std::move(args),
-       [this, id, start, request = std::move(request),
-        done = std::move(done)](absl::Status s, redisReply* r) mutable {
+       [this, id, start, request = std::move(request), done = std::move(done)](
+           absl::Status s, redisReply* r) mutable {
          if (s.ok() && !Array(r, 6)) {
            s = absl::InternalError("unexpected reply from the Redis ledger");
          }
@@ -88,10 +91,10 @@ void RedisLedger::DoReserve(ReserveRequest request, ReserveDone done) {
                " is reserved by calls in flight; raise budget.hard_safety_cap "
                "(LLMGW_HARD_SAFETY_CAP)");
          } else if (why == "limit") {
-           message = RefusalMessage(
-               scope, amount, ConfiguredLimit(config_, scope),
-               config_.allow_overage_percent, Int(r->element[2]),
-               Int(r->element[3]));
+           message =
+               RefusalMessage(scope, amount, ConfiguredLimit(config_, scope),
+                              config_.allow_overage_percent, Int(r->element[2]),
+                              Int(r->element[3]));
          } else {
            done(absl::InternalError(
                "the Redis ledger refused a fresh reservation id; retry"));
@@ -115,8 +118,8 @@ std::vector<std::string> RedisLedger::CommitArgs(const PendingCommit& p) const {
                                    p.request.provider,
                                    p.request.model,
                                    Ttl()};
-  for (std::string& scope : ChargedScopes(
-           p.request.provider, p.request.model, p.request.client_id)) {
+  for (std::string& scope : ChargedScopes(p.request.provider, p.request.model,
+                                          p.request.client_id)) {
     args.push_back(std::move(scope));
   }
   return args;
@@ -261,8 +264,7 @@ void RedisLedger::OnDown(const std::string& why) {
          {"policy", config_.redis_fail_open ? "fail_open" : "fail_closed"}});
 }
 
-void RedisLedger::DoSnapshot(const std::string& scope_name,
-                             SnapshotDone done) {
+void RedisLedger::DoSnapshot(const std::string& scope_name, SnapshotDone done) {
   absl::StatusOr<std::string> scope = NormalizeScope(scope_name);
   if (!scope.ok()) {
     done(scope.status());
@@ -310,9 +312,8 @@ void RedisLedger::DoSnapshot(const std::string& scope_name,
            const std::string line = Str(b->element[i]);
            std::pair<std::string, std::string> pm =
                absl::StrSplit(line, absl::MaxSplits('\n', 1));
-           s.breakdown.push_back(SpendLine{pm.first, pm.second,
-                                           Int(b->element[i + 1]),
-                                           calls[line]});
+           s.breakdown.push_back(SpendLine{
+               pm.first, pm.second, Int(b->element[i + 1]), calls[line]});
          }
          std::sort(s.breakdown.begin(), s.breakdown.end(),
                    [](const SpendLine& a, const SpendLine& b) {

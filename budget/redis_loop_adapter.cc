@@ -20,18 +20,17 @@ void Update(Watch* w) {
     w->loop->UnwatchFd(w->fd);
     return;
   }
-  w->loop->WatchFd(w->fd, w->mask,
-                   [w, dead = w->dead](int ready) {
-                     if (*dead) return;
-                     if (ready & http::EventLoop::kReadable) {
-                       redisAsyncHandleRead(w->context);
-                     }
-                     // Reading may have freed the context (disconnect).
-                     if (*dead) return;
-                     if (ready & http::EventLoop::kWritable) {
-                       redisAsyncHandleWrite(w->context);
-                     }
-                   });
+  w->loop->WatchFd(w->fd, w->mask, [w, dead = w->dead](int ready) {
+    if (*dead) return;
+    if (ready & http::EventLoop::kReadable) {
+      redisAsyncHandleRead(w->context);
+    }
+    // Reading may have freed the context (disconnect).
+    if (*dead) return;
+    if (ready & http::EventLoop::kWritable) {
+      redisAsyncHandleWrite(w->context);
+    }
+  });
 }
 
 void AddRead(void* data) {

@@ -1,8 +1,8 @@
 #include "budget/spend_ledger.h"
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/cord.h"
 #include "absl/time/clock.h"
 
 namespace llmgw {

@@ -95,9 +95,9 @@ using SnapshotDone = absl::AnyInvocable<void(absl::StatusOr<BudgetSnapshot>)>;
 // "redis", `ok` whether it succeeded. Called on whatever thread completes
 // the operation (the event loop, or the SQLite writer thread); must be cheap
 // and thread-safe (e.g. a Prometheus histogram observation).
-using LedgerLatencyObserver = std::function<void(
-    absl::string_view op, absl::string_view backend, absl::Duration latency,
-    bool ok)>;
+using LedgerLatencyObserver =
+    std::function<void(absl::string_view op, absl::string_view backend,
+                       absl::Duration latency, bool ok)>;
 
 // UNAVAILABLE for a ledger that cannot be reached, with the `llmgw/reason`
 // payload LEDGER_UNAVAILABLE and `llmgw/retry_after_ms` (see HELPERS.md's

@@ -138,19 +138,17 @@ class SqliteLedger : public SpendLedger {
         [this, record, written = std::move(written)](absl::Status s) mutable {
           if (!s.ok()) {
             if (audit_ != nullptr) {
-              audit_->Write("budget",
-                            {{"event", "commit_not_durable"},
-                             {"provider", record.provider},
-                             {"model", record.model},
-                             {"client", record.client_id},
-                             {"cost_nano_usd", record.cost_nano_usd},
-                             {"reason", std::string(s.message())}});
+              audit_->Write("budget", {{"event", "commit_not_durable"},
+                                       {"provider", record.provider},
+                                       {"model", record.model},
+                                       {"client", record.client_id},
+                                       {"cost_nano_usd", record.cost_nano_usd},
+                                       {"reason", std::string(s.message())}});
             }
             s = absl::Status(
-                s.code(), absl::StrCat("charge of ",
-                                       FormatUsd(record.cost_nano_usd),
-                                       " counted but not made durable: ",
-                                       s.message()));
+                s.code(),
+                absl::StrCat("charge of ", FormatUsd(record.cost_nano_usd),
+                             " counted but not made durable: ", s.message()));
           }
           written(std::move(s));
         });
@@ -189,8 +187,8 @@ absl::StatusOr<std::unique_ptr<SpendLedger>> OpenSqliteLedger(
   absl::StatusOr<std::unique_ptr<SqliteWriter>> writer = SqliteWriter::Open(
       path, config.sqlite_synchronous_full, kSchema, "llmgw-sqlite");
   if (!writer.ok()) return writer.status();
-  auto ledger = std::make_unique<SqliteLedger>(
-      *std::move(writer), config, audit, std::move(clock), loop);
+  auto ledger = std::make_unique<SqliteLedger>(*std::move(writer), config,
+                                               audit, std::move(clock), loop);
   absl::Status initialised = ledger->Init();
   if (!initialised.ok()) return initialised;
   return ledger;

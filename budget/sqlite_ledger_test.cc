@@ -127,8 +127,8 @@ TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
   auto loop = http::EventLoop::Create("test-loop");
   ASSERT_TRUE(loop.ok());
   {
-    auto ledger = OpenSqliteLedger(path_, config_, nullptr,
-                                   [this] { return now_; }, loop->get());
+    auto ledger = OpenSqliteLedger(
+        path_, config_, nullptr, [this] { return now_; }, loop->get());
     ASSERT_TRUE(ledger.ok()) << ledger.status();
     constexpr int kCalls = 3000;
     int acknowledged = 0;
@@ -141,13 +141,12 @@ TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
         r.expires_at = now_ + absl::Seconds(30);
         (*ledger)->ReserveAsync(r, [&, i](absl::StatusOr<ReservationId> id) {
           ASSERT_TRUE(id.ok());
-          (*ledger)->CommitAsync(
-              {*id, 1 + i % 5, "openai", "gpt-4o-mini", "c"},
-              [&](absl::Status s) {
-                EXPECT_TRUE(s.ok()) << s;
-                on_loop = on_loop && (*loop)->InLoopThread();
-                if (++acknowledged == kCalls) all.Notify();
-              });
+          (*ledger)->CommitAsync({*id, 1 + i % 5, "openai", "gpt-4o-mini", "c"},
+                                 [&](absl::Status s) {
+                                   EXPECT_TRUE(s.ok()) << s;
+                                   on_loop = on_loop && (*loop)->InLoopThread();
+                                   if (++acknowledged == kCalls) all.Notify();
+                                 });
         });
       }
     });

@@ -23,8 +23,8 @@ absl::StatusOr<std::unique_ptr<SqliteWriter>> SqliteWriter::Open(
   sqlite3_busy_timeout(w->db_, 2000);
   for (const std::string& sql :
        {std::string("PRAGMA journal_mode=WAL;"),
-        absl::StrCat("PRAGMA synchronous=",
-                     synchronous_full ? "FULL" : "NORMAL", ";"),
+        absl::StrCat(
+            "PRAGMA synchronous=", synchronous_full ? "FULL" : "NORMAL", ";"),
         schema}) {
     if (sqlite3_exec(w->db_, sql.c_str(), nullptr, nullptr, nullptr) !=
         SQLITE_OK) {
@@ -57,10 +57,10 @@ SqliteWriter::Stats SqliteWriter::stats() const {
 }
 
 absl::Status SqliteWriter::Error(absl::string_view what) const {
-  return absl::InternalError(absl::StrCat(
-      "cannot ", what, " the SQLite ledger ", path_, ": ",
-      db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory",
-      "; check budget.sqlite_path / --data_dir"));
+  return absl::InternalError(
+      absl::StrCat("cannot ", what, " the SQLite ledger ", path_, ": ",
+                   db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory",
+                   "; check budget.sqlite_path / --data_dir"));
 }
 
 void SqliteWriter::Run() {

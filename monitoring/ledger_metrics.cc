@@ -102,23 +102,22 @@ class InstrumentedLedger : public SpendLedger {
   // call the blocking methods above), timing each operation to its callback.
   void ReserveAsync(ReserveRequest request, ReserveDone done) override {
     const absl::Time start = absl::Now();
-    inner_->ReserveAsync(
-        std::move(request),
-        [this, start, done = std::move(done)](
-            absl::StatusOr<ReservationId> id) mutable {
-          Record(kReserve, start, id.status());
-          done(std::move(id));
-        });
+    inner_->ReserveAsync(std::move(request),
+                         [this, start, done = std::move(done)](
+                             absl::StatusOr<ReservationId> id) mutable {
+                           Record(kReserve, start, id.status());
+                           done(std::move(id));
+                         });
   }
 
   void CommitAsync(CommitRequest request, CommitDone done) override {
     const absl::Time start = absl::Now();
-    inner_->CommitAsync(std::move(request),
-                        [this, start, done = std::move(done)](
-                            absl::Status s) mutable {
-                          Record(kCommit, start, s);
-                          done(std::move(s));
-                        });
+    inner_->CommitAsync(
+        std::move(request),
+        [this, start, done = std::move(done)](absl::Status s) mutable {
+          Record(kCommit, start, s);
+          done(std::move(s));
+        });
   }
 
   void ReleaseAsync(ReservationId id) override {
@@ -129,13 +128,12 @@ class InstrumentedLedger : public SpendLedger {
 
   void SnapshotAsync(std::string scope, SnapshotDone done) override {
     const absl::Time start = absl::Now();
-    inner_->SnapshotAsync(
-        std::move(scope),
-        [this, start, done = std::move(done)](
-            absl::StatusOr<BudgetSnapshot> s) mutable {
-          Record(kSnapshot, start, s.status());
-          done(std::move(s));
-        });
+    inner_->SnapshotAsync(std::move(scope),
+                          [this, start, done = std::move(done)](
+                              absl::StatusOr<BudgetSnapshot> s) mutable {
+                            Record(kSnapshot, start, s.status());
+                            done(std::move(s));
+                          });
   }
 
   absl::string_view backend() const override { return inner_->backend(); }

@@ -16,8 +16,7 @@ void FillBudgetResponse(const BudgetSnapshot& snapshot,
   response->set_spent_nano_usd(snapshot.spent_nano_usd);
   response->set_reserved_nano_usd(snapshot.reserved_nano_usd);
   response->set_remaining_nano_usd(snapshot.remaining_nano_usd);
-  response->set_window_start_unix_ms(
-      absl::ToUnixMillis(snapshot.window_start));
+  response->set_window_start_unix_ms(absl::ToUnixMillis(snapshot.window_start));
   response->set_window_length_seconds(
       absl::ToInt64Seconds(snapshot.window_length));
   response->set_hard_cap_nano_usd(snapshot.hard_cap_nano_usd);
@@ -44,9 +43,8 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   // Answered from the ledger's callback (on the event loop for Redis): no
   // RPC thread waits on ledger I/O.
   core_->ledger().SnapshotAsync(
-      request->scope(),
-      [core = core_, reactor, response,
-       start](absl::StatusOr<BudgetSnapshot> snapshot) {
+      request->scope(), [core = core_, reactor, response,
+                         start](absl::StatusOr<BudgetSnapshot> snapshot) {
         if (!snapshot.ok()) {
           core->metrics().RequestFinished(
               "Budget", absl::StatusCodeToString(snapshot.status().code()),

@@ -120,8 +120,9 @@ TEST_F(RedisOutageTest, HungRedisFailsFastJournalsAndReconcilesExactlyOnce) {
     EXPECT_NE(refused.status().message().find("budget ledger unavailable"),
               std::string::npos)
         << refused.status();
-    EXPECT_EQ(refused.status().GetPayload("llmgw/reason").value_or(absl::Cord()),
-              "LEDGER_UNAVAILABLE");
+    EXPECT_EQ(
+        refused.status().GetPayload("llmgw/reason").value_or(absl::Cord()),
+        "LEDGER_UNAVAILABLE");
     EXPECT_LT(took, kBound) << "attempt " << i;
   }
   // A release that cannot reach Redis is retried later.

@@ -95,8 +95,8 @@ bool SettlesTo(pb::LlmGateway::Stub& stub, int64_t spent) {
   const absl::Time give_up = absl::Now() + absl::Seconds(15);
   while (absl::Now() < give_up) {
     absl::StatusOr<pb::BudgetResponse> b = Budget(stub);
-    if (b.ok() && b->spent_nano_usd() == spent &&
-        b->reserved_nano_usd() == 0 && b->open_reservations() == 0) {
+    if (b.ok() && b->spent_nano_usd() == spent && b->reserved_nano_usd() == 0 &&
+        b->open_reservations() == 0) {
       return true;
     }
     absl::SleepFor(absl::Milliseconds(100));  // polling from the test
@@ -131,9 +131,9 @@ TEST(RedisStallTest, HungRedisStallsNothingAndLosesNothing) {
         {"LLMGW_BUDGET_REDIS", redis.address()}};
     if (open) env["LLMGW_BUDGET_REDIS_FAIL_OPEN"] = "true";
     gateways[i] = std::make_unique<GatewayProcess>();
-    ASSERT_TRUE(
-        gateways[i]->Start(env, {"--data_dir=" + dir, "--config=" + config})
-            .ok())
+    ASSERT_TRUE(gateways[i]
+                    ->Start(env, {"--data_dir=" + dir, "--config=" + config})
+                    .ok())
         << gateways[i]->Stderr();
     stubs[i] = gateways[i]->NewStub();
   }
@@ -209,7 +209,8 @@ TEST(RedisStallTest, HungRedisStallsNothingAndLosesNothing) {
                 s.deltas.size(), during, absl::FormatDuration(max_gap).c_str());
     EXPECT_GE(during, 5);
     // A ledger wait on the loop would show as a gap of the Redis timeout.
-    EXPECT_LT(max_gap, absl::Milliseconds(kTimeoutMs) - absl::Milliseconds(100));
+    EXPECT_LT(max_gap,
+              absl::Milliseconds(kTimeoutMs) - absl::Milliseconds(100));
   }
   std::printf("Redis hung for %s\n", absl::FormatDuration(stalled).c_str());
   EXPECT_TRUE(SettlesTo(*stubs[0], told)) << gateways[0]->Stderr();

@@ -2,6 +2,7 @@
 #include "absl/time/clock.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
+#include "service/strict_parse.h"
 
 namespace llmgw {
 
@@ -13,8 +14,10 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   core_->metrics().RequestStarted("Budget");
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::Status parsed = ParseFailureOf(*request);
   absl::StatusOr<BudgetSnapshot> snapshot =
-      core_->ledger().Snapshot(request->scope());
+      parsed.ok() ? core_->ledger().Snapshot(request->scope())
+                  : absl::StatusOr<BudgetSnapshot>(parsed);
   if (!snapshot.ok()) {
     core_->metrics().RequestFinished(
         "Budget", absl::StatusCodeToString(snapshot.status().code()),

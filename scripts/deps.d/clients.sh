@@ -13,7 +13,7 @@ set -euo pipefail
 
 APT=(python3-grpcio golang-go golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev golang-google-genproto-dev
-  protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc)
+  protoc-gen-go-grpc protobuf-compiler protobuf-compiler-grpc curl)
 missing=()
 for pkg in "${APT[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then

@@ -19,7 +19,7 @@ constexpr int kMaxStop = 4;
 // Bounds on the conversation: a status listing 1,000 fallback models or a
 // megabyte-sized prompt list has no use and costs memory and upstream time.
 constexpr int kMaxMessages = 256;
-constexpr size_t kMaxContentBytes = 1 << 20;
+constexpr size_t kMaxContentBytes = 8 << 20;
 constexpr int kMaxFallbackModels = 16;
 constexpr int kMaxMetadata = 32;
 constexpr size_t kMaxMetadataBytes = 128;

@@ -99,7 +99,7 @@ TEST(ErrorDetailsTest, CapsOnFallbackModelsAndMessages) {
   EXPECT_EQ(Decode(s).bad_request->field_violations(0).field(), "messages");
 
   pb::GenerateRequest big =
-      GatewayHarness::UserRequest(std::string((1 << 20) + 1, 'a'));
+      GatewayHarness::UserRequest(std::string((8 << 20) + 1, 'a'));
   s = Call(h, big);
   ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Decode(s).bad_request->field_violations(0).field(),

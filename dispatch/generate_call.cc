@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "dispatch/attempt_budget.h"
+#include "dispatch/failure_details.h"
 #include "resilience/backoff.h"
 
 namespace llmgw {
@@ -143,15 +144,28 @@ void GenerateCall::Run() {
                             : input_.deadline) +
                        deps_.budget.reservation_timeout;
   // The ledger answers on the loop; no ledger I/O runs here.
-  charge_.Reserve(input_.request, targets, context,
-                  [self = shared_from_this()](absl::Status reserved) {
-                    if (self->finished_) return;
-                    if (!reserved.ok()) {
-                      self->Finish(std::move(reserved));
-                      return;
-                    }
-                    self->NextAttempt();
-                  });
+  charge_.Reserve(
+      input_.request, targets, context,
+      [self = shared_from_this()](absl::Status reserved) {
+        if (self->finished_) return;
+        if (reserved.ok()) {
+          self->NextAttempt();
+          return;
+        }
+        if (!WantsBudgetWindow(reserved) || self->deps_.ledger == nullptr) {
+          self->Finish(WithBudgetDetails(std::move(reserved), nullptr));
+          return;
+        }
+        // A refusal says when the window turns (RetryInfo): one more
+        // asynchronous ledger read, only on this path.
+        self->deps_.ledger->SnapshotAsync(
+            "global", [self, reserved = std::move(reserved)](
+                          absl::StatusOr<BudgetSnapshot> global) mutable {
+              if (self->finished_) return;
+              self->Finish(WithBudgetDetails(std::move(reserved),
+                                             global.ok() ? &*global : nullptr));
+            });
+      });
 }
 
 Admission GenerateCall::Admit(const Target& target) {
@@ -494,21 +508,27 @@ void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
     return;
   }
   if (error.error_class == ErrorClass::kInvalidRequest) {
-    Finish(absl::InvalidArgumentError(absl::StrCat(
-        attempt.provider, " rejected the request: ", error.message)));
+    Finish(WithFailureDetails(
+        absl::InvalidArgumentError(absl::StrCat(
+            attempt.provider, " rejected the request: ", error.message)),
+        "INVALID_REQUEST", attempt.provider, attempt.model));
     return;
   }
   if (error.error_class == ErrorClass::kFailedPrecondition) {
-    Finish(absl::FailedPreconditionError(
-        absl::StrCat(attempt.provider,
-                     " cannot serve the request as sent: ", error.message)));
+    Finish(WithFailureDetails(
+        absl::FailedPreconditionError(
+            absl::StrCat(attempt.provider,
+                         " cannot serve the request as sent: ", error.message)),
+        "PROVIDER_REFUSED", attempt.provider, attempt.model));
     return;
   }
   if (delivered_any_) {
     // Output already reached the caller: failing over would splice two
     // answers together.
-    Finish(absl::UnavailableError(
-        absl::StrCat("stream broke after output had started: ", where)));
+    Finish(WithFailureDetails(
+        absl::UnavailableError(
+            absl::StrCat("stream broke after output had started: ", where)),
+        "STREAM_INTERRUPTED", attempt.provider, attempt.model));
     return;
   }
   // Key-specific failures move to the next key of the same provider; anything
@@ -541,17 +561,25 @@ void GenerateCall::FinishAllFailed() {
                   [](ErrorClass c) { return c == ErrorClass::kModelNotFound; });
   const std::string detail = absl::StrJoin(lines, "; ");
   if (all_not_found) {
-    Finish(absl::NotFoundError(
-        absl::StrCat("no provider serves the requested model: ", detail)));
+    Finish(WithFailureDetails(
+        absl::NotFoundError(
+            absl::StrCat("no provider serves the requested model: ", detail)),
+        "MODEL_NOT_FOUND", "", input_.request.model));
   } else if (failure_classes_.empty()) {
-    Finish(absl::UnavailableError(
-        absl::StrCat("no provider could be attempted: ", detail)));
+    Finish(WithFailureDetails(absl::UnavailableError(absl::StrCat(
+                                  "no provider could be attempted: ", detail)),
+                              "NO_PROVIDER_AVAILABLE"));
   } else {
     std::string message = absl::StrCat("all ", failure_classes_.size(),
                                        " attempt(s) failed: ", detail);
     if (!no_retry_reason_.empty())
       absl::StrAppend(&message, " (", no_retry_reason_, ")");
-    Finish(absl::UnavailableError(message));
+    const size_t slash = last_failed_.find('/');
+    Finish(WithFailureDetails(
+        absl::UnavailableError(message), "ALL_ATTEMPTS_FAILED",
+        last_failed_.substr(0, slash),
+        slash == std::string::npos ? "" : last_failed_.substr(slash + 1),
+        retry_after_));
   }
 }
 

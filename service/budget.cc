@@ -2,6 +2,7 @@
 #include "absl/time/clock.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
+#include "service/strict_parse.h"
 
 namespace llmgw {
 
@@ -40,6 +41,13 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   core_->metrics().RequestStarted("Budget");
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status parsed = ParseFailureOf(*request); !parsed.ok()) {
+    core_->metrics().RequestFinished(
+        "Budget", absl::StatusCodeToString(parsed.code()),
+        absl::Now() - start);
+    reactor->Finish(ToGrpcStatus(parsed));
+    return reactor;
+  }
   // Answered from the ledger's callback (on the event loop for Redis): no
   // RPC thread waits on ledger I/O.
   core_->ledger().SnapshotAsync(

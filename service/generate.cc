@@ -1,6 +1,7 @@
 // Generate: one complete answer.
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "service/gateway_service.h"
@@ -32,7 +33,7 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
                                      FillGenerateResponse(result, request_id_,
                                                           response_);
                                    }
-                                   Complete(result.status);
+                                   Complete(result.status, &result.attempts);
                                  });
     call_->Start();
   }
@@ -44,11 +45,12 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
   void OnDone() override { delete this; }
 
  private:
-  void Complete(const absl::Status& status) {
+  void Complete(const absl::Status& status,
+                const std::vector<AttemptRecord>* attempts = nullptr) {
     core_->metrics().RequestFinished("Generate",
                                      absl::StatusCodeToString(status.code()),
                                      absl::Now() - arrival_);
-    Finish(ToGrpcStatus(status));
+    Finish(ToGrpcStatus(status, attempts));
   }
 
   GatewayCore* const core_;

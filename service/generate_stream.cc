@@ -123,7 +123,8 @@ class GenerateStreamReactor
           "llmgw-output-tokens",
           std::to_string(broken->reply.usage.output_tokens));
     }
-    final_status_ = ToGrpcStatus(status);
+    final_status_ =
+        ToGrpcStatus(status, broken != nullptr ? &broken->attempts : nullptr);
     finishing_ = true;
   }
 

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/error_details.h"
+#include "service/strict_parse.h"
 
 namespace llmgw {
 namespace {
@@ -14,6 +16,11 @@ namespace {
 namespace pb = ::llmgateway::v1;
 
 constexpr int kMaxStop = 4;
+// Bounds on the conversation: a status listing 1,000 fallback models or a
+// megabyte-sized prompt list has no use and costs memory and upstream time.
+constexpr int kMaxMessages = 256;
+constexpr size_t kMaxContentBytes = 8 << 20;
+constexpr int kMaxFallbackModels = 16;
 constexpr int kMaxMetadata = 32;
 constexpr size_t kMaxMetadataBytes = 128;
 constexpr size_t kMaxModelBytes = 256;
@@ -52,16 +59,7 @@ pb::AttemptOutcome ToProtoOutcome(AttemptOutcome outcome) {
 
 template <typename Repeated>
 void FillAttempts(const std::vector<AttemptRecord>& attempts, Repeated* out) {
-  for (const AttemptRecord& a : attempts) {
-    pb::Attempt* p = out->Add();
-    p->set_provider(a.provider);
-    p->set_model(a.model);
-    p->set_key_fingerprint(a.key_fingerprint);
-    p->set_outcome(ToProtoOutcome(a.outcome));
-    p->set_latency_ms(absl::ToInt64Milliseconds(a.latency));
-    p->set_http_status(a.http_status);
-    p->set_detail(a.detail);
-  }
+  for (const AttemptRecord& a : attempts) FillAttempt(a, out->Add());
 }
 
 void FillUsage(const GenerateResult& result, pb::Usage* usage) {
@@ -70,11 +68,21 @@ void FillUsage(const GenerateResult& result, pb::Usage* usage) {
   usage->set_estimated(result.usage_estimated);
 }
 
-absl::Status Invalid(absl::string_view what) {
-  return absl::InvalidArgumentError(what);
+absl::Status Invalid(absl::string_view field, absl::string_view what) {
+  return InvalidField(field, what);
 }
 
 }  // namespace
+
+void FillAttempt(const AttemptRecord& a, pb::Attempt* p) {
+  p->set_provider(a.provider);
+  p->set_model(a.model);
+  p->set_key_fingerprint(a.key_fingerprint);
+  p->set_outcome(ToProtoOutcome(a.outcome));
+  p->set_latency_ms(absl::ToInt64Milliseconds(a.latency));
+  p->set_http_status(a.http_status);
+  p->set_detail(a.detail);
+}
 
 pb::FinishReason ToProtoFinishReason(FinishReason reason) {
   switch (reason) {
@@ -107,6 +115,7 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
 absl::StatusOr<GenerateInput> ToGenerateInput(
     const grpc::CallbackServerContext& context,
     const pb::GenerateRequest& request, absl::Time arrival, bool stream) {
+  if (absl::Status parse = ParseFailureOf(request); !parse.ok()) return parse;
   GenerateInput input;
   input.arrival = arrival;
   input.deadline = DeadlineOf(context);
@@ -119,11 +128,19 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     input.client_id = m->second;
   }
   if (input.client_id.size() > kMaxMetadataBytes) {
-    return Invalid(absl::StrCat("the client id is longer than ",
+    return Invalid("metadata[client_id]",
+                   absl::StrCat("the client id is longer than ",
                                 kMaxMetadataBytes, " bytes"));
   }
   if (request.messages_size() == 0) {
-    return Invalid("messages is empty: send at least one user message");
+    return Invalid("messages",
+                   "messages is empty: send at least one user message");
+  }
+  if (request.messages_size() > kMaxMessages) {
+    return Invalid(
+        "messages",
+        absl::StrCat("messages has ", request.messages_size(),
+                     " entries; at most ", kMaxMessages, " are allowed"));
   }
   bool has_turn = false;
   for (int i = 0; i < request.messages_size(); ++i) {
@@ -142,26 +159,36 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
         has_turn = true;
         break;
       default:
-        return Invalid(absl::StrCat("messages[", i,
+        return Invalid(absl::StrCat("messages[", i, "].role"),
+                       absl::StrCat("messages[", i,
                                     "].role must be ROLE_SYSTEM, ROLE_USER or "
                                     "ROLE_ASSISTANT"));
     }
     if (m.content().empty()) {
-      return Invalid(absl::StrCat("messages[", i, "].content is empty"));
+      return Invalid(absl::StrCat("messages[", i, "].content"),
+                     absl::StrCat("messages[", i, "].content is empty"));
+    }
+    if (m.content().size() > kMaxContentBytes) {
+      return Invalid(
+          absl::StrCat("messages[", i, "].content"),
+          absl::StrCat("messages[", i, "].content has ", m.content().size(),
+                       " bytes; at most ", kMaxContentBytes, " are allowed"));
     }
     msg.content = m.content();
     input.request.messages.push_back(std::move(msg));
   }
   if (!has_turn) {
-    return Invalid("messages has only system messages: add a user message");
+    return Invalid("messages",
+                   "messages has only system messages: add a user message");
   }
   if (request.model().size() > kMaxModelBytes) {
-    return Invalid(
-        absl::StrCat("model is longer than ", kMaxModelBytes, " bytes"));
+    return Invalid("model", absl::StrCat("model is longer than ",
+                                         kMaxModelBytes, " bytes"));
   }
   input.request.model = request.model();
   if (request.max_tokens() < 0) {
     return Invalid(
+        "max_tokens",
         absl::StrCat("max_tokens must be >= 0 (0 = provider default), got ",
                      request.max_tokens()));
   }
@@ -170,6 +197,7 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     const float t = request.temperature();
     if (!std::isfinite(t) || t < 0 || t > 2) {
       return Invalid(
+          "temperature",
           absl::StrCat("temperature must be within [0, 2], got ", t));
     }
     input.request.temperature = t;
@@ -177,51 +205,63 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   if (request.has_top_p()) {
     const float p = request.top_p();
     if (!std::isfinite(p) || p <= 0 || p > 1) {
-      return Invalid(absl::StrCat("top_p must be within (0, 1], got ", p));
+      return Invalid("top_p",
+                     absl::StrCat("top_p must be within (0, 1], got ", p));
     }
     input.request.top_p = p;
   }
   if (request.stop_size() > kMaxStop) {
-    return Invalid(absl::StrCat("stop has ", request.stop_size(),
-                                " sequences; at most ", kMaxStop,
-                                " are allowed"));
+    return Invalid(
+        "stop", absl::StrCat("stop has ", request.stop_size(),
+                             " sequences; at most ", kMaxStop, " are allowed"));
   }
   for (int i = 0; i < request.stop_size(); ++i) {
     if (request.stop(i).empty()) {
-      return Invalid(absl::StrCat("stop[", i, "] is empty"));
+      return Invalid(absl::StrCat("stop[", i, "]"),
+                     absl::StrCat("stop[", i, "] is empty"));
     }
     input.request.stop.push_back(request.stop(i));
+  }
+  if (request.fallback_models_size() > kMaxFallbackModels) {
+    return Invalid(
+        "fallback_models",
+        absl::StrCat("fallback_models has ", request.fallback_models_size(),
+                     " entries; at most ", kMaxFallbackModels, " are allowed"));
   }
   for (int i = 0; i < request.fallback_models_size(); ++i) {
     if (request.fallback_models(i).empty() ||
         request.fallback_models(i).size() > kMaxModelBytes) {
-      return Invalid(absl::StrCat("fallback_models[", i,
-                                  "] must be a model name of 1 to ",
-                                  kMaxModelBytes, " bytes"));
+      return Invalid(
+          absl::StrCat("fallback_models[", i, "]"),
+          absl::StrCat("fallback_models[", i, "] must be a model name of 1 to ",
+                       kMaxModelBytes, " bytes"));
     }
     input.fallback_models.push_back(request.fallback_models(i));
   }
   if (request.metadata_size() > kMaxMetadata) {
-    return Invalid(absl::StrCat("metadata has ", request.metadata_size(),
-                                " entries; at most ", kMaxMetadata,
-                                " are allowed"));
+    return Invalid(
+        "metadata",
+        absl::StrCat("metadata has ", request.metadata_size(),
+                     " entries; at most ", kMaxMetadata, " are allowed"));
   }
   for (const auto& [key, value] : request.metadata()) {
     if (key.empty() || key.size() > kMaxMetadataBytes ||
         value.size() > kMaxMetadataBytes) {
-      return Invalid(absl::StrCat(
-          "metadata keys must be 1 to ", kMaxMetadataBytes,
-          " bytes and values at most ", kMaxMetadataBytes, " bytes"));
+      return Invalid("metadata", absl::StrCat("metadata keys must be 1 to ",
+                                              kMaxMetadataBytes,
+                                              " bytes and values at most ",
+                                              kMaxMetadataBytes, " bytes"));
     }
   }
   if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
-    return Invalid(absl::StrCat("min_confidence must be within [0, 1], got ",
+    return Invalid("min_confidence",
+                   absl::StrCat("min_confidence must be within [0, 1], got ",
                                 request.min_confidence()));
   }
   input.min_confidence = request.min_confidence();
   if (request.request_id().size() > kMaxRequestIdBytes) {
-    return Invalid(absl::StrCat("request_id is longer than ",
-                                kMaxRequestIdBytes, " bytes"));
+    return Invalid("request_id", absl::StrCat("request_id is longer than ",
+                                              kMaxRequestIdBytes, " bytes"));
   }
   input.request.request_id =
       request.request_id().empty() ? NewRequestId() : request.request_id();
@@ -257,12 +297,6 @@ void FillStreamSummary(const GenerateResult& result,
   summary->set_request_id(request_id);
   summary->set_time_to_first_token_ms(
       absl::ToInt64Milliseconds(result.time_to_first_token));
-}
-
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
 }
 
 }  // namespace llmgw

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "dispatch/generate_call.h"
 #include "llmgateway/v1/gateway.pb.h"
+#include "service/grpc_error.h"
 
 namespace llmgw {
 
@@ -33,8 +34,8 @@ void FillStreamSummary(const GenerateResult& result,
                        const std::string& request_id,
                        llmgateway::v1::StreamSummary* summary);
 
-// absl codes are numerically gRPC codes.
-grpc::Status ToGrpcStatus(const absl::Status& status);
+// One attempt as the API reports it.
+void FillAttempt(const AttemptRecord& attempt, llmgateway::v1::Attempt* out);
 
 llmgateway::v1::FinishReason ToProtoFinishReason(FinishReason reason);
 

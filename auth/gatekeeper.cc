@@ -55,12 +55,10 @@ bool ModelAllowed(const TenantPolicy& policy, const PlanTarget& t) {
 }  // namespace
 
 Gatekeeper::Gatekeeper(const AuthConfig& config,
-                       const ProviderRegistry* registry,
                        std::unique_ptr<RateLimiter> limiter,
                        const std::shared_ptr<prometheus::Registry>& metrics)
     : authenticator_(config.client_keys),
       config_(config),
-      registry_(registry),
       limiter_(std::move(limiter)),
       metrics_(std::make_unique<Metrics>()) {
   // The digests are not needed past the authenticator.
@@ -69,8 +67,9 @@ Gatekeeper::Gatekeeper(const AuthConfig& config,
     metrics_->auth_failures =
         &prometheus::BuildCounter()
              .Name("llmgw_auth_failures_total")
-             .Help("Calls refused UNAUTHENTICATED, by reason (missing, "
-                   "malformed, invalid_key).")
+             .Help(
+                 "Calls refused UNAUTHENTICATED, by reason (missing, "
+                 "malformed, invalid_key).")
              .Register(*metrics);
     metrics_->denied = &prometheus::BuildCounter()
                             .Name("llmgw_permission_denied_total")
@@ -79,8 +78,9 @@ Gatekeeper::Gatekeeper(const AuthConfig& config,
     metrics_->rate_limited =
         &prometheus::BuildCounter()
              .Name("llmgw_rate_limited_total")
-             .Help("Calls refused by a tenant rate limit, by tenant and "
-                   "limit (rpm, tpm).")
+             .Help(
+                 "Calls refused by a tenant rate limit, by tenant and "
+                 "limit (rpm, tpm).")
              .Register(*metrics);
   }
 }
@@ -108,9 +108,9 @@ absl::StatusOr<Caller> Gatekeeper::Authenticate(
     }
   }
   if (suppressed >= 0) {
-    LogWarning("auth_failed", {{"reason", reason},
-                               {"suppressed_since_last",
-                                absl::StrCat(suppressed)}});
+    LogWarning("auth_failed",
+               {{"reason", reason},
+                {"suppressed_since_last", absl::StrCat(suppressed)}});
   }
   return caller;
 }
@@ -128,8 +128,8 @@ void Gatekeeper::CountDenied(const Caller& caller) const {
 }
 
 absl::Status Gatekeeper::ApplyModelPolicy(
-    const Caller& caller, absl::string_view model,
-    std::vector<std::string>& fallback_models) const {
+    const Caller& caller, const ProviderRegistry& registry,
+    absl::string_view model, std::vector<std::string>& fallback_models) const {
   const TenantPolicy* policy = PolicyOf(caller);
   if (policy == nullptr ||
       (policy->allowed_models.empty() && policy->allowed_providers.empty())) {
@@ -137,7 +137,7 @@ absl::Status Gatekeeper::ApplyModelPolicy(
   }
   std::vector<AttemptRecord> skipped;
   absl::StatusOr<std::vector<PlanTarget>> plan =
-      BuildAttemptPlan(*registry_, model, fallback_models, &skipped);
+      BuildAttemptPlan(registry, model, fallback_models, &skipped);
   // Routing errors are the dispatcher's to report.
   if (!plan.ok() || plan->empty()) return absl::OkStatus();
   const bool explicit_fallbacks = !fallback_models.empty();
@@ -148,9 +148,8 @@ absl::Status Gatekeeper::ApplyModelPolicy(
     if (!ok && (i == 0 || explicit_fallbacks)) {
       CountDenied(caller);
       return Denied(absl::StrCat(
-          "tenant '", caller.tenant, "' may not use ", t.entry->spec.name,
-          "/", t.model, i == 0 ? "" : " (in fallback_models)",
-          "; allowed models: [",
+          "tenant '", caller.tenant, "' may not use ", t.entry->spec.name, "/",
+          t.model, i == 0 ? "" : " (in fallback_models)", "; allowed models: [",
           absl::StrJoin(policy->allowed_models, ", "), "], providers: [",
           absl::StrJoin(policy->allowed_providers, ", "), "]"));
     }
@@ -183,8 +182,7 @@ void Gatekeeper::Admit(const Caller& caller, RateLimiter::Done done) const {
                   [tenant = caller.tenant, counter,
                    done = std::move(done)](absl::Status status) mutable {
                     if (!status.ok() && counter != nullptr) {
-                      auto limit =
-                          status.GetPayload("llmgw/meta/limit");
+                      auto limit = status.GetPayload("llmgw/meta/limit");
                       counter
                           ->Add({{"tenant", tenant},
                                  {"limit", limit ? std::string(*limit) : ""}})
@@ -216,7 +214,7 @@ absl::StatusOr<std::string> Gatekeeper::BudgetScope(
 
 std::unique_ptr<Gatekeeper> NewGatekeeper(
     const AuthConfig& auth, bool redis_ledger, const std::string& redis_address,
-    const ProviderRegistry* registry, http::EventLoop* loop,
+    http::EventLoop* loop,
     const std::shared_ptr<prometheus::Registry>& metrics) {
   const bool redis =
       auth.rate_limit_backend == RateLimitBackend::kRedis ||
@@ -225,8 +223,7 @@ std::unique_ptr<Gatekeeper> NewGatekeeper(
       redis ? NewRedisRateLimiter(redis_address, auth.rate_limit_redis_prefix,
                                   loop)
             : std::make_unique<InProcessRateLimiter>();
-  return std::make_unique<Gatekeeper>(auth, registry, std::move(limiter),
-                                      metrics);
+  return std::make_unique<Gatekeeper>(auth, std::move(limiter), metrics);
 }
 
 }  // namespace llmgw

@@ -33,10 +33,8 @@ namespace llmgw {
 // limit}.
 class Gatekeeper {
  public:
-  // `registry` routes model names (outlives this). `limiter` may be null
-  // (no rate limits). `metrics` may be null.
-  Gatekeeper(const AuthConfig& config, const ProviderRegistry* registry,
-             std::unique_ptr<RateLimiter> limiter,
+  // `limiter` may be null (no rate limits). `metrics` may be null.
+  Gatekeeper(const AuthConfig& config, std::unique_ptr<RateLimiter> limiter,
              const std::shared_ptr<prometheus::Registry>& metrics);
   ~Gatekeeper();
 
@@ -54,8 +52,10 @@ class Gatekeeper {
   // fallback models must all be allowed (PERMISSION_DENIED naming the first
   // that is not); targets of the configured chain that are not allowed are
   // dropped by rewriting `fallback_models` to the allowed ones.
-  absl::Status ApplyModelPolicy(const Caller& caller, absl::string_view model,
-                                std::vector<std::string>& fallback_models) const;
+  // `registry` is the one the call will be dispatched with.
+  absl::Status ApplyModelPolicy(
+      const Caller& caller, const ProviderRegistry& registry,
+      absl::string_view model, std::vector<std::string>& fallback_models) const;
 
   // Counts one request against the tenant's rate limits; `done` runs once,
   // inline or on the event loop. Open mode and tenants without limits are
@@ -81,7 +81,6 @@ class Gatekeeper {
 
   Authenticator authenticator_;
   AuthConfig config_;
-  const ProviderRegistry* const registry_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Metrics> metrics_;
 };
@@ -90,7 +89,7 @@ class Gatekeeper {
 // when auth.rate_limit_backend is redis, or auto with the Redis ledger.
 std::unique_ptr<Gatekeeper> NewGatekeeper(
     const AuthConfig& auth, bool redis_ledger, const std::string& redis_address,
-    const ProviderRegistry* registry, http::EventLoop* loop,
+    http::EventLoop* loop,
     const std::shared_ptr<prometheus::Registry>& metrics);
 
 }  // namespace llmgw

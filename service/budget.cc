@@ -1,5 +1,6 @@
 // Budget: spend against the budget of the current window.
 #include "absl/time/clock.h"
+#include "service/call_admission.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
 
@@ -13,8 +14,17 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   core_->metrics().RequestStarted("Budget");
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A tenant reads only its own scope; admins (and open mode) read any.
+  absl::StatusOr<std::string> scope;
+  absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+  if (caller.ok()) {
+    scope = core_->gatekeeper().BudgetScope(*caller, request->scope());
+  } else {
+    scope = caller.status();
+  }
   absl::StatusOr<BudgetSnapshot> snapshot =
-      core_->ledger().Snapshot(request->scope());
+      scope.ok() ? core_->ledger().Snapshot(*scope)
+                 : absl::StatusOr<BudgetSnapshot>(scope.status());
   if (!snapshot.ok()) {
     core_->metrics().RequestFinished(
         "Budget", absl::StatusCodeToString(snapshot.status().code()),

@@ -87,8 +87,8 @@ absl::Status ParseAuthSection(const YAML::Node& node, AuthConfig& auth) {
       int i = 0;
       for (const YAML::Node& k : v) {
         ClientKeyEntry entry;
-        ASSIGN_OR_RETURN_CFG(entry,
-                             ParseClientKey(k, absl::StrCat(at, "[", i++, "]")));
+        ASSIGN_OR_RETURN_CFG(
+            entry, ParseClientKey(k, absl::StrCat(at, "[", i++, "]")));
         auth.client_keys.push_back(std::move(entry));
       }
     } else if (key == "fingerprint_secret_file") {

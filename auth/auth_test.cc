@@ -66,8 +66,8 @@ TEST(AuthenticatorTest, RefusesMissingMalformedAndWrongKeys) {
   Authenticator auth({{"team-a", Sha256Hex("sk-good"), false}});
   EXPECT_FALSE(auth.open());
   for (std::optional<absl::string_view> header :
-       {std::optional<absl::string_view>(), std::optional<absl::string_view>(
-                                                "sk-good"),
+       {std::optional<absl::string_view>(),
+        std::optional<absl::string_view>("sk-good"),
         std::optional<absl::string_view>("Bearer sk-bad"),
         std::optional<absl::string_view>("Bearer ")}) {
     absl::StatusOr<Caller> c = auth.Authenticate(header);
@@ -97,8 +97,7 @@ TEST(RateLimiterTest, FixedWindowRefusesThenTurns) {
   absl::Status refused = admit({2, 0});
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(std::string(*refused.GetPayload("llmgw/reason")), "RATE_LIMITED");
-  EXPECT_EQ(std::string(*refused.GetPayload("llmgw/retry_after_ms")),
-            "40000");
+  EXPECT_EQ(std::string(*refused.GetPayload("llmgw/retry_after_ms")), "40000");
   now += absl::Seconds(40);
   EXPECT_TRUE(admit({2, 0}).ok());
   limiter.RecordTokens("t", 100);

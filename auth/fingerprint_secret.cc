@@ -44,8 +44,8 @@ absl::StatusOr<std::string> PersistedSecret(const std::string& data_dir) {
         absl::StrCat("cannot create ", path, ": ", strerror(errno)));
   }
   const std::string line = secret + "\n";
-  const bool ok = write(fd, line.data(), line.size()) ==
-                  static_cast<ssize_t>(line.size());
+  const bool ok =
+      write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
   close(fd);
   if (!ok) {
     return absl::FailedPreconditionError(absl::StrCat("cannot write ", path));

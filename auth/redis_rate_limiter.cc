@@ -112,8 +112,10 @@ class RedisRateLimiter : public RateLimiter {
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(
-            +[](RedisRateLimiter* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                 self->mu_) { return self->stopping_ || !self->queue_.empty(); },
+            +[](RedisRateLimiter* self)
+                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+                   return self->stopping_ || !self->queue_.empty();
+                 },
             this));
         if (queue_.empty()) return;  // stopping
         job = std::move(queue_.front());
@@ -121,10 +123,10 @@ class RedisRateLimiter : public RateLimiter {
       }
       absl::Status result = Execute(job);
       if (job.done) {
-        loop_->Post([done = std::move(job.done),
-                     result = std::move(result)]() mutable {
-          done(std::move(result));
-        });
+        loop_->Post(
+            [done = std::move(job.done), result = std::move(result)]() mutable {
+              done(std::move(result));
+            });
       }
     }
   }
@@ -163,7 +165,7 @@ class RedisRateLimiter : public RateLimiter {
     }
     absl::Status result;
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-      Unavailable(reply != nullptr ? reply->str
+      Unavailable(reply != nullptr  ? reply->str
                   : ctx_ != nullptr ? ctx_->errstr
                                     : "cannot connect");
     } else if (job.tokens == 0 && reply->type == REDIS_REPLY_ARRAY &&
@@ -186,10 +188,11 @@ class RedisRateLimiter : public RateLimiter {
     const absl::Time now = absl::Now();
     if (now - last_warning_ < absl::Minutes(1)) return;
     last_warning_ = now;
-    LogWarning("rate_limit_unavailable",
-               {{"redis", address_},
-                {"error", why},
-                {"effect", "rate limits are not enforced until Redis answers"}});
+    LogWarning(
+        "rate_limit_unavailable",
+        {{"redis", address_},
+         {"error", why},
+         {"effect", "rate limits are not enforced until Redis answers"}});
   }
 
   const std::string address_;

@@ -55,8 +55,9 @@ absl::Status ValidateTlsSettings(const TlsSettings& tls) {
       PEM_read_bio_PrivateKey(key_bio->get(), nullptr, nullptr, nullptr);
   absl::Status result;
   if (key == nullptr) {
-    result = Bad(tls.key_path, "no PEM private key (encrypted keys are not "
-                               "supported)");
+    result = Bad(tls.key_path,
+                 "no PEM private key (encrypted keys are not "
+                 "supported)");
   } else if (X509_check_private_key(cert, key) != 1) {
     result = Bad(tls.key_path,
                  absl::StrCat("the key does not match ", tls.cert_path));

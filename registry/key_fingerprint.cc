@@ -48,11 +48,11 @@ std::string KeyFingerprint(absl::string_view api_key) {
     Secret& s = GlobalSecret();
     absl::MutexLock lock(&s.mu);
     HMAC(EVP_sha256(), s.value.data(), static_cast<int>(s.value.size()),
-         reinterpret_cast<const unsigned char*>(api_key.data()),
-         api_key.size(), out, &len);
+         reinterpret_cast<const unsigned char*>(api_key.data()), api_key.size(),
+         out, &len);
   }
-  return "key:" + absl::BytesToHexString(absl::string_view(
-                      reinterpret_cast<char*>(out), 6));
+  return "key:" + absl::BytesToHexString(
+                      absl::string_view(reinterpret_cast<char*>(out), 6));
 }
 
 }  // namespace llmgw

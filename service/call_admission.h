@@ -26,7 +26,8 @@ absl::StatusOr<Caller> AuthenticateCall(const GatewayCore& core,
 // limits. `done` runs exactly once, inline or on the event loop, with OK or
 // the refusal (PERMISSION_DENIED, RESOURCE_EXHAUSTED/RATE_LIMITED).
 void AdmitCall(const GatewayCore& core, const Caller& caller,
-               GenerateInput& input, absl::AnyInvocable<void(absl::Status)> done);
+               GenerateInput& input,
+               absl::AnyInvocable<void(absl::Status)> done);
 
 // Adds a finished call's tokens to the tenant's tokens-per-minute window.
 void RecordCallTokens(const GatewayCore& core, const Caller& caller,

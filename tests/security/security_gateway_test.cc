@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "tests/grpc_health/health.grpc.pb.h"
 #include "tests/gateway_harness.h"
+#include "tests/grpc_health/health.grpc.pb.h"
 
 namespace llmgw::testing {
 namespace {
@@ -22,8 +22,8 @@ constexpr char kKeyOps[] = "sk-client-ops-5b7d9f1a3c";
 
 std::map<std::string, std::string> Env() {
   return {{"OPENAI_API_KEY", "sk-test-key-0123456789"},
-          {"LLMGW_CLIENT_KEYS", absl::StrCat("team-a:", kKeyA, ",team-b:",
-                                             kKeyB, ",ops:", kKeyOps)},
+          {"LLMGW_CLIENT_KEYS",
+           absl::StrCat("team-a:", kKeyA, ",team-b:", kKeyB, ",ops:", kKeyOps)},
           {"LLMGW_ADMIN_TENANTS", "ops"}};
 }
 
@@ -76,31 +76,30 @@ TEST(SecurityGatewayTest, MissingMalformedAndWrongKeysAreUnauthenticated) {
     pb::GenerateStreamEvent event;
     while (reader->Read(&event)) {
     }
-    EXPECT_EQ(reader->Finish().error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   }
   {
     grpc::ClientContext context;
     pb::StatusResponse response;
-    EXPECT_EQ(h.stub().Status(&context, pb::StatusRequest(), &response)
-                  .error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        h.stub().Status(&context, pb::StatusRequest(), &response).error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
   }
   {
     grpc::ClientContext context;
     pb::BudgetResponse response;
-    EXPECT_EQ(h.stub().Budget(&context, pb::BudgetRequest(), &response)
-                  .error_code(),
-              grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(
+        h.stub().Budget(&context, pb::BudgetRequest(), &response).error_code(),
+        grpc::StatusCode::UNAUTHENTICATED);
   }
   EXPECT_EQ(h.upstream().RequestCount(), 0);
   // Health stays open for probes.
   auto health = grpc::health::v1::Health::NewStub(h.channel());
   grpc::ClientContext context;
   grpc::health::v1::HealthCheckResponse response;
-  EXPECT_TRUE(health->Check(&context, grpc::health::v1::HealthCheckRequest(),
-                            &response)
-                  .ok());
+  EXPECT_TRUE(
+      health->Check(&context, grpc::health::v1::HealthCheckRequest(), &response)
+          .ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   // The right key works.
   EXPECT_TRUE(Call(h, kKeyA, request).ok());
@@ -137,8 +136,7 @@ TEST(SecurityGatewayTest, TenantIsTheKeyNotTheHeader) {
 
 TEST(SecurityGatewayTest, DisallowedModelIsPermissionDenied) {
   GatewayHarness h(Env(), Tenants());
-  grpc::Status s =
-      Call(h, kKeyA, GatewayHarness::UserRequest("hi", "gpt-4o"));
+  grpc::Status s = Call(h, kKeyA, GatewayHarness::UserRequest("hi", "gpt-4o"));
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "openai/gpt-4o"))
       << s.error_message();
@@ -151,9 +149,9 @@ TEST(SecurityGatewayTest, DisallowedModelIsPermissionDenied) {
   EXPECT_TRUE(
       Call(h, kKeyA, GatewayHarness::UserRequest("hi", "gpt-4o-mini")).ok());
   // team-b has no model restriction.
-  EXPECT_NE(Call(h, kKeyB, GatewayHarness::UserRequest("hi", "gpt-4o"))
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(
+      Call(h, kKeyB, GatewayHarness::UserRequest("hi", "gpt-4o")).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST(SecurityGatewayTest, RequestsPerMinuteInProcess) {
@@ -199,12 +197,14 @@ TEST(SecurityGatewayTest, BudgetAndStatusVisibility) {
   }
   pb::StatusResponse status;
   auto context = Context(kKeyA);
-  ASSERT_TRUE(h.stub().Status(context.get(), pb::StatusRequest(), &status).ok());
+  ASSERT_TRUE(
+      h.stub().Status(context.get(), pb::StatusRequest(), &status).ok());
   EXPECT_EQ(status.state(), pb::SERVING_STATE_SERVING);
   EXPECT_EQ(status.providers_size(), 0);
   EXPECT_EQ(status.fallback_chain_size(), 0);
   context = Context(kKeyOps);
-  ASSERT_TRUE(h.stub().Status(context.get(), pb::StatusRequest(), &status).ok());
+  ASSERT_TRUE(
+      h.stub().Status(context.get(), pb::StatusRequest(), &status).ok());
   EXPECT_GT(status.providers_size(), 0);
   bool fingerprint = false;
   for (const auto& p : status.providers()) {

@@ -82,19 +82,18 @@ TEST(SecurityProcessTest, RateLimitsAreSharedAcrossReplicasThroughRedis) {
       {"OPENAI_API_BASE", upstream.base_url("openai")},
       {"LLMGW_BUDGET_REDIS", redis.address()},
       {"LLMGW_FINGERPRINT_SECRET", "shared-deployment-secret"},
-      {"LLMGW_CLIENT_KEYS", absl::StrCat("rpm-tenant:", kKeyA,
-                                         ",tpm-tenant:", kKeyB,
-                                         ",ops:", kAdminKey)},
+      {"LLMGW_CLIENT_KEYS", absl::StrCat("rpm-tenant:", kKeyA, ",tpm-tenant:",
+                                         kKeyB, ",ops:", kAdminKey)},
       {"LLMGW_ADMIN_TENANTS", "ops"}};
   const std::string config = WriteConfig(dir);
   mkdir((dir + "/1").c_str(), 0755);
   mkdir((dir + "/2").c_str(), 0755);
   GatewayProcess one, two;
-  ASSERT_TRUE(one.Start(env, {"--config=" + config, "--data_dir=" + dir + "/1"})
-                  .ok())
+  ASSERT_TRUE(
+      one.Start(env, {"--config=" + config, "--data_dir=" + dir + "/1"}).ok())
       << one.Stderr();
-  ASSERT_TRUE(two.Start(env, {"--config=" + config, "--data_dir=" + dir + "/2"})
-                  .ok())
+  ASSERT_TRUE(
+      two.Start(env, {"--config=" + config, "--data_dir=" + dir + "/2"}).ok())
       << two.Stderr();
   auto a = one.NewStub();
   auto b = two.NewStub();
@@ -148,9 +147,9 @@ TEST(SecurityProcessTest, RateLimitsAreSharedAcrossReplicasThroughRedis) {
   // No client key in any log line or audit event.
   ASSERT_TRUE(one.StopWith(SIGTERM, absl::Seconds(20)).ok());
   ASSERT_TRUE(two.StopWith(SIGTERM, absl::Seconds(20)).ok());
-  const std::string logs =
-      one.Stderr() + two.Stderr() + other.Stderr() +
-      ReadFile(dir + "/1/audit.jsonl") + ReadFile(dir + "/2/audit.jsonl");
+  const std::string logs = one.Stderr() + two.Stderr() + other.Stderr() +
+                           ReadFile(dir + "/1/audit.jsonl") +
+                           ReadFile(dir + "/2/audit.jsonl");
   EXPECT_TRUE(absl::StrContains(logs, "\"event\":\"security\""));
   EXPECT_GT(ReadFile(dir + "/1/audit.jsonl").size(), 0u);
   for (const char* key : {kKeyA, kKeyB, kAdminKey, "sk-provider-rl-test"}) {

@@ -63,13 +63,13 @@ class TlsTest : public ::testing::Test {
                      name, " -keyout ", name, ".key -out ", name, ".pem"));
   }
   void MakeLeaf(const std::string& name, const std::string& ca) {
-    Run(absl::StrCat(kOpenssl,
-                     " req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-                     "-nodes -subj /CN=localhost -keyout ",
-                     name, ".key -out ", name, ".csr && ", kOpenssl,
-                     " x509 -req -days 1 -in ", name, ".csr -CA ", ca,
-                     ".pem -CAkey ", ca, ".key -CAcreateserial -extfile san.ext",
-                     " -out ", name, ".pem"));
+    Run(absl::StrCat(
+        kOpenssl,
+        " req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+        "-nodes -subj /CN=localhost -keyout ",
+        name, ".key -out ", name, ".csr && ", kOpenssl,
+        " x509 -req -days 1 -in ", name, ".csr -CA ", ca, ".pem -CAkey ", ca,
+        ".key -CAcreateserial -extfile san.ext", " -out ", name, ".pem"));
   }
   // Installs leaf `name` as the served certificate (rename: atomic per file).
   void Serve(const std::string& name) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "tests/gateway_harness.h"
+#include "tests/gateway_process.h"
 #include "tests/grpc_health/health.grpc.pb.h"
 
 namespace llmgw::testing {
@@ -227,6 +228,29 @@ TEST(SecurityGatewayTest, NoClientKeyInAuditEvents) {
   for (const char* key : {kKeyA, kKeyB, kKeyOps, "sk-wrong-key-guess-1234"}) {
     EXPECT_FALSE(absl::StrContains(all, key)) << key;
   }
+}
+
+TEST(SecurityGatewayTest, RefusalsAreCountedInMetrics) {
+  GatewayHarness h(Env(), Tenants(), /*serve_metrics=*/true);
+  const pb::GenerateRequest request =
+      GatewayHarness::UserRequest("hi", "gpt-4o-mini");
+  Call(h, "sk-wrong-key", request);
+  Call(h, "", request);
+  for (int i = 0; i < 4; ++i) Call(h, kKeyA, request);
+  Call(h, kKeyA, GatewayHarness::UserRequest("hi", "gpt-4o"));
+  absl::StatusOr<std::string> metrics =
+      HttpGet(h.server().metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "llmgw_auth_failures_total{reason=\"invalid_key\"} 1"))
+      << *metrics;
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "llmgw_auth_failures_total{reason=\"missing\"} 1"));
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "llmgw_rate_limited_total{limit=\"rpm\",tenant=\"team-a\"} 1"));
+  EXPECT_TRUE(absl::StrContains(
+      *metrics, "llmgw_permission_denied_total{tenant=\"team-a\"} 1"));
+  EXPECT_FALSE(absl::StrContains(*metrics, kKeyA));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ inline std::unique_ptr<grpc::ClientContext> NewCallContext(
     const GlobalOptions& options) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + options.timeout);
+  // The client key of a gateway with client keys (docs/security.md).
+  if (const char* key = std::getenv("LLMGW_CLIENT_KEY"); key && *key) {
+    context->AddMetadata("authorization", std::string("Bearer ") + key);
+  }
   return context;
 }
 

@@ -185,6 +185,12 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
       } else if (key == "resilience") {
         absl::Status s = ParseResilienceSection(v, config.resilience);
         if (!s.ok()) return s;
+      } else if (key == "auth") {
+        absl::Status s = ParseAuthSection(v, config.auth);
+        if (!s.ok()) return s;
+      } else if (key == "tenants") {
+        absl::Status s = ParseTenantsSection(v, config.auth);
+        if (!s.ok()) return s;
       } else if (key == "shutdown_grace_seconds") {
         ASSIGN_OR_RETURN_CFG(config.shutdown_grace, ScalarSeconds(v, key));
       } else if (key == "connect_timeout_seconds") {
@@ -201,6 +207,10 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
     }
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config: ", e.what()));
+  }
+  // A tenant's hourly_budget is its client scope's budget.
+  for (const auto& [tenant, nano] : config.auth.tenant_budgets) {
+    config.budget.scope_budgets["client:" + tenant] = nano;
   }
   return config;
 }
@@ -245,6 +255,8 @@ absl::Status ApplyEnvironmentOverrides(const EnvLookup& env,
   if (!budget.ok()) return budget;
   absl::Status resilience = ApplyResilienceEnvironment(env, config.resilience);
   if (!resilience.ok()) return resilience;
+  absl::Status auth = ApplyAuthEnvironment(env, config.auth);
+  if (!auth.ok()) return auth;
   if (env("LLMGW_CONNECT_TIMEOUT")) {
     ASSIGN_OR_RETURN_CFG(config.default_connect_timeout,
                          EnvSeconds(env, "LLMGW_CONNECT_TIMEOUT"));

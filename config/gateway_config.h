@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "auth/auth_config.h"
 #include "config/budget_config.h"
 #include "config/env_lookup.h"
 #include "config/resilience_config.h"
@@ -68,6 +69,8 @@ struct GatewayConfig {
   std::map<std::string, ProviderOverride> providers;
   BudgetConfig budget;
   ResilienceConfig resilience;
+  // Client keys, tenants, fingerprint secret (auth/auth_config.h).
+  AuthConfig auth;
   // Default timeouts for every provider (LLMGW_CONNECT_TIMEOUT /
   // LLMGW_READ_TIMEOUT, seconds); a provider's own settings win.
   std::optional<absl::Duration> default_connect_timeout;

@@ -1,5 +1,6 @@
 // Budget: spend against the budget of the current window.
 #include "absl/time/clock.h"
+#include "service/call_admission.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
 #include "service/strict_parse.h"
@@ -41,17 +42,27 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   core_->metrics().RequestStarted("Budget");
   const absl::Time start = absl::Now();
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<std::string> scope = request->scope();
   if (absl::Status parsed = ParseFailureOf(*request); !parsed.ok()) {
+    scope = std::move(parsed);
+  } else {
+    // A tenant reads only its own scope; admins (and open mode) read any.
+    absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+    scope = caller.ok()
+                ? core_->gatekeeper().BudgetScope(*caller, request->scope())
+                : absl::StatusOr<std::string>(caller.status());
+  }
+  if (!scope.ok()) {
     core_->metrics().RequestFinished(
-        "Budget", absl::StatusCodeToString(parsed.code()),
+        "Budget", absl::StatusCodeToString(scope.status().code()),
         absl::Now() - start);
-    reactor->Finish(ToGrpcStatus(parsed));
+    reactor->Finish(ToGrpcStatus(scope.status()));
     return reactor;
   }
   // Answered from the ledger's callback (on the event loop for Redis): no
   // RPC thread waits on ledger I/O.
   core_->ledger().SnapshotAsync(
-      request->scope(), [core = core_, reactor, response,
+      *std::move(scope), [core = core_, reactor, response,
                          start](absl::StatusOr<BudgetSnapshot> snapshot) {
         if (!snapshot.ok()) {
           core->metrics().RequestFinished(

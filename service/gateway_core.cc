@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "auth/fingerprint_secret.h"
 #include "monitoring/ledger_metrics.h"
 #include "monitoring/process_metrics.h"
 #include "monitoring/state_metrics.h"
@@ -39,6 +40,9 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   base.audit = core->audit_.get();
   base.metrics = core->metrics_.get();
   base.metrics_registry = core->metrics_registry_.get();
+  // Before the registry: it fingerprints the provider keys.
+  absl::Status secret = InstallFingerprintSecret(config.auth, config.data_dir);
+  if (!secret.ok()) return secret;
   absl::StatusOr<std::shared_ptr<ConfigGeneration>> gen =
       BuildGeneration(config, env, base);
   if (!gen.ok()) return gen.status();
@@ -54,6 +58,9 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
     return sources;
   });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);
+  core->gatekeeper_ = NewGatekeeper(
+      config.auth, config.budget.backend == LedgerBackend::kRedis,
+      config.budget.redis_address, core->loop_.get(), core->metrics_registry_);
   absl::MutexLock lock(&core->mu_);
   core->current_ = *std::move(gen);
   return core;
@@ -97,6 +104,8 @@ GatewayCore::metrics_collectables() const {
 }
 
 GatewayCore::~GatewayCore() {
+  // The rate limiter posts completions to the loop: stop it first.
+  gatekeeper_.reset();
   // In-flight upstream requests complete (cancelled) before the loop stops.
   http_client_.reset();
   {

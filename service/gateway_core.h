@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "audit/audit_log.h"
+#include "auth/gatekeeper.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
 #include "dispatch/generate_call.h"
@@ -72,6 +73,8 @@ class GatewayCore {
   // Everything a GenerateCall needs, holding the current generation alive.
   DispatchDeps dispatch_deps() const;
   absl::Time start_time() const { return start_time_; }
+  // Client keys, tenant policies, rate limits (auth/gatekeeper.h).
+  const Gatekeeper& gatekeeper() const { return *gatekeeper_; }
 
  private:
   GatewayCore() = default;
@@ -87,6 +90,9 @@ class GatewayCore {
   absl::Mutex reload_mu_;  // serializes Reload
   mutable absl::Mutex mu_;
   std::shared_ptr<const ConfigGeneration> current_ ABSL_GUARDED_BY(mu_);
+  // Client keys, tenant policies and rate limits, read at start (a reload
+  // does not change them).
+  std::unique_ptr<Gatekeeper> gatekeeper_;
 };
 
 // The version string reported by Status.

@@ -25,11 +25,13 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   server->core_ = *std::move(core);
   server->service_ = std::make_unique<GatewayService>(server->core_.get());
 
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      GrpcServerCredentials(options.tls);
+  if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.grpc_address,
-                           grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.grpc_address, *credentials,
                            &server->grpc_port_);
   builder.RegisterService(server->service_.get());
   // Reflection v1 (v1alpha comes from gRPC's plugin above).

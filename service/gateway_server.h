@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "auth/tls.h"
 #include "config/gateway_config.h"
 #include "service/gateway_core.h"
 #include "service/gateway_service.h"
@@ -26,6 +27,8 @@ struct ServerOptions {
   std::string grpc_address = "0.0.0.0:50051";
   // Empty disables the metrics endpoint.
   std::string metrics_address = "0.0.0.0:9464";
+  // TLS / mTLS for the gRPC port (off when empty); see auth/tls.h.
+  TlsSettings tls;
 };
 
 // A running gateway: the core, the gRPC server (with grpc.health.v1 and

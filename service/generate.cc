@@ -1,9 +1,12 @@
 // Generate: one complete answer.
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "service/call_admission.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
 
@@ -20,31 +23,65 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
         response_(response),
         arrival_(absl::Now()) {
     core_->metrics().RequestStarted("Generate");
+    absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+    if (!caller.ok()) {
+      Complete(caller.status());
+      return;
+    }
+    caller_ = *std::move(caller);
     absl::StatusOr<GenerateInput> input =
         ToGenerateInput(*context, *request, arrival_, false);
     if (!input.ok()) {
       Complete(input.status());
       return;
     }
-    request_id_ = input->request.request_id;
-    call_ = GenerateCall::Create(core_->dispatch_deps(), *std::move(input),
-                                 nullptr, [this](GenerateResult result) {
-                                   if (result.status.ok()) {
-                                     FillGenerateResponse(result, request_id_,
-                                                          response_);
-                                   }
-                                   Complete(result.status, &result.attempts);
-                                 });
-    call_->Start();
+    input_ = *std::move(input);
+    AdmitCall(*core_, caller_, *input_, [this](absl::Status admitted) {
+      if (!admitted.ok()) {
+        Complete(admitted);
+        return;
+      }
+      StartCall();
+    });
   }
 
   void OnCancel() override {
-    if (call_) call_->Cancel(absl::Now() >= DeadlineOf(*context_));
+    std::shared_ptr<GenerateCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      call = call_;
+    }
+    if (call) call->Cancel(absl::Now() >= DeadlineOf(*context_));
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Runs once admitted (inline, or on the loop after a Redis rate check).
+  void StartCall() {
+    request_id_ = input_->request.request_id;
+    std::shared_ptr<GenerateCall> call = GenerateCall::Create(
+        core_->dispatch_deps(), *std::move(input_), nullptr,
+        [this](GenerateResult result) {
+          RecordCallTokens(*core_, caller_, result);
+          if (result.status.ok()) {
+            FillGenerateResponse(result, request_id_, response_);
+          }
+          Complete(result.status, &result.attempts);
+        });
+    bool cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      call_ = call;
+      cancelled = cancelled_;
+    }
+    // on_done may run (and delete this) before Start returns.
+    const bool by_deadline = absl::Now() >= DeadlineOf(*context_);
+    call->Start();
+    if (cancelled) call->Cancel(by_deadline);
+  }
+
   void Complete(const absl::Status& status,
                 const std::vector<AttemptRecord>* attempts = nullptr) {
     core_->metrics().RequestFinished("Generate",
@@ -58,7 +95,11 @@ class GenerateReactor : public grpc::ServerUnaryReactor {
   llmgateway::v1::GenerateResponse* const response_;
   const absl::Time arrival_;
   std::string request_id_;
-  std::shared_ptr<GenerateCall> call_;
+  Caller caller_;
+  std::optional<GenerateInput> input_;
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<GenerateCall> call_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace

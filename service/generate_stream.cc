@@ -1,10 +1,12 @@
 // GenerateStream: text deltas as the provider produces them, then a summary.
 #include <deque>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "service/call_admission.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
 
@@ -24,24 +26,26 @@ class GenerateStreamReactor
                         const pb::GenerateRequest* request)
       : core_(core), context_(context), arrival_(absl::Now()) {
     core_->metrics().RequestStarted("GenerateStream");
+    absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+    if (!caller.ok()) {
+      Fail(caller.status());
+      return;
+    }
+    caller_ = *std::move(caller);
     absl::StatusOr<GenerateInput> input =
         ToGenerateInput(*context, *request, arrival_, true);
     if (!input.ok()) {
-      Action action;
-      {
-        absl::MutexLock lock(&mu_);
-        CompleteLocked(input.status(), nullptr);
-        action = NextActionLocked();
-      }
-      Perform(action);
+      Fail(input.status());
       return;
     }
-    request_id_ = input->request.request_id;
-    call_ = GenerateCall::Create(
-        core_->dispatch_deps(), *std::move(input),
-        [this](absl::string_view text) { OnDelta(text); },
-        [this](GenerateResult result) { OnResult(std::move(result)); });
-    call_->Start();
+    input_ = *std::move(input);
+    AdmitCall(*core_, caller_, *input_, [this](absl::Status admitted) {
+      if (!admitted.ok()) {
+        Fail(admitted);
+        return;
+      }
+      StartCall();
+    });
   }
 
   void OnWriteDone(bool ok) override {
@@ -62,12 +66,51 @@ class GenerateStreamReactor
   }
 
   void OnCancel() override {
-    if (call_) call_->Cancel(absl::Now() >= DeadlineOf(*context_));
+    std::shared_ptr<GenerateCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      call = call_;
+    }
+    if (call) call->Cancel(absl::Now() >= DeadlineOf(*context_));
   }
 
   void OnDone() override { delete this; }
 
  private:
+  // Ends the call before any upstream work (auth, validation, admission).
+  void Fail(const absl::Status& status) {
+    Action action;
+    {
+      absl::MutexLock lock(&mu_);
+      CompleteLocked(status, nullptr);
+      action = NextActionLocked();
+    }
+    Perform(action);
+  }
+
+  // Runs once admitted (inline, or on the loop after a Redis rate check).
+  void StartCall() {
+    request_id_ = input_->request.request_id;
+    std::shared_ptr<GenerateCall> call = GenerateCall::Create(
+        core_->dispatch_deps(), *std::move(input_),
+        [this](absl::string_view text) { OnDelta(text); },
+        [this](GenerateResult result) {
+          RecordCallTokens(*core_, caller_, result);
+          OnResult(std::move(result));
+        });
+    bool cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      call_ = call;
+      cancelled = cancelled_;
+    }
+    // on_done may run (and delete this) before Start returns.
+    const bool by_deadline = absl::Now() >= DeadlineOf(*context_);
+    call->Start();
+    if (cancelled) call->Cancel(by_deadline);
+  }
+
   void OnDelta(absl::string_view text) {
     Action action;
     {
@@ -163,9 +206,12 @@ class GenerateStreamReactor
   grpc::CallbackServerContext* const context_;
   const absl::Time arrival_;
   std::string request_id_;
-  std::shared_ptr<GenerateCall> call_;
+  Caller caller_;
+  std::optional<GenerateInput> input_;
 
   absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<GenerateCall> call_ ABSL_GUARDED_BY(mu_);
   std::deque<pb::GenerateStreamEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool client_gone_ ABSL_GUARDED_BY(mu_) = false;

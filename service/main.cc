@@ -21,7 +21,16 @@
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port; 0 picks a free port.");
 ABSL_FLAG(int, metrics_port, 9464,
           "Prometheus /metrics port; 0 picks a free port, -1 disables it.");
-ABSL_FLAG(std::string, host, "0.0.0.0", "Address to bind both ports to.");
+ABSL_FLAG(std::string, host, "",
+          "Address to bind both ports to. Default: 0.0.0.0 when client keys "
+          "are configured, else 127.0.0.1 (an open gateway stays local).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve gRPC over TLS (with --tls_key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates signed by it (mTLS).");
+ABSL_FLAG(int, tls_refresh_seconds, 10,
+          "How often the TLS files are re-read (certificate rotation).");
 ABSL_FLAG(std::string, config, "", "YAML configuration file (optional).");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for durable state (ledger, audit log).");
@@ -97,8 +106,24 @@ int Main(int argc, char** argv) {
              {{"error", std::string(config.status().message())}});
     return 2;
   }
-  const std::string host = absl::GetFlag(FLAGS_host);
+  const bool open = !config->auth.any_client_key();
+  std::string host = absl::GetFlag(FLAGS_host);
+  if (host.empty()) host = open ? "127.0.0.1" : "0.0.0.0";
+  if (open) {
+    LogWarning("OPEN_GATEWAY_NO_CLIENT_KEYS",
+               {{"effect",
+                 "no client key is configured: every caller that reaches "
+                 "the port is served and can spend the provider budget"},
+                {"bind", host},
+                {"fix",
+                 "set LLMGW_CLIENT_KEYS=name:key or auth.client_keys "
+                 "(docs/security.md)"}});
+  }
   ServerOptions options;
+  options.tls.cert_path = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_path = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  options.tls.refresh = absl::Seconds(absl::GetFlag(FLAGS_tls_refresh_seconds));
   options.grpc_address =
       absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
   options.metrics_address =
@@ -113,6 +138,15 @@ int Main(int argc, char** argv) {
     return 1;
   }
   LogProviders(**server);
+  LogInfo(
+      "security",
+      {{"client_keys", absl::StrCat(config->auth.client_keys.size())},
+       {"tenants", absl::StrCat(config->auth.tenants.size())},
+       {"tls", options.tls.enabled() ? (options.tls.mutual() ? "mtls" : "tls")
+                                     : "off"},
+       {"rate_limits", (*server)->core().gatekeeper().limiter() != nullptr
+                           ? (*server)->core().gatekeeper().limiter()->backend()
+                           : "off"}});
   std::printf(
       "{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d}\n",
       (*server)->grpc_port(), (*server)->metrics_port());

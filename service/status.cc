@@ -2,7 +2,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "service/call_admission.h"
 #include "service/gateway_service.h"
+#include "service/proto_convert.h"
 
 namespace llmgw {
 
@@ -143,9 +145,26 @@ grpc::ServerUnaryReactor* GatewayService::Status(
     pb::StatusResponse* response) {
   core_->metrics().RequestStarted("Status");
   const absl::Time start = absl::Now();
-  BuildStatusResponse(*core_, response);
-  core_->metrics().RequestFinished("Status", "OK", absl::Now() - start);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+  if (!caller.ok()) {
+    core_->metrics().RequestFinished(
+        "Status", absl::StatusCodeToString(caller.status().code()),
+        absl::Now() - start);
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  BuildStatusResponse(*core_, response);
+  if (!core_->gatekeeper().MayReadDetails(*caller)) {
+    // Providers, base URLs, key fingerprints and reasons need an admin key.
+    pb::StatusResponse summary;
+    summary.set_state(response->state());
+    summary.set_version(response->version());
+    summary.set_uptime_seconds(response->uptime_seconds());
+    summary.set_state_reason("details need an admin client key");
+    *response = std::move(summary);
+  }
+  core_->metrics().RequestFinished("Status", "OK", absl::Now() - start);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "config/gateway_config.h"
+#include "front/front_server.h"
 #include "service/gateway_core.h"
 #include "service/gateway_service.h"
 
@@ -23,6 +24,8 @@ struct ServerOptions {
   std::string grpc_address = "0.0.0.0:50051";
   // Empty disables the metrics endpoint.
   std::string metrics_address = "0.0.0.0:9464";
+  // OpenAI-compatible HTTP front (docs/http-front.md); empty disables it.
+  std::string http_address;
 };
 
 // A running gateway: the core, the gRPC server (with grpc.health.v1 and
@@ -38,6 +41,8 @@ class GatewayServer {
 
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // 0 when the HTTP front is off.
+  int http_port() const { return front_ ? front_->port() : 0; }
   GatewayCore& core() { return *core_; }
 
   // Stops accepting calls, lets in-flight calls finish for up to `grace`, then
@@ -51,6 +56,7 @@ class GatewayServer {
   std::unique_ptr<GatewayService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<front::FrontServer> front_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   bool shut_down_ = false;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <utility>
@@ -375,7 +376,18 @@ void FrontServer::Impl::HandleChat(const ConnPtr& c, const RequestHead& head,
     SendError(c, chat.status());
     return;
   }
-  chat->input.deadline = now + options_.request_timeout;
+  absl::Duration timeout = options_.request_timeout;
+  if (auto it = head.headers.find("x-llmgw-timeout-ms");
+      it != head.headers.end()) {
+    int64_t ms = 0;
+    if (!absl::SimpleAtoi(it->second, &ms) || ms <= 0) {
+      SendError(c, absl::InvalidArgumentError(
+                       "x-llmgw-timeout-ms must be a positive integer"));
+      return;
+    }
+    timeout = std::min(timeout, absl::Milliseconds(ms));
+  }
+  chat->input.deadline = now + timeout;
   c->completion_id = "chatcmpl-" + c->request_id;
   c->model = chat->model;
   c->include_usage = chat->include_usage;
@@ -419,7 +431,7 @@ void FrontServer::Impl::HandleChat(const ConnPtr& c, const RequestHead& head,
       });
   calls_[id] = call;
   c->deadline_timer = loop_->RunAfter(
-      options_.request_timeout, [w, id] {
+      timeout, [w, id] {
         auto s = w.lock();
         if (!s) return;
         if (auto it = s->calls_.find(id); it != s->calls_.end()) {

@@ -224,7 +224,7 @@ absl::StatusOr<ChatRequest> ParseChatRequest(absl::string_view body,
       },
       /*allow_exceptions=*/false);
   if (too_deep) {
-    return Violation("body", absl::StrCat("JSON nested deeper than ",
+    return Violation("body", absl::StrCat("the body nests JSON deeper than ",
                                           kMaxJsonDepth, " levels"));
   }
   if (doc.is_discarded() || !doc.is_object()) {

@@ -50,22 +50,38 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 499: return "Client Closed Request";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Internal Server Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 499:
+      return "Client Closed Request";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "Internal Server Error";
   }
 }
 
@@ -99,9 +115,9 @@ class FrontServer::Impl : public std::enable_shared_from_this<Impl> {
     bool close_after = false;  // close once `out` is flushed
     bool keep_alive = true;
     bool http10 = false;
-    bool streaming = false;    // SSE head sent
+    bool streaming = false;  // SSE head sent
     bool first_delta = true;
-    bool stream = false;       // the request asked for SSE
+    bool stream = false;  // the request asked for SSE
     std::optional<http::EventLoop::TimerId> timer;
     std::optional<http::EventLoop::TimerId> deadline_timer;
     uint64_t call_id = 0;
@@ -212,8 +228,8 @@ absl::StatusOr<int> FrontServer::Impl::Listen(const std::string& address) {
     const int err = errno;
     if (listen_fd_ >= 0) close(listen_fd_);
     listen_fd_ = -1;
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen for HTTP on ", address, ": ", strerror(err)));
+    return absl::UnavailableError(absl::StrCat("cannot listen for HTTP on ",
+                                               address, ": ", strerror(err)));
   }
   socklen_t len = sizeof(addr);
   getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -222,8 +238,8 @@ absl::StatusOr<int> FrontServer::Impl::Listen(const std::string& address) {
 
 void FrontServer::Impl::OnAccept() {
   while (!draining_) {
-    const int fd = accept4(listen_fd_, nullptr, nullptr,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const int fd =
+        accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN or a transient error: wait for the next
     if (conns_.size() >= options_.max_connections) {
       close(fd);
@@ -258,9 +274,9 @@ void FrontServer::Impl::UpdateWatch(const ConnPtr& c) {
 
 void FrontServer::Impl::ArmTimer(const ConnPtr& c, absl::Duration after) {
   if (c->timer) loop_->CancelTimer(*c->timer);
-  c->timer = loop_->RunAfter(
-      after, [w = std::weak_ptr<Impl>(shared_from_this()),
-              wc = std::weak_ptr<Conn>(c)] {
+  c->timer =
+      loop_->RunAfter(after, [w = std::weak_ptr<Impl>(shared_from_this()),
+                              wc = std::weak_ptr<Conn>(c)] {
         auto s = w.lock();
         auto conn = wc.lock();
         if (!s || !conn || conn->fd < 0) return;
@@ -307,10 +323,9 @@ void FrontServer::Impl::TryParse(const ConnPtr& c) {
   if (!head.ok() && absl::IsNotFound(head.status())) return;  // need more
   c->busy = true;
   c->route = "other";
-  c->request_id = absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(bitgen_),
-                                         absl::kZeroPad16),
-                               absl::Hex(absl::Uniform<uint64_t>(bitgen_),
-                                         absl::kZeroPad16));
+  c->request_id = absl::StrCat(
+      absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16),
+      absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16));
   if (!head.ok()) {
     c->keep_alive = false;
     c->in.clear();
@@ -411,33 +426,32 @@ void FrontServer::Impl::HandleChat(const ConnPtr& c, const RequestHead& head,
       if (s && conn && conn->fd >= 0) s->OnDelta(conn, text);
     };
   }
-  auto call = GenerateCall::Create(
-      deps_, std::move(chat->input), std::move(on_delta),
-      [w, wc, id](GenerateResult result) {
-        auto s = w.lock();
-        if (!s) return;
-        {
-          absl::MutexLock lock(&s->mu_);
-          --s->in_flight_;
-        }
-        // Destroy the call outside its own callback.
-        s->loop_->Post([w, id] {
-          if (auto s2 = w.lock()) s2->calls_.erase(id);
-        });
-        auto conn = wc.lock();
-        if (conn && conn->fd >= 0 && conn->call_id == id) {
-          s->OnDone(conn, std::move(result));
-        }
-      });
+  auto call =
+      GenerateCall::Create(deps_, std::move(chat->input), std::move(on_delta),
+                           [w, wc, id](GenerateResult result) {
+                             auto s = w.lock();
+                             if (!s) return;
+                             {
+                               absl::MutexLock lock(&s->mu_);
+                               --s->in_flight_;
+                             }
+                             // Destroy the call outside its own callback.
+                             s->loop_->Post([w, id] {
+                               if (auto s2 = w.lock()) s2->calls_.erase(id);
+                             });
+                             auto conn = wc.lock();
+                             if (conn && conn->fd >= 0 && conn->call_id == id) {
+                               s->OnDone(conn, std::move(result));
+                             }
+                           });
   calls_[id] = call;
-  c->deadline_timer = loop_->RunAfter(
-      timeout, [w, id] {
-        auto s = w.lock();
-        if (!s) return;
-        if (auto it = s->calls_.find(id); it != s->calls_.end()) {
-          it->second->Cancel(/*deadline=*/true);
-        }
-      });
+  c->deadline_timer = loop_->RunAfter(timeout, [w, id] {
+    auto s = w.lock();
+    if (!s) return;
+    if (auto it = s->calls_.find(id); it != s->calls_.end()) {
+      it->second->Cancel(/*deadline=*/true);
+    }
+  });
   call->Start();
 }
 
@@ -480,18 +494,17 @@ void FrontServer::Impl::OnDone(const ConnPtr& c, GenerateResult result) {
     return;
   }
   if (!c->streaming) SendStreamHead(c);
-  std::string tail = ChunkEvent(c->completion_id, model, c->created,
-                                c->first_delta, "",
-                                FinishReasonString(result.reply.finish_reason));
+  std::string tail =
+      ChunkEvent(c->completion_id, model, c->created, c->first_delta, "",
+                 FinishReasonString(result.reply.finish_reason));
   if (c->include_usage) {
     absl::StrAppend(&tail, UsageChunkEvent(c->completion_id, model, c->created,
                                            result.reply.usage));
   }
   // An SSE comment (ignored by SDKs): what headers carry for non-streams.
-  absl::StrAppend(&tail, ": llmgw provider=", result.provider,
-                  " model=", result.model,
-                  " cost_nano_usd=", result.cost_nano_usd, "\n\n",
-                  "data: [DONE]\n\n");
+  absl::StrAppend(
+      &tail, ": llmgw provider=", result.provider, " model=", result.model,
+      " cost_nano_usd=", result.cost_nano_usd, "\n\n", "data: [DONE]\n\n");
   SendStreamData(c, tail);
   EndRequest(c, 200);
 }
@@ -517,7 +530,8 @@ void FrontServer::Impl::Send(const ConnPtr& c, int status,
   EndRequest(c, status);
 }
 
-void FrontServer::Impl::SendError(const ConnPtr& c, const absl::Status& status) {
+void FrontServer::Impl::SendError(const ConnPtr& c,
+                                  const absl::Status& status) {
   const HttpError e = ToHttpError(status);
   Headers extra;
   if (e.retry_after_seconds >= 0) {
@@ -533,13 +547,11 @@ void FrontServer::Impl::SendError(const ConnPtr& c, const absl::Status& status) 
 void FrontServer::Impl::SendStreamHead(const ConnPtr& c) {
   c->streaming = true;
   if (c->http10) c->keep_alive = false;
-  absl::StrAppend(&c->out, "HTTP/1.1 200 OK\r\n",
-                  "content-type: text/event-stream\r\n",
-                  "cache-control: no-cache\r\n",
-                  "x-request-id: ", c->request_id, "\r\n",
-                  c->http10 ? "connection: close\r\n"
-                            : "transfer-encoding: chunked\r\n",
-                  "\r\n");
+  absl::StrAppend(
+      &c->out, "HTTP/1.1 200 OK\r\n", "content-type: text/event-stream\r\n",
+      "cache-control: no-cache\r\n", "x-request-id: ", c->request_id, "\r\n",
+      c->http10 ? "connection: close\r\n" : "transfer-encoding: chunked\r\n",
+      "\r\n");
 }
 
 void FrontServer::Impl::SendStreamData(const ConnPtr& c,
@@ -626,9 +638,8 @@ void FrontServer::Impl::BeginShutdown() {
 void FrontServer::Impl::FinishShutdown(absl::Time deadline) {
   {
     absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return in_flight_ == 0;
-    };
+    auto idle = [this]()
+                    ABSL_SHARED_LOCKS_REQUIRED(mu_) { return in_flight_ == 0; };
     mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
   }
   CloseAll();

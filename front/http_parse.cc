@@ -49,8 +49,8 @@ absl::StatusOr<RequestHead> ParseRequestHead(absl::string_view buffer,
   }
   for (size_t i = 1; i < lines.size(); ++i) {
     const size_t colon = lines[i].find(':');
-    if (colon == absl::string_view::npos || colon == 0 ||
-        lines[i][0] == ' ' || lines[i][0] == '\t') {
+    if (colon == absl::string_view::npos || colon == 0 || lines[i][0] == ' ' ||
+        lines[i][0] == '\t') {
       return absl::InvalidArgumentError("malformed header line");
     }
     std::string name = absl::AsciiStrToLower(lines[i].substr(0, colon));
@@ -68,8 +68,7 @@ absl::StatusOr<RequestHead> ParseRequestHead(absl::string_view buffer,
     return absl::UnimplementedError(
         "chunked request bodies are not accepted: send Content-Length");
   }
-  if (auto it = head.headers.find("content-length");
-      it != head.headers.end()) {
+  if (auto it = head.headers.find("content-length"); it != head.headers.end()) {
     uint64_t n = 0;
     if (!absl::SimpleAtoi(it->second, &n) ||
         it->second.find_first_not_of("0123456789") != std::string::npos) {

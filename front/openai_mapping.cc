@@ -16,14 +16,26 @@ using nlohmann::json;
 
 // Fields OpenAI defines that the gateway cannot honour yet.
 const std::set<std::string>& Unsupported() {
-  static const auto* kSet = new std::set<std::string>{
-      "tools",          "tool_choice",       "functions",
-      "function_call",  "response_format",   "logprobs",
-      "top_logprobs",   "n",                 "seed",
-      "presence_penalty", "frequency_penalty", "logit_bias",
-      "parallel_tool_calls", "store",        "audio",
-      "modalities",     "prediction",        "reasoning_effort",
-      "service_tier",   "web_search_options"};
+  static const auto* kSet = new std::set<std::string>{"tools",
+                                                      "tool_choice",
+                                                      "functions",
+                                                      "function_call",
+                                                      "response_format",
+                                                      "logprobs",
+                                                      "top_logprobs",
+                                                      "n",
+                                                      "seed",
+                                                      "presence_penalty",
+                                                      "frequency_penalty",
+                                                      "logit_bias",
+                                                      "parallel_tool_calls",
+                                                      "store",
+                                                      "audio",
+                                                      "modalities",
+                                                      "prediction",
+                                                      "reasoning_effort",
+                                                      "service_tier",
+                                                      "web_search_options"};
   return *kSet;
 }
 
@@ -54,18 +66,18 @@ absl::StatusOr<std::string> MessageText(const json& content,
                                         const std::string& where) {
   if (content.is_string()) return content.get<std::string>();
   if (!content.is_array()) {
-    return Violation(where, where + " must be a string or an array of text parts");
+    return Violation(where,
+                     where + " must be a string or an array of text parts");
   }
   std::string text;
   for (size_t i = 0; i < content.size(); ++i) {
     const json& part = content[i];
     const std::string pw = absl::StrCat(where, "[", i, "]");
-    if (!part.is_object() || !part.contains("type") ||
-        part["type"] != "text" || !part.contains("text") ||
-        !part["text"].is_string()) {
+    if (!part.is_object() || !part.contains("type") || part["type"] != "text" ||
+        !part.contains("text") || !part["text"].is_string()) {
       return Violation(pw, pw + ": only {\"type\":\"text\",\"text\":...} "
-                               "parts are supported (no images, audio or "
-                               "files yet)");
+                                "parts are supported (no images, audio or "
+                                "files yet)");
     }
     text += part["text"].get<std::string>();
   }
@@ -88,9 +100,9 @@ absl::Status ParseMessages(const json& messages, ProviderRequest* request) {
     for (const auto& [key, value] : m.items()) {
       if (key == "role" || key == "content") continue;
       if (key == "name" && value.is_null()) continue;
-      return Violation(where + "." + key,
-                       absl::StrCat(where, ".", key,
-                                    " is not supported by the gateway"));
+      return Violation(
+          where + "." + key,
+          absl::StrCat(where, ".", key, " is not supported by the gateway"));
     }
     const json role = m.value("role", json());
     if (role == "system" || role == "developer") {
@@ -101,8 +113,9 @@ absl::Status ParseMessages(const json& messages, ProviderRequest* request) {
       out.role = MessageRole::kAssistant;
     } else {
       return Violation(where + ".role",
-                       where + ".role must be system, developer, user or "
-                               "assistant (tool messages are not supported)");
+                       where +
+                           ".role must be system, developer, user or "
+                           "assistant (tool messages are not supported)");
     }
     if (!m.contains("content")) {
       return Violation(where + ".content", where + ".content is required");
@@ -127,7 +140,8 @@ absl::Status ParseStop(const json& stop, ProviderRequest* request) {
                                           kMaxStops, " strings"));
   }
   for (const json& s : stop) {
-    if (!s.is_string()) return Violation("stop", "stop entries must be strings");
+    if (!s.is_string())
+      return Violation("stop", "stop entries must be strings");
     request->stop.push_back(s.get<std::string>());
   }
   return absl::OkStatus();
@@ -136,8 +150,8 @@ absl::Status ParseStop(const json& stop, ProviderRequest* request) {
 absl::Status ParseNumber(const std::string& key, const json& v, double lo,
                          double hi, std::optional<float>* out) {
   if (!v.is_number() || v.get<double>() < lo || v.get<double>() > hi) {
-    return Violation(key, absl::StrCat(key, " must be a number in [", lo, ", ",
-                                       hi, "]"));
+    return Violation(
+        key, absl::StrCat(key, " must be a number in [", lo, ", ", hi, "]"));
   }
   *out = v.get<float>();
   return absl::OkStatus();
@@ -170,12 +184,14 @@ absl::Status ParseField(const std::string& key, const json& v,
     if (!v.is_boolean()) return Violation(key, "stream must be a boolean");
     out->input.stream = v.get<bool>();
   } else if (key == "stream_options") {
-    if (!v.is_object()) return Violation(key, "stream_options must be an object");
+    if (!v.is_object())
+      return Violation(key, "stream_options must be an object");
     for (const auto& [k, o] : v.items()) {
       if (k != "include_usage" || !o.is_boolean()) {
         return Violation("stream_options." + k,
-                         "stream_options." + k + " is not supported (only "
-                         "include_usage, a boolean)");
+                         "stream_options." + k +
+                             " is not supported (only "
+                             "include_usage, a boolean)");
       }
       out->include_usage = o.get<bool>();
     }
@@ -183,13 +199,15 @@ absl::Status ParseField(const std::string& key, const json& v,
     if (!v.is_string() || v.get<std::string>().size() > 256) {
       return Violation(key, "user must be a string of at most 256 bytes");
     }
-    if (out->input.client_id.empty()) out->input.client_id = v.get<std::string>();
+    if (out->input.client_id.empty())
+      out->input.client_id = v.get<std::string>();
   } else if (key == "metadata") {
     if (!v.is_object() || v.size() > 16) {
       return Violation(key, "metadata must be an object of at most 16 strings");
     }
     for (const auto& [k, s] : v.items()) {
-      if (!s.is_string() || k.size() > 64 || s.get<std::string>().size() > 512) {
+      if (!s.is_string() || k.size() > 64 ||
+          s.get<std::string>().size() > 512) {
         return Violation("metadata." + k,
                          "metadata values must be strings (keys <= 64, "
                          "values <= 512 bytes)");
@@ -200,8 +218,9 @@ absl::Status ParseField(const std::string& key, const json& v,
     }
   } else if (Unsupported().count(key) != 0) {
     if (AtDefault(key, v)) return absl::OkStatus();
-    return Violation(key, key + " is not supported by the gateway yet; remove "
-                                "it or use its default");
+    return Violation(key, key +
+                              " is not supported by the gateway yet; remove "
+                              "it or use its default");
   } else {
     return Violation(key, "unknown field " + key +
                               ": the gateway does not know how to honour it");
@@ -243,8 +262,9 @@ absl::StatusOr<ChatRequest> ParseChatRequest(absl::string_view body,
     if (!status.ok()) return status;
   }
   if (!doc.contains("model") || out.model.empty()) {
-    return Violation("model", "model is required (\"provider/model\" pins a "
-                              "provider)");
+    return Violation("model",
+                     "model is required (\"provider/model\" pins a "
+                     "provider)");
   }
   if (!doc.contains("messages")) {
     return Violation("messages", "messages is required");
@@ -397,8 +417,8 @@ HttpError ToHttpError(const absl::Status& status) {
               {"type", type},
               {"param", param},
               {"code", code.empty() ? json(nullptr) : json(code)}};
-  e.body = json{{"error", err}}.dump(-1, ' ', false,
-                                      json::error_handler_t::replace);
+  e.body =
+      json{{"error", err}}.dump(-1, ' ', false, json::error_handler_t::replace);
   return e;
 }
 
@@ -411,9 +431,10 @@ std::string ModelsJson(const ProviderRegistry& registry, int64_t created) {
   std::set<std::string> seen;
   auto add = [&](const std::string& id, const std::string& owner) {
     if (id.empty() || !seen.insert(id).second) return;
-    data.push_back(
-        {{"id", id}, {"object", "model"}, {"created", created},
-         {"owned_by", owner}});
+    data.push_back({{"id", id},
+                    {"object", "model"},
+                    {"created", created},
+                    {"owned_by", owner}});
   };
   for (const auto& entry : registry.entries()) {
     if (!entry->configured) continue;

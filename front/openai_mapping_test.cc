@@ -38,8 +38,7 @@ void ExpectRefused(const std::string& body, const std::string& field) {
   auto r = Parse(body);
   ASSERT_FALSE(r.ok()) << body;
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find(field), std::string::npos)
-      << r.status();
+  EXPECT_NE(r.status().message().find(field), std::string::npos) << r.status();
   const HttpError e = ToHttpError(r.status());
   EXPECT_EQ(e.status, 400);
   json j = json::parse(e.body);
@@ -48,7 +47,8 @@ void ExpectRefused(const std::string& body, const std::string& field) {
 }
 
 TEST(ParseChatRequest, RefusesWhatItCannotHonour) {
-  const std::string m = R"("model":"m","messages":[{"role":"user","content":"x"}])";
+  const std::string m =
+      R"("model":"m","messages":[{"role":"user","content":"x"}])";
   ExpectRefused("{" + m + R"(,"tools":[{"type":"function"}]})", "tools");
   ExpectRefused("{" + m + R"(,"response_format":{"type":"json_object"}})",
                 "response_format");
@@ -61,8 +61,9 @@ TEST(ParseChatRequest, RefusesWhatItCannotHonour) {
   ExpectRefused(R"({"model":"m","messages":[]})", "messages");
   ExpectRefused(R"({"model":"m","messages":[{"role":"tool","content":"x"}]})",
                 "messages[0].role");
-  ExpectRefused(R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
-                "messages[0].content[0]");
+  ExpectRefused(
+      R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
+      "messages[0].content[0]");
   ExpectRefused("not json", "body");
   ExpectRefused(std::string(100, '[') + std::string(100, ']'), "body");
   ExpectRefused("{" + m + R"(,"temperature":7})", "temperature");

@@ -88,7 +88,8 @@ int Main(int argc, char** argv) {
           ? ""
           : absl::StrCat(host, ":", absl::GetFlag(FLAGS_metrics_port));
   int http_port = absl::GetFlag(FLAGS_http_port);
-  if (http_port == -2) http_port = static_cast<int>(config->http_port.value_or(-1));
+  if (http_port == -2)
+    http_port = static_cast<int>(config->http_port.value_or(-1));
   options.http_address =
       http_port < 0 ? "" : absl::StrCat(host, ":", http_port);
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =

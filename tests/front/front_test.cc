@@ -28,8 +28,8 @@ HttpReply Chat(GatewayHarness& h, const std::string& body,
 TEST(FrontTest, ChatCompletionWithHeaders) {
   GatewayHarness h;
   h.upstream().Enqueue(
-      Behavior::Text("hi there").WithUsage({.prompt_tokens = 11,
-                                            .completion_tokens = 3}));
+      Behavior::Text("hi there")
+          .WithUsage({.prompt_tokens = 11, .completion_tokens = 3}));
   HttpReply r = Chat(h, kChat, "x-request-id: my-req-1\r\n");
   ASSERT_EQ(r.status, 200) << r.body;
   json j = json::parse(r.body);
@@ -69,8 +69,8 @@ std::vector<json> Events(const std::string& body, bool* done) {
 TEST(FrontTest, StreamedChunksEndWithDoneAndUsage) {
   GatewayHarness h;
   h.upstream().Enqueue(
-      Behavior::Text("one two three").WithUsage({.prompt_tokens = 5,
-                                                 .completion_tokens = 3}));
+      Behavior::Text("one two three")
+          .WithUsage({.prompt_tokens = 5, .completion_tokens = 3}));
   HttpReply r = Chat(h, R"({"model":"gpt-4o-mini","stream":true,
       "stream_options":{"include_usage":true},
       "messages":[{"role":"user","content":"stream"}]})");
@@ -130,11 +130,14 @@ json ExpectError(const HttpReply& r, int status) {
 
 TEST(FrontTest, UnsupportedFieldIsRefusedNamingIt) {
   GatewayHarness h;
-  json e = ExpectError(Chat(h, R"({"model":"gpt-4o-mini","tools":[{"type":"function"}],
-      "messages":[{"role":"user","content":"x"}]})"), 400);
+  json e = ExpectError(
+      Chat(h, R"({"model":"gpt-4o-mini","tools":[{"type":"function"}],
+      "messages":[{"role":"user","content":"x"}]})"),
+      400);
   EXPECT_EQ(e["param"], "tools");
   e = ExpectError(Chat(h, R"({"model":"gpt-4o-mini","brand_new_knob":1,
-      "messages":[{"role":"user","content":"x"}]})"), 400);
+      "messages":[{"role":"user","content":"x"}]})"),
+                  400);
   EXPECT_EQ(e["param"], "brand_new_knob");
   EXPECT_NE(e["message"].get<std::string>().find("brand_new_knob"),
             std::string::npos);
@@ -146,7 +149,9 @@ TEST(FrontTest, ErrorStatuses) {
   ExpectError(HttpCall(h.server().http_port(), "GET", "/v1/nothing", ""), 404);
   ExpectError(Chat(h, "{not json"), 400);
   json e = ExpectError(
-      Chat(h, R"({"model":"unknown-model-7","messages":[{"role":"user","content":"x"}]})"),
+      Chat(
+          h,
+          R"({"model":"unknown-model-7","messages":[{"role":"user","content":"x"}]})"),
       404);
   h.upstream().Enqueue(Behavior::HttpError(500));
   ExpectError(Chat(h, kChat), 503);

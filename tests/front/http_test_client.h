@@ -55,9 +55,10 @@ inline HttpReply HttpCall(int port, const std::string& method,
     return reply;
   }
   const std::string req = absl::StrCat(
-      method, " ", path, " HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n",
-      "content-type: application/json\r\ncontent-length: ", body.size(),
-      "\r\n", extra_headers, "\r\n", body);
+      method, " ", path,
+      " HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n",
+      "content-type: application/json\r\ncontent-length: ", body.size(), "\r\n",
+      extra_headers, "\r\n", body);
   send(fd, req.data(), req.size(), MSG_NOSIGNAL);
   std::string raw;
   char buf[8192];

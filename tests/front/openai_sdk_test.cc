@@ -15,7 +15,8 @@ namespace {
 
 std::string SdkDir() {
   const char* root = std::getenv("LLMGW_TOOLS_DIR");
-  return absl::StrCat(root ? root : "/opt/llmgw", "/npm/front/node_modules/openai");
+  return absl::StrCat(root ? root : "/opt/llmgw",
+                      "/npm/front/node_modules/openai");
 }
 
 TEST(OpenAiSdkTest, ChatStreamErrorsAndModels) {

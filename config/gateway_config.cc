@@ -201,6 +201,8 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
                              ScalarSeconds(v, key));
       } else if (key == "data_dir") {
         ASSIGN_OR_RETURN_CFG(config.data_dir, ScalarString(v, key));
+      } else if (key == "http_port") {
+        ASSIGN_OR_RETURN_CFG(config.http_port, ScalarInt(v, key));
       } else {
         return KeyError(key, "unknown key");
       }

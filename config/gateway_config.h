@@ -79,6 +79,9 @@ struct GatewayConfig {
   absl::Duration shutdown_grace = absl::Seconds(15);
   // Where durable state (ledger, audit log) lives.
   std::string data_dir;
+  // OpenAI-compatible HTTP front port (docs/http-front.md): unset = off
+  // unless --http_port says otherwise; 0 picks a free port, -1 disables.
+  std::optional<int64_t> http_port;
 };
 
 // Parses YAML text into a config. Errors name the offending key.

@@ -63,7 +63,7 @@ grpc::ServerUnaryReactor* GatewayService::Budget(
   // RPC thread waits on ledger I/O.
   core_->ledger().SnapshotAsync(
       *std::move(scope), [core = core_, reactor, response,
-                         start](absl::StatusOr<BudgetSnapshot> snapshot) {
+                          start](absl::StatusOr<BudgetSnapshot> snapshot) {
         if (!snapshot.ok()) {
           core->metrics().RequestFinished(
               "Budget", absl::StatusCodeToString(snapshot.status().code()),

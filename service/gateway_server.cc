@@ -65,6 +65,18 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
     }
     server->exposer_ = *std::move(exposer);
   }
+  if (!options.http_address.empty()) {
+    front::FrontOptions front_options;
+    front_options.address = options.http_address;
+    absl::StatusOr<std::unique_ptr<front::FrontServer>> front =
+        front::FrontServer::Start(server->core_.get(), front_options,
+                                  server->core_->metrics_registry().get());
+    if (!front.ok()) {
+      server->Shutdown(absl::ZeroDuration());
+      return front.status();
+    }
+    server->front_ = *std::move(front);
+  }
   return server;
 }
 
@@ -78,6 +90,8 @@ absl::Status GatewayServer::Reload(const GatewayConfig& config,
 void GatewayServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  const absl::Time deadline = absl::Now() + grace;
+  if (front_ != nullptr) front_->BeginShutdown();
   if (health_reporter_ != nullptr) health_reporter_->Stop();
   if (server_ != nullptr) {
     grpc::HealthCheckServiceInterface* health =
@@ -86,11 +100,13 @@ void GatewayServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (front_ != nullptr) front_->FinishShutdown(deadline);
 }
 
 GatewayServer::~GatewayServer() {
   Shutdown(absl::ZeroDuration());
   exposer_.reset();
+  front_.reset();
   server_.reset();
   service_.reset();
   reflection_v1_.reset();

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "auth/tls.h"
 #include "config/gateway_config.h"
+#include "front/front_server.h"
 #include "service/gateway_core.h"
 #include "service/gateway_service.h"
 
@@ -29,6 +30,8 @@ struct ServerOptions {
   std::string metrics_address = "0.0.0.0:9464";
   // TLS / mTLS for the gRPC port (off when empty); see auth/tls.h.
   TlsSettings tls;
+  // OpenAI-compatible HTTP front (docs/http-front.md); empty disables it.
+  std::string http_address;
 };
 
 // A running gateway: the core, the gRPC server (with grpc.health.v1 and
@@ -44,6 +47,8 @@ class GatewayServer {
 
   int grpc_port() const { return grpc_port_; }
   int metrics_port() const { return metrics_port_; }
+  // 0 when the HTTP front is off.
+  int http_port() const { return front_ ? front_->port() : 0; }
   GatewayCore& core() { return *core_; }
 
   // Swaps in a new configuration for new calls (GatewayCore::Reload) and
@@ -63,6 +68,7 @@ class GatewayServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<HealthReporter> health_reporter_;
+  std::unique_ptr<front::FrontServer> front_;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
   bool shut_down_ = false;

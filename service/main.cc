@@ -21,6 +21,10 @@
 ABSL_FLAG(int, grpc_port, 50051, "gRPC port; 0 picks a free port.");
 ABSL_FLAG(int, metrics_port, 9464,
           "Prometheus /metrics port; 0 picks a free port, -1 disables it.");
+ABSL_FLAG(int, http_port, -2,
+          "OpenAI-compatible HTTP front port (docs/http-front.md); 0 picks a "
+          "free port, -1 disables it. Default: the config's http_port, else "
+          "off.");
 ABSL_FLAG(std::string, host, "",
           "Address to bind both ports to. Default: 0.0.0.0 when client keys "
           "are configured, else 127.0.0.1 (an open gateway stays local).");
@@ -130,6 +134,11 @@ int Main(int argc, char** argv) {
       absl::GetFlag(FLAGS_metrics_port) < 0
           ? ""
           : absl::StrCat(host, ":", absl::GetFlag(FLAGS_metrics_port));
+  int http_port = absl::GetFlag(FLAGS_http_port);
+  if (http_port == -2)
+    http_port = static_cast<int>(config->http_port.value_or(-1));
+  options.http_address =
+      http_port < 0 ? "" : absl::StrCat(host, ":", http_port);
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =
       GatewayServer::Start(*config, env, options);
   if (!server.ok()) {
@@ -148,8 +157,10 @@ int Main(int argc, char** argv) {
                            ? (*server)->core().gatekeeper().limiter()->backend()
                            : "off"}});
   std::printf(
-      "{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d}\n",
-      (*server)->grpc_port(), (*server)->metrics_port());
+      "{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d,"
+      "\"http_port\":%d}\n",
+      (*server)->grpc_port(), (*server)->metrics_port(),
+      (*server)->http_port());
   std::fflush(stdout);
 
   const int signal_number = ServeUntilStopSignal(**server, reload);

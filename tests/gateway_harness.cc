@@ -35,6 +35,7 @@ GatewayHarness::GatewayHarness(
   ServerOptions options;
   options.grpc_address = "127.0.0.1:0";
   options.metrics_address = serve_metrics ? "127.0.0.1:0" : "";
+  options.http_address = "127.0.0.1:0";  // the OpenAI-compatible front
   const EnvLookup lookup = FixedEnvironment(env);
   absl::Status overridden = ApplyEnvironmentOverrides(lookup, config);
   EXPECT_TRUE(overridden.ok()) << overridden;

@@ -337,8 +337,10 @@ class CurlHttpClient final : public HttpClient {
     curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
                       options_.max_connections_per_host);
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                      options_.max_cached_connections);
+    if (options_.max_cached_connections > 0) {
+      curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                        options_.max_cached_connections);
+    }
     curl_multi_setopt(
         multi_, CURLMOPT_PIPELINING,
         options_.enable_http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);

@@ -147,9 +147,9 @@ class Slot {
   };
 
   void Done(const grpc::Status& status) {
-    const absl::Duration first =
-        first_event_ == absl::InfinitePast() ? -absl::Seconds(1)
-                                             : first_event_ - start_;
+    const absl::Duration first = first_event_ == absl::InfinitePast()
+                                     ? -absl::Seconds(1)
+                                     : first_event_ - start_;
     recorder_->Record(status, absl::Now() - start_, first);
     Next();
   }

@@ -8,7 +8,9 @@
 // Keeps `concurrency` calls in flight on the callback API (no thread per
 // call), for `duration` (after a short warm-up), then prints one JSON line:
 // {"requests":N,"ok":N,"errors":{"UNAVAILABLE":N},"rps":X,
-//  "latency_ms":{"p50":..,"p90":..,"p99":..,"max":..}}
+//  "latency_ms":{"p50":..,"p90":..,"p99":..,"max":..},
+//  "first_event_ms":{"p50":..,"p99":..}}  (streams: time to the first event)
+// --write_grpc_frame=FILE writes the request framed for h2load and exits.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -37,6 +39,9 @@ ABSL_FLAG(std::string, model, "gpt-4o-mini", "Model to request.");
 ABSL_FLAG(std::string, prompt, "Say hello to the load generator please",
           "User message.");
 ABSL_FLAG(int, channels, 4, "gRPC channels (connections) to spread calls on.");
+ABSL_FLAG(std::string, write_grpc_frame, "",
+          "Write the request as one gRPC length-prefixed message to this "
+          "file (for h2load -d) and exit.");
 
 namespace {
 
@@ -45,17 +50,22 @@ namespace pb = ::llmgateway::v1;
 struct Recorder {
   std::mutex mu;
   std::vector<double> latencies_ms;
+  std::vector<double> first_event_ms;  // streams: time to the first event
   std::map<std::string, int64_t> errors;
   int64_t ok = 0;
   std::atomic<bool> measuring{false};
   std::atomic<bool> stopping{false};
 
-  void Record(const grpc::Status& status, absl::Duration latency) {
+  void Record(const grpc::Status& status, absl::Duration latency,
+              absl::Duration first_event) {
     if (!measuring.load()) return;
     std::lock_guard<std::mutex> lock(mu);
     if (status.ok()) {
       ++ok;
       latencies_ms.push_back(absl::ToDoubleMilliseconds(latency));
+      if (first_event >= absl::ZeroDuration()) {
+        first_event_ms.push_back(absl::ToDoubleMilliseconds(first_event));
+      }
     } else {
       ++errors[absl::StrCat(status.error_code())];
     }
@@ -100,6 +110,7 @@ class Slot {
       return;
     }
     start_ = absl::Now();
+    first_event_ = absl::InfinitePast();
     context_ = std::make_unique<grpc::ClientContext>();
     context_->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
     if (absl::GetFlag(FLAGS_stream)) {
@@ -122,7 +133,11 @@ class Slot {
       StartCall();
     }
     void OnReadDone(bool ok) override {
-      if (ok) StartRead(&event_);
+      if (!ok) return;
+      if (slot_->first_event_ == absl::InfinitePast()) {
+        slot_->first_event_ = absl::Now();
+      }
+      StartRead(&event_);
     }
     void OnDone(const grpc::Status& s) override { slot_->Done(s); }
 
@@ -132,7 +147,10 @@ class Slot {
   };
 
   void Done(const grpc::Status& status) {
-    recorder_->Record(status, absl::Now() - start_);
+    const absl::Duration first = first_event_ == absl::InfinitePast()
+                                     ? -absl::Seconds(1)
+                                     : first_event_ - start_;
+    recorder_->Record(status, absl::Now() - start_, first);
     Next();
   }
 
@@ -142,6 +160,7 @@ class Slot {
   std::atomic<int>* live_;
   absl::Notification* all_done_;
   absl::Time start_;
+  absl::Time first_event_;
   std::unique_ptr<grpc::ClientContext> context_;
   pb::GenerateResponse response_;
   std::unique_ptr<StreamReader> reader_;
@@ -162,6 +181,23 @@ int main(int argc, char** argv) {
   pb::ChatMessage* m = request.add_messages();
   m->set_role(pb::ROLE_USER);
   m->set_content(absl::GetFlag(FLAGS_prompt));
+  if (const std::string path = absl::GetFlag(FLAGS_write_grpc_frame);
+      !path.empty()) {
+    const std::string body = request.SerializeAsString();
+    std::string frame(5, '\0');
+    for (int i = 0; i < 4; ++i) {
+      frame[1 + i] = static_cast<char>((body.size() >> (24 - 8 * i)) & 0xff);
+    }
+    frame += body;
+    FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr ||
+        std::fwrite(frame.data(), 1, frame.size(), f) != frame.size() ||
+        std::fclose(f) != 0) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      return 2;
+    }
+    return 0;
+  }
 
   std::vector<std::unique_ptr<pb::LlmGateway::Stub>> stubs;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_channels)); ++i) {
@@ -193,6 +229,8 @@ int main(int argc, char** argv) {
   std::lock_guard<std::mutex> lock(recorder.mu);
   std::vector<double>& lat = recorder.latencies_ms;
   std::sort(lat.begin(), lat.end());
+  std::vector<double>& first = recorder.first_event_ms;
+  std::sort(first.begin(), first.end());
   int64_t total = recorder.ok;
   std::string errors;
   for (const auto& [code, n] : recorder.errors) {
@@ -203,11 +241,13 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"mode\":\"%s\",\"concurrency\":%d,\"requests\":%lld,\"ok\":%lld,"
       "\"errors\":{%s},\"rps\":%.1f,\"latency_ms\":{\"p50\":%.2f,\"p90\":%.2f,"
-      "\"p99\":%.2f,\"max\":%.2f}}\n",
+      "\"p99\":%.2f,\"max\":%.2f},\"first_event_ms\":{\"p50\":%.2f,"
+      "\"p99\":%.2f}}\n",
       absl::GetFlag(FLAGS_stream) ? "stream" : "unary", concurrency,
       static_cast<long long>(total), static_cast<long long>(recorder.ok),
       errors.c_str(), recorder.ok / absl::ToDoubleSeconds(elapsed),
       Percentile(lat, 0.5), Percentile(lat, 0.9), Percentile(lat, 0.99),
-      lat.empty() ? 0.0 : lat.back());
+      lat.empty() ? 0.0 : lat.back(), Percentile(first, 0.5),
+      Percentile(first, 0.99));
   return recorder.errors.empty() ? 0 : 1;
 }

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/internal/raw_logging.h"
 #include "absl/base/thread_annotations.h"
@@ -341,7 +342,7 @@ class CurlHttpClient final : public HttpClient {
       // (HTTP/1.1) or reset its stream (HTTP/2), which the server sees.
       if (ex.in_multi) curl_multi_remove_handle(multi_, ex.easy);
       ex.in_multi = false;
-      curl_easy_cleanup(ex.easy);
+      ReleaseEasy(ex.easy);
       ex.easy = nullptr;
     }
     curl_slist_free_all(ex.header_list);
@@ -368,8 +369,10 @@ class CurlHttpClient final : public HttpClient {
     curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
                       options_.max_connections_per_host);
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
-                      options_.max_cached_connections);
+    if (options_.max_cached_connections > 0) {
+      curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                        options_.max_cached_connections);
+    }
     curl_multi_setopt(
         multi_, CURLMOPT_PIPELINING,
         options_.enable_http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
@@ -381,7 +384,7 @@ class CurlHttpClient final : public HttpClient {
     if (!IsToken(req.method)) {
       return absl::InvalidArgumentError("invalid request method");
     }
-    ex.easy = curl_easy_init();
+    ex.easy = AcquireEasy();
     if (ex.easy == nullptr) {
       return absl::ResourceExhaustedError("curl_easy_init failed");
     }
@@ -477,6 +480,27 @@ class CurlHttpClient final : public HttpClient {
     }
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, ex.header_list);
     return absl::OkStatus();
+  }
+
+  // Easy handles are reused (after curl_easy_reset) instead of created per
+  // call: curl_easy_init allocates and zeroes ~10 KB of state and its
+  // buffers. The pool is bounded; connections live in the multi's cache
+  // either way, so a reset handle keeps no socket.
+  CURL* AcquireEasy() {
+    if (idle_easy_.empty()) return curl_easy_init();
+    CURL* easy = idle_easy_.back();
+    idle_easy_.pop_back();
+    return easy;
+  }
+
+  void ReleaseEasy(CURL* easy) {
+    if (shutting_down_ || idle_easy_.size() >= kMaxIdleEasyHandles) {
+      curl_easy_cleanup(easy);
+      return;
+    }
+    // Drops every option (the URL, headers and body pointers of the call).
+    curl_easy_reset(easy);
+    idle_easy_.push_back(easy);
   }
 
   static bool AppendHeader(Exchange& ex, const char* line) {
@@ -626,6 +650,8 @@ class CurlHttpClient final : public HttpClient {
       std::shared_ptr<Exchange> ex = exchanges_.begin()->second;
       Finish(*ex, TransportError::kCancelled, "HTTP client destroyed");
     }
+    for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
+    idle_easy_.clear();
     if (multi_ != nullptr) {
       // Closes the cached connections; curl reports their sockets removed.
       curl_multi_cleanup(multi_);
@@ -825,6 +851,8 @@ class CurlHttpClient final : public HttpClient {
   std::optional<EventLoop::TimerId> curl_timer_;
   absl::flat_hash_map<Exchange*, std::shared_ptr<Exchange>> exchanges_;
   absl::flat_hash_set<int> watched_fds_;
+  static constexpr size_t kMaxIdleEasyHandles = 256;
+  std::vector<CURL*> idle_easy_;
 };
 
 void Exchange::Cancel() {

@@ -164,4 +164,15 @@ pb::StatusResponse GatewayHarness::Status() {
   return response;
 }
 
+llmgateway::v1::BudgetResponse GatewayHarness::SettledBudget(
+    absl::Duration wait) {
+  const absl::Time until = absl::Now() + wait;
+  llmgateway::v1::BudgetResponse budget = Budget();
+  while (budget.reserved_nano_usd() != 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(10));
+    budget = Budget();
+  }
+  return budget;
+}
+
 }  // namespace llmgw::testing

@@ -99,6 +99,12 @@ class GatewayHarness {
                       absl::Duration timeout = absl::Seconds(10));
 
   llmgateway::v1::BudgetResponse Budget();
+  // Budget() once no reservation is open, or after `wait` if one stays open.
+  // Settlement runs on the event loop after the caller has its answer (a
+  // caller's own deadline can fire first), so tests that check "nothing
+  // stays reserved" right after a cancelled call read it this way.
+  llmgateway::v1::BudgetResponse SettledBudget(
+      absl::Duration wait = absl::Seconds(3));
   llmgateway::v1::StatusResponse Status();
 
  private:

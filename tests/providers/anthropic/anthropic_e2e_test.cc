@@ -617,7 +617,7 @@ TEST(AnthropicErrorTest, HangingUpstreamEndsAtTheDeadlineAndIsReleased) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_TRUE(h.upstream().WaitForDisconnects(1, absl::Seconds(3)));
-  EXPECT_EQ(h.Budget().reserved_nano_usd(), 0);
+  EXPECT_EQ(h.SettledBudget().reserved_nano_usd(), 0);
 }
 
 TEST(AnthropicErrorTest, ErrorEventBeforeOutputIsTransientAndFree) {

@@ -17,21 +17,8 @@ APT_PACKAGES=(
   prometheus redis-server
 )
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
-    missing+=("$pkg")
-  fi
-done
-
-if ((${#missing[@]})); then
-  echo "install-deps: installing ${missing[*]}" >&2
-  SUDO=""
-  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/lib/deps.bash"
+apt_ensure install-deps "${APT_PACKAGES[@]}"
 
 # Feature-specific installs (npm tools, language toolchains for the client
 # tests, ...): one script per feature in scripts/deps.d, each idempotent.

@@ -98,7 +98,8 @@ build_all() {
   done
   build config "" fuzz/config_fuzzer.cc config/gateway_config.cc \
     config/budget_config.cc config/resilience_config.cc config/yaml_util.cc \
-    config/env_lookup.cc budget/money.cc registry/provider.cc -- -lyaml-cpp \
+    config/env_lookup.cc budget/money.cc registry/provider.cc \
+    auth/auth_config.cc auth/digest.cc -- -lyaml-cpp -lcrypto \
     || failed=1
   TARGETS+=(config)
   return $failed

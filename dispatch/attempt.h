@@ -5,26 +5,9 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "registry/provider.h"
+#include "dispatch/outcome.h"
 
 namespace llmgw {
-
-// How one attempt ended (mirrors llmgateway.v1.AttemptOutcome).
-enum class AttemptOutcome {
-  kSuccess,
-  kTransientError,
-  kRateLimited,
-  kAuthError,
-  kInvalidRequest,
-  kSkipped,
-  kCancelled,
-  kTimeout,
-  kModelNotFound,
-  kFailedPrecondition,
-};
-
-// Stable lower_snake name, used as the metrics label.
-absl::string_view AttemptOutcomeName(AttemptOutcome outcome);
 
 struct AttemptRecord {
   std::string provider;
@@ -35,9 +18,6 @@ struct AttemptRecord {
   int http_status = 0;
   std::string detail;
 };
-
-// The outcome an error of a made attempt is reported as.
-AttemptOutcome OutcomeFor(const ProviderError& error);
 
 // "openai/gpt-4o (key:1c2e4b9a): transient_error HTTP 503: <detail>", as
 // attempts appear in error messages and logs. Never contains a key.

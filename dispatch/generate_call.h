@@ -12,14 +12,15 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "audit/audit_log.h"
 #include "budget/call_charge.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
 #include "dispatch/attempt.h"
+#include "dispatch/attempt_budget.h"
 #include "dispatch/attempt_plan.h"
+#include "dispatch/call_observer.h"
+#include "dispatch/failover_policy.h"
 #include "http/event_loop.h"
-#include "monitoring/gateway_metrics.h"
 #include "registry/provider.h"
 #include "registry/provider_registry.h"
 #include "resilience/provider_health.h"
@@ -31,8 +32,11 @@ namespace llmgw {
 struct DispatchDeps {
   const ProviderRegistry* registry = nullptr;
   SpendLedger* ledger = nullptr;
-  GatewayMetrics* metrics = nullptr;  // optional
-  AuditLog* audit = nullptr;          // optional
+  // Hears of attempts, retries, fallbacks and settlement (metrics and audit
+  // in the gateway: dispatch/call_observers.h). Optional.
+  CallObserver* observer = nullptr;
+  // Runs the call: Post, RunAfter/CancelTimer and Now are all it uses (a
+  // ManualEventLoop in dispatch/testing/ for tests).
   http::EventLoop* loop = nullptr;
   BudgetConfig budget;
   // Key pools and circuit breakers of every provider (optional: without it
@@ -118,7 +122,10 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void Start();
 
   // Aborts the call: the upstream request is cancelled at once and no retry
-  // or fallback follows. `deadline` selects DEADLINE_EXCEEDED over CANCELLED.
+  // or fallback follows. `deadline` selects DEADLINE_EXCEEDED over CANCELLED;
+  // a cancel that reaches the call within the deadline's rounding is also a
+  // deadline (CancelIsDeadline: a gRPC client whose own deadline expired
+  // resets the stream just before the server's copy of the deadline).
   // Thread-safe, idempotent.
   void Cancel(bool deadline);
 
@@ -131,26 +138,42 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
  private:
   using Target = PlanTarget;
 
+  // generate_call.cc: plan, reservation, settlement.
   void Run();
-  absl::Status BuildPlan();
-  void NextAttempt();
-  Admission Admit(const Target& target);
-  void AdvanceTarget();
-  void StartAttempt(const Target& target, std::optional<size_t> key);
-  void OnAttemptDone(ProviderOutcome outcome);
-  void RecordHealth(const ProviderError* error, absl::string_view reason);
-  // Schedules a retry round; false when none may start.
-  bool MaybeScheduleRetry();
-  void ArmStreamTimer(absl::Duration after, std::string detail);
-  void CancelStreamTimer();
-  void OnStreamTimeout();
-  void FinishAllFailed();
+  void OnReserved(absl::Status reserved);
   void Finish(absl::Status status);
   void Settle();
   void Deliver();
   ChargeTarget ChargeTargetFor(const Target& target) const;
   // What the metrics record of the settled call.
   CallObservation Observation() const;
+  CallInfo Info() const { return CallInfo{input_.request.request_id}; }
+
+  // generate_call_attempts.cc: attempts, failover and retries.
+  void NextAttempt();
+  // Skips the current target when it may not be tried (min_confidence,
+  // max_key_attempts, health); true when it was skipped.
+  bool SkipTarget(const Target& target, Admission* admission);
+  Admission Admit(const Target& target);
+  void AdvanceTarget();
+  void StartAttempt(const Target& target, std::optional<size_t> key);
+  CallOptions AttemptOptions(const Target& target, std::optional<size_t> key);
+  void OnAttemptDone(ProviderOutcome outcome);
+  AttemptRecord RecordAttempt(const Target& target, ProviderOutcome& outcome);
+  void Apply(const FailoverDecision& decision);
+  void RecordHealth(AttemptOutcome outcome,
+                    std::optional<absl::Duration> retry_after,
+                    absl::string_view reason);
+  // Schedules a retry round; false when none may start.
+  bool MaybeScheduleRetry();
+  void StartRetryRound();
+  void FinishAllFailed();
+
+  // generate_call_stream.cc: stream timers.
+  void ArmFirstTokenTimer(const Target& target, const AttemptBudget& budget);
+  void ArmStreamTimer(absl::Duration after, std::string detail);
+  void CancelStreamTimer();
+  void OnStreamTimeout();
 
   const DispatchDeps deps_;
   GenerateInput input_;
@@ -163,12 +186,9 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Keys of the current target tried in this round (indices; 0 stands for
   // the single "keyless" attempt of a provider without keys).
   std::vector<size_t> tried_keys_;
-  int keys_tried_ = 0;
   // Retry rounds started so far (0 = first pass).
   int round_ = 0;
-  bool retryable_in_round_ = false;
-  bool transient_in_round_ = false;
-  std::optional<absl::Duration> retry_after_;
+  RoundState round_state_;
   absl::Duration last_attempt_latency_;
   // Time spent in upstream attempts and in retry backoffs (for the
   // gateway-overhead metric).

@@ -14,22 +14,10 @@
 #include "audit/audit_log.h"
 #include "config/resilience_config.h"
 #include "resilience/circuit_breaker.h"
+#include "resilience/health_outcome.h"
 #include "resilience/key_pool.h"
 
 namespace llmgw {
-
-// How a provider call ended, as far as health is concerned.
-enum class HealthOutcome {
-  kSuccess,
-  // 5xx, timeout, reset, malformed reply: counts toward the circuit breaker.
-  kTransient,
-  // 429 / rate-limit error: counts against the key (cooldown, Retry-After).
-  kRateLimited,
-  // 401/403, revoked, out of credit: the key leaves rotation.
-  kKeyInvalid,
-  // Says nothing about the provider (bad request, cancelled, not found).
-  kNeutral,
-};
 
 // Whether a provider may be called now, and with which key.
 struct Admission {

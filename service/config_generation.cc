@@ -5,6 +5,7 @@
 #include "budget/ledger_factory.h"
 #include "budget/pricing_check.h"
 #include "common/json_log.h"
+#include "dispatch/call_observers.h"
 #include "http/event_loop.h"
 #include "monitoring/ledger_metrics.h"
 
@@ -104,8 +105,8 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
   }
   gen->deps.registry = gen->registry.get();
   gen->deps.ledger = gen->ledger.get();
-  gen->deps.metrics = base.metrics;
-  gen->deps.audit = base.audit;
+  gen->observer = NewGatewayCallObserver(base.metrics, base.audit);
+  gen->deps.observer = gen->observer.get();
   gen->deps.loop = base.loop;
   gen->deps.budget = config.budget;
   gen->deps.health = gen->health.get();

@@ -8,6 +8,7 @@
 #include "audit/audit_log.h"
 #include "budget/spend_ledger.h"
 #include "config/gateway_config.h"
+#include "dispatch/call_observer.h"
 #include "dispatch/generate_call.h"
 #include "http/http_client.h"
 #include "registry/provider_registry.h"
@@ -30,6 +31,8 @@ struct ConfigGeneration {
   std::unique_ptr<ProviderRegistry> registry;
   std::unique_ptr<HealthBoard> health;
   std::shared_ptr<SpendLedger> ledger;
+  // Metrics and audit events of the calls (dispatch/call_observers.h).
+  std::unique_ptr<CallObserver> observer;
   // Dispatch dependencies pointing into this generation (keepalive unset).
   DispatchDeps deps;
 };

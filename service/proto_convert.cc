@@ -31,30 +31,9 @@ std::string NewRequestId() {
   return absl::StrFormat("req_%016x", rng());
 }
 
+// One mapping, from the taxonomy's table (dispatch/outcome.h).
 pb::AttemptOutcome ToProtoOutcome(AttemptOutcome outcome) {
-  switch (outcome) {
-    case AttemptOutcome::kSuccess:
-      return pb::ATTEMPT_OUTCOME_SUCCESS;
-    case AttemptOutcome::kTransientError:
-      return pb::ATTEMPT_OUTCOME_TRANSIENT_ERROR;
-    case AttemptOutcome::kRateLimited:
-      return pb::ATTEMPT_OUTCOME_RATE_LIMITED;
-    case AttemptOutcome::kAuthError:
-      return pb::ATTEMPT_OUTCOME_AUTH_ERROR;
-    case AttemptOutcome::kInvalidRequest:
-      return pb::ATTEMPT_OUTCOME_INVALID_REQUEST;
-    case AttemptOutcome::kSkipped:
-      return pb::ATTEMPT_OUTCOME_SKIPPED;
-    case AttemptOutcome::kCancelled:
-      return pb::ATTEMPT_OUTCOME_CANCELLED;
-    case AttemptOutcome::kTimeout:
-      return pb::ATTEMPT_OUTCOME_TIMEOUT;
-    case AttemptOutcome::kModelNotFound:
-      return pb::ATTEMPT_OUTCOME_MODEL_NOT_FOUND;
-    case AttemptOutcome::kFailedPrecondition:
-      return pb::ATTEMPT_OUTCOME_FAILED_PRECONDITION;
-  }
-  return pb::ATTEMPT_OUTCOME_UNSPECIFIED;
+  return static_cast<pb::AttemptOutcome>(AttemptOutcomeProtoNumber(outcome));
 }
 
 template <typename Repeated>

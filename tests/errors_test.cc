@@ -7,6 +7,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "registry/key_fingerprint.h"
 #include "tests/gateway_harness.h"
 
@@ -197,6 +198,50 @@ TEST(DeadlineTest, DeadlineExceededAndTheUpstreamIsReleased) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
   EXPECT_TRUE(h.upstream().WaitForDisconnects(1, absl::Seconds(3)));
+}
+
+// How many Generate calls the gateway recorded with `code`
+// (llmgw_requests_total).
+double RecordedCalls(GatewayHarness& h, const std::string& code) {
+  double n = 0;
+  for (const auto& family : h.server().core().metrics_registry()->Collect()) {
+    if (family.name != "llmgw_requests_total") continue;
+    for (const auto& metric : family.metric) {
+      bool generate = false, match = false;
+      for (const auto& label : metric.label) {
+        generate =
+            generate || (label.name == "method" && label.value == "Generate");
+        match = match || (label.name == "code" && label.value == code);
+      }
+      if (generate && match) n += metric.counter.value;
+    }
+  }
+  return n;
+}
+
+// The client's deadline expires first and it resets the stream; the server's
+// copy of the deadline is later by the grpc-timeout encoding's rounding
+// (1001 ms travels as 1010 ms). The gateway used to record such a call as
+// CANCELLED (metrics, status, reservation) because the reset arrived before
+// its own deadline.
+TEST(DeadlineTest, ClientDeadlineJustBeforeTheServersIsRecordedAsDeadline) {
+  GatewayHarness h;
+  // Without the fix about one call in three was recorded CANCELLED.
+  constexpr int kCalls = 3;
+  for (int i = 0; i < kCalls; ++i) {
+    h.upstream().Enqueue(Behavior::Hang(absl::Seconds(10)));
+    grpc::Status s = Call(h, GatewayHarness::UserRequest("hi", "gpt-4o-mini"),
+                          absl::Milliseconds(1001));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  }
+  const absl::Time give_up = absl::Now() + absl::Seconds(3);
+  while (RecordedCalls(h, "DEADLINE_EXCEEDED") + RecordedCalls(h, "CANCELLED") <
+             kCalls &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(RecordedCalls(h, "DEADLINE_EXCEEDED"), kCalls);
+  EXPECT_EQ(RecordedCalls(h, "CANCELLED"), 0);
 }
 
 TEST(DeadlineTest, ReadTimeoutOfASilentUpstreamIsUnavailable) {

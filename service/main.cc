@@ -70,6 +70,41 @@ void LogProviders(const GatewayServer& server) {
   LogInfo("fallback_chain", {{"chain", absl::StrJoin(chain, " -> ")}});
 }
 
+// The listening addresses and TLS files from the flags. Without client keys
+// the gateway binds 127.0.0.1 unless --host says otherwise, and warns.
+ServerOptions ServerOptionsFromFlags(const GatewayConfig& config) {
+  const bool open = !config.auth.any_client_key();
+  std::string host = absl::GetFlag(FLAGS_host);
+  if (host.empty()) host = open ? "127.0.0.1" : "0.0.0.0";
+  if (open) {
+    LogWarning("OPEN_GATEWAY_NO_CLIENT_KEYS",
+               {{"effect",
+                 "no client key is configured: every caller that reaches "
+                 "the port is served and can spend the provider budget"},
+                {"bind", host},
+                {"fix",
+                 "set LLMGW_CLIENT_KEYS=name:key or auth.client_keys "
+                 "(docs/security.md)"}});
+  }
+  ServerOptions options;
+  options.tls.cert_path = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_path = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
+  options.tls.refresh = absl::Seconds(absl::GetFlag(FLAGS_tls_refresh_seconds));
+  options.grpc_address =
+      absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
+  options.metrics_address =
+      absl::GetFlag(FLAGS_metrics_port) < 0
+          ? ""
+          : absl::StrCat(host, ":", absl::GetFlag(FLAGS_metrics_port));
+  int http_port = absl::GetFlag(FLAGS_http_port);
+  if (http_port == -2)
+    http_port = static_cast<int>(config.http_port.value_or(-1));
+  options.http_address =
+      http_port < 0 ? "" : absl::StrCat(host, ":", http_port);
+  return options;
+}
+
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "LLM gateway: gRPC service routing to LLM providers.\n"
@@ -116,35 +151,7 @@ int Main(int argc, char** argv) {
              {{"error", std::string(config.status().message())}});
     return 2;
   }
-  const bool open = !config->auth.any_client_key();
-  std::string host = absl::GetFlag(FLAGS_host);
-  if (host.empty()) host = open ? "127.0.0.1" : "0.0.0.0";
-  if (open) {
-    LogWarning("OPEN_GATEWAY_NO_CLIENT_KEYS",
-               {{"effect",
-                 "no client key is configured: every caller that reaches "
-                 "the port is served and can spend the provider budget"},
-                {"bind", host},
-                {"fix",
-                 "set LLMGW_CLIENT_KEYS=name:key or auth.client_keys "
-                 "(docs/security.md)"}});
-  }
-  ServerOptions options;
-  options.tls.cert_path = absl::GetFlag(FLAGS_tls_cert);
-  options.tls.key_path = absl::GetFlag(FLAGS_tls_key);
-  options.tls.client_ca_path = absl::GetFlag(FLAGS_tls_client_ca);
-  options.tls.refresh = absl::Seconds(absl::GetFlag(FLAGS_tls_refresh_seconds));
-  options.grpc_address =
-      absl::StrCat(host, ":", absl::GetFlag(FLAGS_grpc_port));
-  options.metrics_address =
-      absl::GetFlag(FLAGS_metrics_port) < 0
-          ? ""
-          : absl::StrCat(host, ":", absl::GetFlag(FLAGS_metrics_port));
-  int http_port = absl::GetFlag(FLAGS_http_port);
-  if (http_port == -2)
-    http_port = static_cast<int>(config->http_port.value_or(-1));
-  options.http_address =
-      http_port < 0 ? "" : absl::StrCat(host, ":", http_port);
+  const ServerOptions options = ServerOptionsFromFlags(*config);
   absl::StatusOr<std::unique_ptr<GatewayServer>> server =
       GatewayServer::Start(*config, env, options);
   if (!server.ok()) {

@@ -486,5 +486,18 @@ TEST_F(GenerateCallTest, ModelNotFoundEverywhereIsNotFound) {
   Budget();
 }
 
+TEST_F(GenerateCallTest, BudgetRefusalEndsTheCallBeforeAnyAttempt) {
+  config_.budget.hourly_budget_nano_usd = 1000;  // less than any worst case
+  BuildAll();
+  Start(Input());
+  ASSERT_TRUE(result_.has_value());
+  EXPECT_EQ(result_->status.code(), absl::StatusCode::kResourceExhausted)
+      << result_->status;
+  EXPECT_EQ(ErrorReason(result_->status), "BUDGET_EXHAUSTED");
+  EXPECT_TRUE(Fake("alpha").requests().empty());
+  EXPECT_EQ(recorder_->settled, 1);
+  Budget();
+}
+
 }  // namespace
 }  // namespace llmgw

@@ -16,8 +16,7 @@ namespace {
 using A = FailoverAction;
 
 std::string ErrorMeta(const absl::Status& s, absl::string_view key) {
-  auto v =
-      s.GetPayload(absl::StrCat(kMetaPayloadPrefix, key));
+  auto v = s.GetPayload(absl::StrCat(kMetaPayloadPrefix, key));
   return v ? std::string(*v) : "";
 }
 using C = absl::StatusCode;

@@ -103,6 +103,11 @@ struct GenerateResult {
 // Streams: a first-token timer and an idle timer between deltas (the
 // provider's timeouts) turn a silent stream into a timeout; failover and
 // retries happen only until the first delta has been forwarded.
+//
+// These rules are the pure functions of dispatch/failover_policy.h; the call
+// does what they decide and reports each step to `DispatchDeps::observer`.
+// dispatch/generate_call_test.cc runs calls on a manual clock
+// (dispatch/testing/).
 class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
                      public StreamSink {
  public:

@@ -486,6 +486,37 @@ TEST_F(GenerateCallTest, ModelNotFoundEverywhereIsNotFound) {
   Budget();
 }
 
+TEST_F(GenerateCallTest, RetryAfterOfARateLimitSetsTheBackoff) {
+  config_.resilience.retry.max_retries = 1;
+  Build({{"ALPHA_API_KEY", "alpha-key"}});
+  Fake("alpha").Enqueue(FakeReply::RateLimited(absl::Seconds(5)));
+  Fake("alpha").Enqueue(FakeReply::Answer("after the cooldown"));
+  Start(Input(absl::Seconds(30)));
+  const GenerateResult& r = Settle();
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  // Longer than the 1 s backoff ceiling: the provider's Retry-After wins, and
+  // the key's cooldown is over when the retry starts.
+  EXPECT_EQ(recorder_->delays, std::vector<absl::Duration>({absl::Seconds(5)}));
+  EXPECT_EQ(Outcomes(), Strings({"alpha:rate_limited", "alpha:success"}));
+  Budget();
+}
+
+TEST_F(GenerateCallTest, TargetsBelowMinConfidenceAreSkippedOnce) {
+  BuildAll();
+  GenerateInput input = Input();
+  input.min_confidence = 0.85;  // alpha 0.9, beta 0.8, gamma 0.5
+  Fake("alpha").Enqueue(FakeReply::Error(ErrorClass::kTransient, 503, "busy"));
+  Start(std::move(input));
+  const GenerateResult& r = Settle();
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  // The retry round tries alpha again; the skips are listed once.
+  EXPECT_EQ(Outcomes(), Strings({"alpha:transient_error", "beta:skipped",
+                                 "gamma:skipped", "alpha:success"}));
+  EXPECT_TRUE(absl::StrContains(r.attempts[1].detail, "min_confidence"));
+  EXPECT_TRUE(Fake("beta").requests().empty());
+  Budget();
+}
+
 TEST_F(GenerateCallTest, BudgetRefusalEndsTheCallBeforeAnyAttempt) {
   config_.budget.hourly_budget_nano_usd = 1000;  // less than any worst case
   BuildAll();

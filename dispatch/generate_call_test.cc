@@ -56,8 +56,12 @@ class RecordingObserver : public CallObserver {
 class GenerateCallTest : public ::testing::Test {
  protected:
   // Builds the gateway's pieces: `env` says which fakes are configured.
-  void Build(std::map<std::string, std::string> env) {
+  GenerateCallTest() {
+    // Circuits stay closed unless a test lowers the threshold.
     config_.resilience.circuit.failure_threshold = 100;
+  }
+
+  void Build(std::map<std::string, std::string> env) {
     registry_ =
         *ProviderRegistry::Create(config_, FixedEnvironment(env), nullptr);
     health_ = std::make_unique<HealthBoard>();
@@ -514,6 +518,31 @@ TEST_F(GenerateCallTest, TargetsBelowMinConfidenceAreSkippedOnce) {
                                  "gamma:skipped", "alpha:success"}));
   EXPECT_TRUE(absl::StrContains(r.attempts[1].detail, "min_confidence"));
   EXPECT_TRUE(Fake("beta").requests().empty());
+  Budget();
+}
+
+TEST_F(GenerateCallTest, AnOpenCircuitIsSkippedWithoutARequest) {
+  config_.resilience.circuit.failure_threshold = 2;
+  config_.resilience.retry.max_retries = 0;
+  BuildAll();
+  for (int i = 0; i < 2; ++i) {
+    Fake("alpha").Enqueue(
+        FakeReply::Error(ErrorClass::kTransient, 503, "busy"));
+    Start(Input());
+    ASSERT_TRUE(Settle().status.ok());
+  }
+  Start(Input());
+  const GenerateResult& r = Settle();
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(Outcomes(), Strings({"alpha:skipped", "beta:success"}));
+  EXPECT_TRUE(absl::StartsWith(r.attempts[0].detail, "circuit open"))
+      << r.attempts[0].detail;
+  EXPECT_EQ(Fake("alpha").requests().size(), 2u);
+  EXPECT_EQ(audit_.EventsOfType("circuit_open").size(), 1u);
+  ASSERT_GE(recorder_->events.size(), 3u);
+  EXPECT_EQ(Strings(recorder_->events.end() - 3, recorder_->events.end()),
+            Strings({"skipped alpha", "fallback alpha/a-1 -> beta",
+                     "attempt beta success"}));
   Budget();
 }
 

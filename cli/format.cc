@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace llmgw::cli {
@@ -85,27 +88,13 @@ std::string FinishReasonName(v1::FinishReason reason) {
   }
 }
 
+// The proto enum's own name without its prefix, lower-cased
+// (ATTEMPT_OUTCOME_MODEL_NOT_FOUND -> "model_not_found"): one spelling of the
+// outcomes, the proto's, so a new outcome needs no change here.
 std::string AttemptOutcomeName(v1::AttemptOutcome outcome) {
-  switch (outcome) {
-    case v1::ATTEMPT_OUTCOME_SUCCESS:
-      return "success";
-    case v1::ATTEMPT_OUTCOME_TRANSIENT_ERROR:
-      return "transient_error";
-    case v1::ATTEMPT_OUTCOME_RATE_LIMITED:
-      return "rate_limited";
-    case v1::ATTEMPT_OUTCOME_AUTH_ERROR:
-      return "auth_error";
-    case v1::ATTEMPT_OUTCOME_INVALID_REQUEST:
-      return "invalid_request";
-    case v1::ATTEMPT_OUTCOME_SKIPPED:
-      return "skipped";
-    case v1::ATTEMPT_OUTCOME_CANCELLED:
-      return "cancelled";
-    case v1::ATTEMPT_OUTCOME_TIMEOUT:
-      return "timeout";
-    default:
-      return "unspecified";
-  }
+  absl::string_view name = v1::AttemptOutcome_Name(outcome);
+  if (!absl::ConsumePrefix(&name, "ATTEMPT_OUTCOME_")) return "unspecified";
+  return absl::AsciiStrToLower(name);
 }
 
 std::string SummaryLine(absl::string_view provider, absl::string_view model,

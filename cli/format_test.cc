@@ -43,6 +43,18 @@ TEST(StatusCodeNameTest, CanonicalNames) {
             "error: RESOURCE_EXHAUSTED: budget exceeded");
 }
 
+TEST(AttemptOutcomeNameTest, EveryProtoOutcomeHasItsOwnName) {
+  namespace v1 = llmgateway::v1;
+  EXPECT_EQ(AttemptOutcomeName(v1::ATTEMPT_OUTCOME_SUCCESS), "success");
+  EXPECT_EQ(AttemptOutcomeName(v1::ATTEMPT_OUTCOME_MODEL_NOT_FOUND),
+            "model_not_found");
+  EXPECT_EQ(AttemptOutcomeName(v1::ATTEMPT_OUTCOME_FAILED_PRECONDITION),
+            "failed_precondition");
+  EXPECT_EQ(AttemptOutcomeName(v1::ATTEMPT_OUTCOME_UNSPECIFIED), "unspecified");
+  EXPECT_EQ(AttemptOutcomeName(static_cast<v1::AttemptOutcome>(999)),
+            "unspecified");
+}
+
 TEST(ParseCommandLineTest, FlagsValuesAndPositionals) {
   auto line = ParseCommandLine(
       {"--json", "generate", "--model=m", "--stop", "a,b", "--stop", "c", "-",

@@ -1,5 +1,9 @@
 #include "config/budget_config.h"
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace llmgw {
@@ -83,6 +87,51 @@ TEST(BudgetConfigTest, EnvironmentChoosesTheSharedLedger) {
   EXPECT_FALSE(ApplyBudgetEnvironment(
                    FixedEnvironment({{"LLMGW_BUDGET_BACKEND", "x"}}), b)
                    .ok());
+}
+
+// Every field counts: a reload that changes any of them builds a new ledger.
+TEST(BudgetConfigTest, SameBudgetSettingsComparesEveryField) {
+  const BudgetConfig base;
+  EXPECT_TRUE(SameBudgetSettings(base, base));
+  std::vector<std::pair<const char*, std::function<void(BudgetConfig&)>>>
+      changes = {
+          {"hourly_budget",
+           [](BudgetConfig& b) { b.hourly_budget_nano_usd++; }},
+          {"hard_safety_cap",
+           [](BudgetConfig& b) { b.hard_safety_cap_nano_usd++; }},
+          {"reservation_timeout",
+           [](BudgetConfig& b) { b.reservation_timeout += absl::Seconds(1); }},
+          {"allow_overage_percent",
+           [](BudgetConfig& b) { b.allow_overage_percent++; }},
+          {"window", [](BudgetConfig& b) { b.window += absl::Minutes(1); }},
+          {"default_max_output_tokens",
+           [](BudgetConfig& b) { b.default_max_output_tokens++; }},
+          {"scope_budgets", [](BudgetConfig& b) { b.scope_budgets["x"] = 1; }},
+          {"default_price", [](BudgetConfig& b) { b.default_price.reset(); }},
+          {"model_prices",
+           [](BudgetConfig& b) {
+             b.model_prices["m"] = TokenPrice{1, 2};
+           }},
+          {"backend",
+           [](BudgetConfig& b) { b.backend = LedgerBackend::kRedis; }},
+          {"sqlite_path", [](BudgetConfig& b) { b.sqlite_path = "/x.db"; }},
+          {"sqlite_synchronous_full",
+           [](BudgetConfig& b) { b.sqlite_synchronous_full = true; }},
+          {"redis_address", [](BudgetConfig& b) { b.redis_address = "h:1"; }},
+          {"redis_key_prefix",
+           [](BudgetConfig& b) { b.redis_key_prefix = "other"; }},
+          {"redis_timeout_ms",
+           [](BudgetConfig& b) { b.redis_timeout = absl::Milliseconds(5); }},
+          {"redis_fail_open",
+           [](BudgetConfig& b) { b.redis_fail_open = true; }},
+          {"journal_path", [](BudgetConfig& b) { b.journal_path = "/j.db"; }},
+      };
+  for (const auto& [field, change] : changes) {
+    BudgetConfig changed;
+    change(changed);
+    EXPECT_FALSE(SameBudgetSettings(base, changed)) << field;
+    EXPECT_FALSE(SameBudgetSettings(changed, base)) << field;
+  }
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "budget/money.h"
+#include "common/money.h"
 
 namespace llmgw {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_split.h"
 #include "budget/in_memory_ledger.h"
-#include "budget/money.h"
+#include "common/money.h"
 #include "budget/redis_ledger_impl.h"
 
 namespace llmgw::redis_internal {

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "budget/money.h"
+#include "common/money.h"
 #include "budget/sqlite_writer.h"
 
 namespace llmgw {

@@ -180,4 +180,41 @@ absl::Status ApplyBudgetEnvironment(const EnvLookup& env,
   return absl::OkStatus();
 }
 
+namespace {
+
+bool SamePrice(const TokenPrice& a, const TokenPrice& b) {
+  return a.input_nano_usd_per_million == b.input_nano_usd_per_million &&
+         a.output_nano_usd_per_million == b.output_nano_usd_per_million;
+}
+
+}  // namespace
+
+bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b) {
+  if (a.default_price.has_value() != b.default_price.has_value()) return false;
+  if (a.default_price && !SamePrice(*a.default_price, *b.default_price)) {
+    return false;
+  }
+  if (a.model_prices.size() != b.model_prices.size()) return false;
+  for (const auto& [name, price] : a.model_prices) {
+    auto it = b.model_prices.find(name);
+    if (it == b.model_prices.end() || !SamePrice(price, it->second)) {
+      return false;
+    }
+  }
+  return a.hourly_budget_nano_usd == b.hourly_budget_nano_usd &&
+         a.hard_safety_cap_nano_usd == b.hard_safety_cap_nano_usd &&
+         a.reservation_timeout == b.reservation_timeout &&
+         a.allow_overage_percent == b.allow_overage_percent &&
+         a.window == b.window &&
+         a.default_max_output_tokens == b.default_max_output_tokens &&
+         a.scope_budgets == b.scope_budgets && a.backend == b.backend &&
+         a.sqlite_path == b.sqlite_path &&
+         a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
+         a.redis_address == b.redis_address &&
+         a.redis_key_prefix == b.redis_key_prefix &&
+         a.redis_timeout == b.redis_timeout &&
+         a.redis_fail_open == b.redis_fail_open &&
+         a.journal_path == b.journal_path;
+}
+
 }  // namespace llmgw

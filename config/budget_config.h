@@ -109,6 +109,11 @@ struct BudgetConfig {
   std::string journal_path;
 };
 
+// Whether two budget sections enforce the same thing, field by field (a
+// reload keeps the ledger only when they do). Lists every field of
+// BudgetConfig, including the Redis timeout, fail-open mode and journal path.
+bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b);
+
 // Parses the `budget:` section of the YAML file.
 absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget);
 

@@ -5,7 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "budget/money.h"
+#include "common/money.h"
 
 namespace llmgw {
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "budget/money.h"
+#include "common/money.h"
 #include "config/yaml_util.h"
 
 namespace llmgw {

@@ -4,7 +4,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "budget/money.h"
+#include "common/money.h"
 
 namespace llmgw::config_internal {
 

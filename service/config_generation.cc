@@ -12,38 +12,6 @@
 namespace llmgw {
 namespace {
 
-bool SamePrice(const TokenPrice& a, const TokenPrice& b) {
-  return a.input_nano_usd_per_million == b.input_nano_usd_per_million &&
-         a.output_nano_usd_per_million == b.output_nano_usd_per_million;
-}
-
-// Whether two budget sections enforce the same thing (BudgetConfig has no
-// operator==; this lists every field).
-bool SameBudget(const BudgetConfig& a, const BudgetConfig& b) {
-  if (a.default_price.has_value() != b.default_price.has_value()) return false;
-  if (a.default_price && !SamePrice(*a.default_price, *b.default_price)) {
-    return false;
-  }
-  if (a.model_prices.size() != b.model_prices.size()) return false;
-  for (const auto& [name, price] : a.model_prices) {
-    auto it = b.model_prices.find(name);
-    if (it == b.model_prices.end() || !SamePrice(price, it->second)) {
-      return false;
-    }
-  }
-  return a.hourly_budget_nano_usd == b.hourly_budget_nano_usd &&
-         a.hard_safety_cap_nano_usd == b.hard_safety_cap_nano_usd &&
-         a.reservation_timeout == b.reservation_timeout &&
-         a.allow_overage_percent == b.allow_overage_percent &&
-         a.window == b.window &&
-         a.default_max_output_tokens == b.default_max_output_tokens &&
-         a.scope_budgets == b.scope_budgets && a.backend == b.backend &&
-         a.sqlite_path == b.sqlite_path &&
-         a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
-         a.redis_address == b.redis_address &&
-         a.redis_key_prefix == b.redis_key_prefix;
-}
-
 std::unique_ptr<HealthBoard> BuildHealth(const ProviderRegistry& registry,
                                          const GatewayConfig& config,
                                          const GenerationBase& base) {
@@ -90,7 +58,7 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
   if (!priced.ok()) return priced;
   gen->health = BuildHealth(*gen->registry, config, base);
   if (base.previous != nullptr &&
-      SameBudget(base.previous->config.budget, config.budget) &&
+      SameBudgetSettings(base.previous->config.budget, config.budget) &&
       base.previous->config.data_dir == config.data_dir) {
     gen->ledger = base.previous->ledger;
   } else {

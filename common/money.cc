@@ -1,4 +1,4 @@
-#include "budget/money.h"
+#include "common/money.h"
 
 #include <limits>
 

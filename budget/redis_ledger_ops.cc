@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_split.h"
 #include "budget/in_memory_ledger.h"
-#include "common/money.h"
 #include "budget/redis_ledger_impl.h"
+#include "common/money.h"
 
 namespace llmgw::redis_internal {
 namespace {

@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "common/money.h"
 #include "budget/sqlite_writer.h"
+#include "common/money.h"
 
 namespace llmgw {
 namespace {

@@ -85,7 +85,8 @@ absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget) {
         return KeyError(at, "must be at least 1");
       }
     } else if (key == "default_max_output_tokens") {
-      ASSIGN_OR_RETURN_CFG(budget.default_max_output_tokens, ScalarInt(v, at));
+      ASSIGN_OR_RETURN_CFG(budget.default_max_output_tokens,
+                           ScalarIntIn(v, at, 0, 10'000'000));
     } else if (key == "scope_budgets") {
       if (!v.IsMap()) return KeyError(at, "expected a mapping of scope: USD");
       for (const auto& s : v) {

@@ -20,6 +20,9 @@ namespace {
 
 using namespace config_internal;  // NOLINT: the parsers' vocabulary
 
+// Upper bound of providers.<name>.max_retries (bounded from outside).
+constexpr int64_t kMaxRetriesLimit = 10;
+
 absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
                                      const std::string& where) {
   if (!node.IsMap()) return KeyError(where, "expected a mapping");
@@ -31,8 +34,12 @@ absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(model.name, ScalarString(kv.second, at));
     } else if (key == "context_window") {
       ASSIGN_OR_RETURN_CFG(model.context_window, ScalarInt(kv.second, at));
+      if (model.context_window < 0) return KeyError(at, "expected 0 or more");
     } else if (key == "max_output_tokens") {
       ASSIGN_OR_RETURN_CFG(model.max_output_tokens, ScalarInt(kv.second, at));
+      if (model.max_output_tokens < 0) {
+        return KeyError(at, "expected 0 or more");
+      }
     } else if (key == "input_usd_per_million") {
       ASSIGN_OR_RETURN_CFG(model.input_nano_usd_per_million,
                            ScalarUsd(kv.second, at));
@@ -69,8 +76,7 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
     } else if (key == "base_url_env") {
       ASSIGN_OR_RETURN_CFG(p.base_url_env, ScalarString(v, at));
     } else if (key == "requires_api_key") {
-      if (!v.IsScalar()) return KeyError(at, "expected true or false");
-      p.requires_api_key = v.as<bool>();
+      ASSIGN_OR_RETURN_CFG(p.requires_api_key, ScalarBool(v, at));
     } else if (key == "api_keys") {
       ASSIGN_OR_RETURN_CFG(p.api_keys, StringList(v, at));
     } else if (key == "base_url") {
@@ -81,6 +87,9 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(p.default_model, ScalarString(v, at));
     } else if (key == "confidence_score") {
       ASSIGN_OR_RETURN_CFG(p.confidence_score, ScalarDouble(v, at));
+      if (!(*p.confidence_score >= 0 && *p.confidence_score <= 1)) {
+        return KeyError(at, "expected a number from 0 to 1");
+      }
     } else if (key == "primary_rank") {
       ASSIGN_OR_RETURN_CFG(p.primary_rank, ScalarInt(v, at));
       if (*p.primary_rank < 0) return KeyError(at, "expected 0 or more");
@@ -88,7 +97,12 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(p.fallback_rank, ScalarInt(v, at));
       if (*p.fallback_rank < 0) return KeyError(at, "expected 0 or more");
     } else if (key == "max_retries") {
-      ASSIGN_OR_RETURN_CFG(p.max_retries, ScalarInt(v, at));
+      int64_t retries = 0;
+      ASSIGN_OR_RETURN_CFG(retries, ScalarInt(v, at));
+      if (retries < 0 || retries > kMaxRetriesLimit) {
+        return KeyError(at, absl::StrCat("expected 0 to ", kMaxRetriesLimit));
+      }
+      p.max_retries = static_cast<int>(retries);
     } else if (key == "connect_timeout_seconds") {
       ASSIGN_OR_RETURN_CFG(p.connect_timeout, ScalarSeconds(v, at));
     } else if (key == "read_timeout_seconds") {
@@ -96,8 +110,7 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
     } else if (key == "route_prefixes") {
       ASSIGN_OR_RETURN_CFG(p.route_prefixes, StringList(v, at));
     } else if (key == "enabled") {
-      if (!v.IsScalar()) return KeyError(at, "expected true or false");
-      p.enabled = v.as<bool>();
+      ASSIGN_OR_RETURN_CFG(p.enabled, ScalarBool(v, at));
     } else if (key == "models") {
       if (!v.IsSequence()) return KeyError(at, "expected a list of models");
       int i = 0;
@@ -109,7 +122,11 @@ absl::StatusOr<ProviderOverride> ParseProvider(const YAML::Node& node,
       }
     } else if (key == "options") {
       if (!v.IsMap()) return KeyError(at, "expected a mapping");
-      for (const auto& o : v) p.options[o.first.Scalar()] = o.second.Scalar();
+      for (const auto& o : v) {
+        const std::string option = o.first.Scalar();
+        ASSIGN_OR_RETURN_CFG(p.options[option],
+                             ScalarString(o.second, at + "." + option));
+      }
     } else {
       return KeyError(at, "unknown key");
     }
@@ -203,6 +220,9 @@ absl::StatusOr<GatewayConfig> ParseGatewayConfig(absl::string_view yaml_text) {
         ASSIGN_OR_RETURN_CFG(config.data_dir, ScalarString(v, key));
       } else if (key == "http_port") {
         ASSIGN_OR_RETURN_CFG(config.http_port, ScalarInt(v, key));
+        if (*config.http_port < -1 || *config.http_port > 65535) {
+          return KeyError(key, "expected a port 0 to 65535, or -1 (off)");
+        }
       } else {
         return KeyError(key, "unknown key");
       }

@@ -56,6 +56,68 @@ TEST(GatewayConfigTest, UnknownKeysAndBadValuesAreNamed) {
   EXPECT_FALSE(ParseGatewayConfig("[1, 2").ok());
 }
 
+// Each rejection names the key path: unknown keys at every level, bad types,
+// out-of-range values and unknown enum values.
+TEST(GatewayConfigTest, RejectionsNameTheKeyPath) {
+  struct Case {
+    const char* yaml;
+    const char* path;  // expected in the message
+  };
+  const Case cases[] = {
+      {"primry_provider: openai\n", "primry_provider: unknown key"},
+      {"http_port: 70000\n", "http_port: expected a port"},
+      {"http_port: eighty\n", "http_port: expected an integer"},
+      {"shutdown_grace_seconds: -1\n", "shutdown_grace_seconds: must be"},
+      {"providers:\n  openai:\n    modle: x\n",
+       "providers.openai.modle: unknown key"},
+      {"providers:\n  openai:\n    requires_api_key: maybe\n",
+       "providers.openai.requires_api_key: expected true or false"},
+      {"providers:\n  openai:\n    enabled: [1]\n",
+       "providers.openai.enabled: expected true or false"},
+      {"providers:\n  openai:\n    confidence_score: 1.5\n",
+       "providers.openai.confidence_score: expected a number from 0 to 1"},
+      {"providers:\n  openai:\n    max_retries: 99\n",
+       "providers.openai.max_retries: expected 0 to 10"},
+      {"providers:\n  openai:\n    primary_rank: -1\n",
+       "providers.openai.primary_rank: expected 0 or more"},
+      {"providers:\n  openai:\n    options: {a: [1]}\n",
+       "providers.openai.options.a: expected a scalar"},
+      {"providers:\n  openai:\n    models: [{name: m, context_window: -5}]\n",
+       "providers.openai.models[0].context_window: expected 0 or more"},
+      {"providers:\n  openai:\n    models: [{nam: m}]\n",
+       "providers.openai.models[0].nam: unknown key"},
+      {"budget:\n  hourly_budgte: 1\n", "budget.hourly_budgte: unknown key"},
+      {"budget:\n  backend: mongo\n", "budget.backend: unknown backend"},
+      {"budget:\n  allow_overage_percent: 101\n",
+       "budget.allow_overage_percent: must be 0..100"},
+      {"budget:\n  default_max_output_tokens: -1\n",
+       "budget.default_max_output_tokens: expected an integer from 0"},
+      {"budget:\n  redis_timeout_ms: 0\n", "budget.redis_timeout_ms"},
+      {"budget:\n  model_prices: {m: {input_usd_per_million: 1}}\n",
+       "budget.model_prices.m: needs both"},
+      {"budget:\n  scope_budgets: {team: 1}\n",
+       "budget.scope_budgets.team: scope must be"},
+      {"resilience:\n  max_retrys: 2\n", "resilience.max_retrys: unknown key"},
+      {"resilience:\n  max_retries: -2\n",
+       "resilience.max_retries: expected an integer from 0 to 1000"},
+      {"resilience:\n  failure_threshold: 5000\n",
+       "resilience.failure_threshold: expected an integer from 0 to 1000"},
+      {"resilience:\n  enabled: yes please\n",
+       "resilience.enabled: expected true or false"},
+      {"auth:\n  client_keyz: []\n", "auth.client_keyz: unknown key"},
+      {"tenants:\n  acme:\n    hourly_budgte: 1\n",
+       "tenants.acme.hourly_budgte: unknown key"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<GatewayConfig> parsed = ParseGatewayConfig(c.yaml);
+    ASSERT_FALSE(parsed.ok()) << c.yaml;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.yaml;
+    EXPECT_NE(parsed.status().message().find(c.path), std::string::npos)
+        << c.yaml << " -> " << parsed.status();
+  }
+}
+
 TEST(GatewayConfigTest, EnvironmentOverridesTheFile) {
   auto config = LoadGatewayConfig(
       "", FixedEnvironment({{"CHAT_PROVIDER", "Anthropic"},

@@ -12,6 +12,9 @@ namespace llmgw {
 
 using namespace config_internal;  // NOLINT: the parsers' vocabulary
 
+// Upper bound of every count in the section (bounded from outside).
+constexpr int64_t kMaxCount = 1000;
+
 absl::Status ParseResilienceSection(const YAML::Node& node,
                                     ResilienceConfig& resilience) {
   if (!node.IsMap()) return KeyError("resilience", "expected a mapping");
@@ -21,17 +24,18 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
     const YAML::Node& v = kv.second;
     if (key == "max_failures_before_cooldown") {
       ASSIGN_OR_RETURN_CFG(resilience.keys.max_failures_before_cooldown,
-                           ScalarInt(v, at));
+                           ScalarIntIn(v, at, 0, kMaxCount));
     } else if (key == "default_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.keys.default_cooldown,
                            ScalarSeconds(v, at));
     } else if (key == "max_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.keys.max_cooldown, ScalarSeconds(v, at));
     } else if (key == "max_key_attempts") {
-      ASSIGN_OR_RETURN_CFG(resilience.keys.max_key_attempts, ScalarInt(v, at));
+      ASSIGN_OR_RETURN_CFG(resilience.keys.max_key_attempts,
+                           ScalarIntIn(v, at, 0, kMaxCount));
     } else if (key == "failure_threshold") {
       ASSIGN_OR_RETURN_CFG(resilience.circuit.failure_threshold,
-                           ScalarInt(v, at));
+                           ScalarIntIn(v, at, 0, kMaxCount));
     } else if (key == "circuit_cooldown_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.circuit.cooldown, ScalarSeconds(v, at));
     } else if (key == "circuit_max_cooldown_seconds") {
@@ -54,10 +58,11 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(resilience.min_rate_window, ScalarSeconds(v, at));
     } else if (key == "min_transfer_rate") {
       int rate = 0;
-      ASSIGN_OR_RETURN_CFG(rate, ScalarInt(v, at));
+      ASSIGN_OR_RETURN_CFG(rate, ScalarIntIn(v, at, 0, 1 << 30));
       resilience.min_transfer_rate = rate;
     } else if (key == "max_retries") {
-      ASSIGN_OR_RETURN_CFG(resilience.retry.max_retries, ScalarInt(v, at));
+      ASSIGN_OR_RETURN_CFG(resilience.retry.max_retries,
+                           ScalarIntIn(v, at, 0, kMaxCount));
     } else if (key == "base_delay_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.retry.base_delay, ScalarSeconds(v, at));
     } else if (key == "max_delay_seconds") {

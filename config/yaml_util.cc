@@ -37,6 +37,17 @@ absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node,
   return value;
 }
 
+absl::StatusOr<int64_t> ScalarIntIn(const YAML::Node& node,
+                                    absl::string_view where, int64_t lo,
+                                    int64_t hi) {
+  absl::StatusOr<int64_t> value = ScalarInt(node, where);
+  if (value.ok() && (*value < lo || *value > hi)) {
+    return KeyError(where,
+                    absl::StrCat("expected an integer from ", lo, " to ", hi));
+  }
+  return value;
+}
+
 absl::StatusOr<absl::Duration> ScalarSeconds(const YAML::Node& node,
                                              absl::string_view where) {
   absl::StatusOr<double> seconds = ScalarDouble(node, where);

@@ -24,6 +24,10 @@ absl::StatusOr<double> ScalarDouble(const YAML::Node& node,
                                     absl::string_view where);
 absl::StatusOr<int64_t> ScalarInt(const YAML::Node& node,
                                   absl::string_view where);
+// An integer from `lo` to `hi` inclusive.
+absl::StatusOr<int64_t> ScalarIntIn(const YAML::Node& node,
+                                    absl::string_view where, int64_t lo,
+                                    int64_t hi);
 absl::StatusOr<bool> ScalarBool(const YAML::Node& node,
                                 absl::string_view where);
 // Positive seconds (fractions allowed).

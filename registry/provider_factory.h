@@ -1,10 +1,13 @@
 #ifndef LLMGW_REGISTRY_PROVIDER_FACTORY_H_
 #define LLMGW_REGISTRY_PROVIDER_FACTORY_H_
 
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "http/http_client.h"
@@ -33,10 +36,35 @@ class ProviderFactory {
   // the format of registry/provider_catalog.h, usually the wire format's
   // catalog.yaml compiled in with embed_text.
   virtual absl::string_view BuiltinCatalog() const = 0;
-  // Creates a provider for a resolved spec.
+  // Checks ProviderSpec::options against this wire format's typed options:
+  // InvalidArgument "<key>: <what>" for the first key it does not know or
+  // whose value is bad. The registry calls it for every provider of the
+  // schema (built-in catalogs and config) and prefixes the key path. Default:
+  // the wire format takes no options.
+  virtual absl::Status ValidateOptions(
+      const std::map<std::string, std::string>& options) const;
+  // The base URL a provider of this wire format calls, given the configured
+  // one (trailing slashes already removed). The registry never interprets
+  // options; a wire format whose options change the URL does it here.
+  // Default: unchanged.
+  virtual std::string EffectiveBaseUrl(std::string base_url,
+                                       const ProviderSpec& spec) const {
+    (void)spec;
+    return base_url;
+  }
+  // Creates a provider for a resolved spec (options already validated).
   virtual absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const = 0;
 };
+
+// For ValidateOptions implementations: InvalidArgument "<key>: unknown option
+// of wire format <wire_format> (known: a, b)" for the first key of `options`
+// that is not in `known` and does not start with one of `known_prefixes`.
+absl::Status CheckOptionKeys(
+    const std::map<std::string, std::string>& options,
+    absl::string_view wire_format,
+    std::initializer_list<absl::string_view> known,
+    std::initializer_list<absl::string_view> known_prefixes = {});
 
 // Adds a factory to the process-wide list. Called from static initializers.
 bool RegisterProviderFactory(std::unique_ptr<ProviderFactory> factory);

@@ -35,14 +35,13 @@ std::vector<std::string> SplitKeys(absl::string_view text) {
   return keys;
 }
 
+// Trailing slashes removed, then the wire format's own adjustment (the
+// registry does not interpret options).
 std::string NormalizeBaseUrl(std::string url, const ProviderSpec& spec) {
   while (!url.empty() && url.back() == '/') url.pop_back();
-  auto suffix = spec.options.find("base_url_suffix");
-  if (suffix != spec.options.end() && !suffix->second.empty() &&
-      !absl::EndsWith(url, suffix->second)) {
-    url += suffix->second;
-  }
-  return url;
+  const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
+  return factory == nullptr ? url
+                            : factory->EffectiveBaseUrl(std::move(url), spec);
 }
 
 // Schema entries of every linked wire format: each factory's built-in
@@ -56,6 +55,53 @@ absl::StatusOr<std::vector<ProviderSpec>> BuiltinSchema() {
     for (ProviderSpec& spec : *specs) schema.push_back(std::move(spec));
   }
   return schema;
+}
+
+// Every provider's options, checked by its wire format (typed per wire
+// format; the registry itself reads none of them).
+absl::Status ValidateOptions(const std::vector<ProviderSpec>& schema) {
+  for (const ProviderSpec& spec : schema) {
+    const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
+    if (factory == nullptr) continue;  // reported as "not linked"
+    absl::Status s = factory->ValidateOptions(spec.options);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config: providers.", spec.name, ".options.", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// CHAT_PROVIDER / primary_provider and every fallback_chain entry must name a
+// provider of the schema (or one the config disabled with enabled: false).
+absl::Status ValidateProviderNames(const GatewayConfig& config,
+                                   const std::vector<ProviderSpec>& schema) {
+  auto known = [&](const std::string& raw) {
+    const std::string name(CanonicalName(absl::AsciiStrToLower(raw)));
+    for (const ProviderSpec& s : schema) {
+      if (s.name == name) return true;
+    }
+    auto it = config.providers.find(name);
+    return it != config.providers.end() && !it->second.enabled;
+  };
+  auto unknown = [&](absl::string_view where, const std::string& name) {
+    std::vector<std::string> names;
+    for (const ProviderSpec& s : schema) names.push_back(s.name);
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: ", where, ": unknown provider '", name,
+                     "' (known: ", absl::StrJoin(names, ", "), ")"));
+  };
+  if (!config.primary_provider.empty() && !known(config.primary_provider)) {
+    return unknown("primary_provider (CHAT_PROVIDER)", config.primary_provider);
+  }
+  for (size_t i = 0; i < config.fallback_chain.size(); ++i) {
+    if (!known(config.fallback_chain[i])) {
+      return unknown(
+          absl::StrCat("fallback_chain[", i, "] (LLMGW_FALLBACK_CHAIN)"),
+          config.fallback_chain[i]);
+    }
+  }
+  return absl::OkStatus();
 }
 
 // The configured providers with a rank >= 1, by rank (ties keep catalog
@@ -106,6 +152,11 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
     }
     if (o.wire_format) it->wire_format = *o.wire_format;
     ApplyProviderOverride(o, *it);
+  }
+
+  if (absl::Status s = ValidateOptions(schema); !s.ok()) return s;
+  if (absl::Status s = ValidateProviderNames(config, schema); !s.ok()) {
+    return s;
   }
 
   // 2. Resolve each entry against the environment and create providers.

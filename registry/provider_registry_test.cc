@@ -1,5 +1,8 @@
 #include "registry/provider_registry.h"
 
+#include <functional>
+
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "registry/key_fingerprint.h"
 #include "registry/provider_factory.h"
@@ -83,6 +86,19 @@ class TestFormatFactory : public ProviderFactory {
  public:
   absl::string_view wire_format() const override { return "test_format"; }
   absl::string_view BuiltinCatalog() const override { return kTestCatalog; }
+  // One option, interpreted by the wire format (never by the registry).
+  absl::Status ValidateOptions(
+      const std::map<std::string, std::string>& options) const override {
+    return CheckOptionKeys(options, wire_format(), {"base_url_suffix"});
+  }
+  std::string EffectiveBaseUrl(std::string url,
+                               const ProviderSpec& spec) const override {
+    auto it = spec.options.find("base_url_suffix");
+    if (it != spec.options.end() && !absl::EndsWith(url, it->second)) {
+      url += it->second;
+    }
+    return url;
+  }
   absl::StatusOr<std::unique_ptr<ILLMProvider>> Create(
       const ProviderSpec& spec, const ProviderContext& context) const override {
     return std::make_unique<NullProvider>(spec, context.base_url);
@@ -293,6 +309,50 @@ TEST(ProviderRegistryTest, ZeroRanksKeepAProviderOutOfTheAutomaticOrders) {
   auto r = Make({{"OPENAI_API_KEY", "o"}, {"GEMINI_API_KEY", "g"}}, c);
   EXPECT_EQ(r->primary()->spec.name, "gemini");
   EXPECT_EQ(ChainNames(*r), (std::vector<std::string>{"gemini"}));
+}
+
+// Names the registry knows only once the schema is built: CHAT_PROVIDER,
+// fallback chain entries, and each wire format's own options.
+TEST(ProviderRegistryTest, UnknownNamesAndOptionsAreRejectedWithTheirPath) {
+  struct Case {
+    std::map<std::string, std::string> env;
+    std::function<void(GatewayConfig&)> edit;
+    const char* message;  // expected in the error
+  };
+  const Case cases[] = {
+      {{{"CHAT_PROVIDER", "opnai"}},
+       [](GatewayConfig& c) { c.primary_provider = "opnai"; },
+       "primary_provider (CHAT_PROVIDER): unknown provider 'opnai'"},
+      {{},
+       [](GatewayConfig& c) {
+         c.fallback_chain = {"openai", "fireworkz"};
+       },
+       "fallback_chain[1] (LLMGW_FALLBACK_CHAIN): unknown provider "
+       "'fireworkz'"},
+      {{},
+       [](GatewayConfig& c) { c.providers["local"].options["base_url"] = "x"; },
+       "providers.local.options.base_url: unknown option of wire format "
+       "test_format (known: base_url_suffix)"},
+      {{},
+       [](GatewayConfig& c) { c.providers["openai"].options["x"] = "1"; },
+       "providers.openai.options.x: unknown option"},
+  };
+  for (const Case& c : cases) {
+    GatewayConfig config;
+    c.edit(config);
+    auto r = ProviderRegistry::Create(config, FixedEnvironment(c.env), nullptr);
+    ASSERT_FALSE(r.ok()) << c.message;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(c.message), std::string::npos)
+        << r.status();
+  }
+  // Aliases and providers the config disabled are known names.
+  GatewayConfig ok;
+  ok.primary_provider = "google";
+  ok.fallback_chain = {"hf", "groq"};
+  ok.providers["groq"].enabled = false;
+  auto r = ProviderRegistry::Create(ok, FixedEnvironment({}), nullptr);
+  EXPECT_TRUE(r.ok()) << r.status();
 }
 
 TEST(ProviderRegistryTest, BadTimeoutVariableIsAnError) {

@@ -8,13 +8,6 @@
 
 namespace llmgw {
 
-inline constexpr absl::string_view kOpenAiCompatibleWireFormat =
-    "openai_compatible";
-
-// ProviderSpec::options key of the "local" preset: the registry appends this
-// suffix to LOCAL_LLM_URL when the URL does not already end with it.
-inline constexpr absl::string_view kBaseUrlSuffixOption = "base_url_suffix";
-
 // The built-in catalog of this wire format as data:
 // providers/openai_compatible/catalog.yaml (names, environment variables, base
 // URLs, default models, model prices, route prefixes, automatic-order ranks),

@@ -1,6 +1,8 @@
 #include "providers/openai_compatible/openai_compatible_catalog.h"
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -158,6 +160,38 @@ TEST(OpenAiCompatibleCatalogTest, OnlyOpenAiUsesMaxCompletionTokens) {
     EXPECT_EQ(OpenAiCompatibleOptions::FromSpec(spec).max_tokens_field,
               spec.name == "openai" ? "max_completion_tokens" : "max_tokens");
     EXPECT_TRUE(OpenAiCompatibleOptions::FromSpec(spec).stream_usage);
+  }
+}
+
+// The options are typed: every preset's parse, and each bad key or value is
+// rejected with the key it is about.
+TEST(OpenAiCompatibleCatalogTest, OptionsAreStrict) {
+  for (const ProviderSpec& spec : OpenAiCompatiblePresets()) {
+    EXPECT_TRUE(OpenAiCompatibleOptions::Parse(spec.options).ok()) << spec.name;
+  }
+  auto ok = OpenAiCompatibleOptions::Parse({{"stream_usage", "False"},
+                                            {"header.X-Title", "my app"},
+                                            {"base_url_suffix", "/v1"}});
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_FALSE(ok->stream_usage);
+  ASSERT_EQ(ok->extra_headers.size(), 1u);
+  EXPECT_EQ(ok->extra_headers[0].first, "X-Title");
+  const std::pair<std::map<std::string, std::string>, const char*> bad[] = {
+      {{{"max_token_field", "max_tokens"}},
+       "max_token_field: unknown option of wire format openai_compatible"},
+      {{{"max_tokens_field", "max_output"}},
+       "max_tokens_field: expected max_tokens or max_completion_tokens"},
+      {{{"stream_usage", "no"}}, "stream_usage: expected true or false"},
+      {{{"base_url_suffix", "v1"}}, "base_url_suffix: must start with '/'"},
+      {{{"header.", "x"}}, "header.: unknown option"},
+      {{{"header.X Bad", "x"}}, "header.X Bad: not a valid HTTP header"},
+      {{{"header.X-Ok", "a\r\nb"}}, "header.X-Ok: not a valid HTTP header"},
+  };
+  for (const auto& [options, message] : bad) {
+    auto parsed = OpenAiCompatibleOptions::Parse(options);
+    ASSERT_FALSE(parsed.ok()) << message;
+    EXPECT_NE(parsed.status().message().find(message), std::string::npos)
+        << parsed.status();
   }
 }
 

@@ -17,6 +17,7 @@
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
 #include "providers/openai_compatible/openai_stream_decoder.h"
+#include "registry/provider_factory.h"
 
 namespace llmgw {
 namespace {
@@ -46,21 +47,47 @@ ProviderOutcome Malformed(const http::HttpResponse& response,
 
 }  // namespace
 
-OpenAiCompatibleOptions OpenAiCompatibleOptions::FromSpec(
-    const ProviderSpec& spec) {
-  OpenAiCompatibleOptions options;
-  for (const auto& [key, value] : spec.options) {
+absl::StatusOr<OpenAiCompatibleOptions> OpenAiCompatibleOptions::Parse(
+    const std::map<std::string, std::string>& options) {
+  absl::Status keys = CheckOptionKeys(
+      options, kOpenAiCompatibleWireFormat,
+      {kMaxTokensFieldOption, kStreamUsageOption, kBaseUrlSuffixOption},
+      {kHeaderOptionPrefix});
+  if (!keys.ok()) return keys;
+  OpenAiCompatibleOptions parsed;
+  for (const auto& [key, value] : options) {
+    auto bad = [&key = key](absl::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat(key, ": ", what));
+    };
     if (key == kMaxTokensFieldOption) {
-      if (value == "max_completion_tokens") options.max_tokens_field = value;
+      if (value != "max_tokens" && value != "max_completion_tokens") {
+        return bad("expected max_tokens or max_completion_tokens");
+      }
+      parsed.max_tokens_field = value;
     } else if (key == kStreamUsageOption) {
-      options.stream_usage = absl::AsciiStrToLower(value) != "false";
-    } else if (absl::StartsWith(key, kHeaderOptionPrefix) &&
-               key.size() > kHeaderOptionPrefix.size()) {
-      options.extra_headers.emplace_back(key.substr(kHeaderOptionPrefix.size()),
-                                         value);
+      const std::string lower = absl::AsciiStrToLower(value);
+      if (lower != "true" && lower != "false") {
+        return bad("expected true or false");
+      }
+      parsed.stream_usage = lower == "true";
+    } else if (key == kBaseUrlSuffixOption) {
+      if (!absl::StartsWith(value, "/")) return bad("must start with '/'");
+    } else {
+      const std::string name = key.substr(kHeaderOptionPrefix.size());
+      if (name.find_first_of(" \t:\r\n") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        return bad("not a valid HTTP header name and value");
+      }
+      parsed.extra_headers.emplace_back(name, value);
     }
   }
-  return options;
+  return parsed;
+}
+
+OpenAiCompatibleOptions OpenAiCompatibleOptions::FromSpec(
+    const ProviderSpec& spec) {
+  absl::StatusOr<OpenAiCompatibleOptions> parsed = Parse(spec.options);
+  return parsed.ok() ? *std::move(parsed) : OpenAiCompatibleOptions();
 }
 
 OpenAiCompatibleCodec::OpenAiCompatibleCodec(OpenAiCompatibleOptions options)

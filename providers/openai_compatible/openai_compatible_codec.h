@@ -1,6 +1,7 @@
 #ifndef LLMGW_PROVIDERS_OPENAI_COMPATIBLE_OPENAI_COMPATIBLE_CODEC_H_
 #define LLMGW_PROVIDERS_OPENAI_COMPATIBLE_OPENAI_COMPATIBLE_CODEC_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -13,16 +14,24 @@
 
 namespace llmgw {
 
-// ProviderSpec::options keys read by OpenAiCompatibleOptions::FromSpec.
+inline constexpr absl::string_view kOpenAiCompatibleWireFormat =
+    "openai_compatible";
+
+// ProviderSpec::options keys read by OpenAiCompatibleOptions::Parse (any other
+// key is rejected; so is a value outside the ones listed).
 //
 // "max_tokens_field": "max_tokens" (default) or "max_completion_tokens".
 inline constexpr absl::string_view kMaxTokensFieldOption = "max_tokens_field";
-// "stream_usage": "false" stops sending stream_options (for a server that
-// rejects the field); anything else keeps it.
+// "stream_usage": "true" (default) or "false"; false stops sending
+// stream_options (for a server that rejects the field).
 inline constexpr absl::string_view kStreamUsageOption = "stream_usage";
 // "header.<Name>": an extra request header, e.g. OpenRouter's
 // "header.HTTP-Referer" and "header.X-Title".
 inline constexpr absl::string_view kHeaderOptionPrefix = "header.";
+// "base_url_suffix": "/v1" (the "local" preset): the factory appends it to the
+// configured base URL (LOCAL_LLM_URL) when the URL does not already end with
+// it.
+inline constexpr absl::string_view kBaseUrlSuffixOption = "base_url_suffix";
 
 // How one OpenAI-compatible endpoint wants its requests.
 struct OpenAiCompatibleOptions {
@@ -37,6 +46,13 @@ struct OpenAiCompatibleOptions {
   // Sent after the standard headers.
   http::HeaderList extra_headers;
 
+  // Strict: InvalidArgument "<key>: <what>" for an unknown key or bad value
+  // ("base_url_suffix" of openai_compatible_catalog.h is accepted here; the
+  // factory applies it to the base URL).
+  static absl::StatusOr<OpenAiCompatibleOptions> Parse(
+      const std::map<std::string, std::string>& options);
+  // Parse(spec.options), or the defaults if they are invalid (the registry
+  // has validated them before creating a codec).
   static OpenAiCompatibleOptions FromSpec(const ProviderSpec& spec);
 };
 

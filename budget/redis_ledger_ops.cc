@@ -21,6 +21,17 @@ int64_t AmountFor(const ReserveRequest& request, const std::string& scope) {
   return 0;
 }
 
+// The refusal of a reservation that would pass the hard safety cap.
+std::string CapMessage(int64_t cap, int64_t amount, int64_t spent,
+                       int64_t reserved) {
+  return absl::StrCat(
+      "hard safety cap of ", FormatUsd(cap),
+      " reached: this call may cost up to ", FormatUsd(amount), " but ",
+      FormatUsd(spent), " has been spent in total and ", FormatUsd(reserved),
+      " is reserved by calls in flight; raise budget.hard_safety_cap "
+      "(LLMGW_HARD_SAFETY_CAP)");
+}
+
 }  // namespace
 
 void RedisLedger::DoReserve(ReserveRequest request, ReserveDone done) {
@@ -82,14 +93,8 @@ void RedisLedger::DoReserve(ReserveRequest request, ReserveDone done) {
          std::string message;
          const std::string why = Str(r->element[5]);
          if (why == "cap") {
-           message = absl::StrCat(
-               "hard safety cap of ",
-               FormatUsd(config_.hard_safety_cap_nano_usd),
-               " reached: this call may cost up to ", FormatUsd(amount),
-               " but ", FormatUsd(Int(r->element[2])),
-               " has been spent in total and ", FormatUsd(Int(r->element[3])),
-               " is reserved by calls in flight; raise budget.hard_safety_cap "
-               "(LLMGW_HARD_SAFETY_CAP)");
+           message = CapMessage(config_.hard_safety_cap_nano_usd, amount,
+                                Int(r->element[2]), Int(r->element[3]));
          } else if (why == "limit") {
            message =
                RefusalMessage(scope, amount, ConfiguredLimit(config_, scope),

@@ -60,6 +60,48 @@ bool ValidScopeKey(absl::string_view scope) {
   return false;
 }
 
+bool IsLedgerKey(absl::string_view key) {
+  return key == "backend" || key == "sqlite_path" ||
+         key == "sqlite_synchronous" || key == "redis_address" ||
+         key == "redis_key_prefix" || key == "redis_timeout_ms" ||
+         key == "redis_fail_open" || key == "journal_path";
+}
+
+// The ledger storage keys of the budget section (IsLedgerKey).
+absl::Status ParseLedgerKey(const std::string& key, const YAML::Node& v,
+                            const std::string& at, BudgetConfig& budget) {
+  if (key == "backend") {
+    std::string name;
+    ASSIGN_OR_RETURN_CFG(name, ScalarString(v, at));
+    ASSIGN_OR_RETURN_CFG(budget.backend, ParseBackend(name, at));
+  } else if (key == "sqlite_path") {
+    ASSIGN_OR_RETURN_CFG(budget.sqlite_path, ScalarString(v, at));
+  } else if (key == "sqlite_synchronous") {
+    std::string mode;
+    ASSIGN_OR_RETURN_CFG(mode, ScalarString(v, at));
+    if (mode != "normal" && mode != "full") {
+      return KeyError(at, "must be normal or full");
+    }
+    budget.sqlite_synchronous_full = mode == "full";
+  } else if (key == "redis_address") {
+    ASSIGN_OR_RETURN_CFG(budget.redis_address, ScalarString(v, at));
+  } else if (key == "redis_key_prefix") {
+    ASSIGN_OR_RETURN_CFG(budget.redis_key_prefix, ScalarString(v, at));
+  } else if (key == "redis_timeout_ms") {
+    int64_t value = 0;
+    ASSIGN_OR_RETURN_CFG(value, ScalarInt(v, at));
+    if (value < 1 || value > 60000) {
+      return KeyError(at, "must be an integer from 1 to 60000");
+    }
+    budget.redis_timeout = absl::Milliseconds(value);
+  } else if (key == "redis_fail_open") {
+    ASSIGN_OR_RETURN_CFG(budget.redis_fail_open, ScalarBool(v, at));
+  } else if (key == "journal_path") {
+    ASSIGN_OR_RETURN_CFG(budget.journal_path, ScalarString(v, at));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget) {
@@ -115,34 +157,9 @@ absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget) {
         ASSIGN_OR_RETURN_CFG(budget.model_prices[name],
                              ParsePrice(m.second, absl::StrCat(at, ".", name)));
       }
-    } else if (key == "backend") {
-      std::string name;
-      ASSIGN_OR_RETURN_CFG(name, ScalarString(v, at));
-      ASSIGN_OR_RETURN_CFG(budget.backend, ParseBackend(name, at));
-    } else if (key == "sqlite_path") {
-      ASSIGN_OR_RETURN_CFG(budget.sqlite_path, ScalarString(v, at));
-    } else if (key == "sqlite_synchronous") {
-      std::string mode;
-      ASSIGN_OR_RETURN_CFG(mode, ScalarString(v, at));
-      if (mode != "normal" && mode != "full") {
-        return KeyError(at, "must be normal or full");
-      }
-      budget.sqlite_synchronous_full = mode == "full";
-    } else if (key == "redis_address") {
-      ASSIGN_OR_RETURN_CFG(budget.redis_address, ScalarString(v, at));
-    } else if (key == "redis_key_prefix") {
-      ASSIGN_OR_RETURN_CFG(budget.redis_key_prefix, ScalarString(v, at));
-    } else if (key == "redis_timeout_ms") {
-      int64_t value = 0;
-      ASSIGN_OR_RETURN_CFG(value, ScalarInt(v, at));
-      if (value < 1 || value > 60000) {
-        return KeyError(at, "must be an integer from 1 to 60000");
-      }
-      budget.redis_timeout = absl::Milliseconds(value);
-    } else if (key == "redis_fail_open") {
-      ASSIGN_OR_RETURN_CFG(budget.redis_fail_open, ScalarBool(v, at));
-    } else if (key == "journal_path") {
-      ASSIGN_OR_RETURN_CFG(budget.journal_path, ScalarString(v, at));
+    } else if (IsLedgerKey(key)) {
+      absl::Status parsed = ParseLedgerKey(key, v, at, budget);
+      if (!parsed.ok()) return parsed;
     } else {
       return KeyError(at, "unknown key");
     }

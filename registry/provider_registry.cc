@@ -120,14 +120,10 @@ std::vector<const ProviderEntry*> Ranked(
   return ranked;
 }
 
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
-    const GatewayConfig& config, const EnvLookup& env,
-    http::HttpClient* http_client) {
-  std::unique_ptr<ProviderRegistry> registry(new ProviderRegistry());
-
-  // 1. The schema: built-in presets, then YAML overrides and additions.
+// 1. The schema: built-in presets, then YAML overrides and additions; options
+// and the provider names of the chain checked.
+absl::StatusOr<std::vector<ProviderSpec>> BuildSchema(
+    const GatewayConfig& config) {
   absl::StatusOr<std::vector<ProviderSpec>> builtin = BuiltinSchema();
   if (!builtin.ok()) return builtin.status();
   std::vector<ProviderSpec> schema = *std::move(builtin);
@@ -158,93 +154,128 @@ absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
   if (absl::Status s = ValidateProviderNames(config, schema); !s.ok()) {
     return s;
   }
+  return schema;
+}
 
-  // 2. Resolve each entry against the environment and create providers.
-  for (ProviderSpec& spec : schema) {
-    auto entry = std::make_unique<ProviderEntry>();
-    const ProviderOverride* o = nullptr;
-    if (auto it = config.providers.find(spec.name);
-        it != config.providers.end()) {
-      o = &it->second;
-    }
-    // Timeouts: global default < provider config < provider environment.
-    if (config.default_connect_timeout && !(o && o->connect_timeout)) {
-      spec.timeouts.connect = *config.default_connect_timeout;
-    }
-    if (config.default_read_timeout && !(o && o->read_timeout)) {
-      spec.timeouts.read = *config.default_read_timeout;
-    }
-    spec.timeouts.stream_idle = config.resilience.stream_idle_timeout;
-    spec.timeouts.first_token = config.resilience.first_token_timeout;
-    const std::string env_name = Upper(spec.name);
-    for (auto [suffix, target] :
-         {std::pair<const char*, absl::Duration*>{"_CONNECT_TIMEOUT",
-                                                  &spec.timeouts.connect},
-          {"_READ_TIMEOUT", &spec.timeouts.read},
-          {"_STREAM_IDLE_TIMEOUT", &spec.timeouts.stream_idle},
-          {"_FIRST_TOKEN_TIMEOUT", &spec.timeouts.first_token}}) {
-      auto value = EnvSeconds(env, absl::StrCat("LLMGW_", env_name, suffix));
-      if (!value.ok()) return value.status();
-      if (*value) *target = **value;
-    }
+// Timeouts: global default < provider config < provider environment.
+absl::Status ResolveTimeouts(const GatewayConfig& config,
+                             const ProviderOverride* o, const EnvLookup& env,
+                             ProviderSpec& spec) {
+  if (config.default_connect_timeout && !(o && o->connect_timeout)) {
+    spec.timeouts.connect = *config.default_connect_timeout;
+  }
+  if (config.default_read_timeout && !(o && o->read_timeout)) {
+    spec.timeouts.read = *config.default_read_timeout;
+  }
+  spec.timeouts.stream_idle = config.resilience.stream_idle_timeout;
+  spec.timeouts.first_token = config.resilience.first_token_timeout;
+  const std::string env_name = Upper(spec.name);
+  for (auto [suffix, target] :
+       {std::pair<const char*, absl::Duration*>{"_CONNECT_TIMEOUT",
+                                                &spec.timeouts.connect},
+        {"_READ_TIMEOUT", &spec.timeouts.read},
+        {"_STREAM_IDLE_TIMEOUT", &spec.timeouts.stream_idle},
+        {"_FIRST_TOKEN_TIMEOUT", &spec.timeouts.first_token}}) {
+    auto value = EnvSeconds(env, absl::StrCat("LLMGW_", env_name, suffix));
+    if (!value.ok()) return value.status();
+    if (*value) *target = **value;
+  }
+  return absl::OkStatus();
+}
 
-    // Keys: <P>_API_KEYS wins over <P>_API_KEY, which wins over the file.
-    std::optional<std::string> keys_var =
-        spec.api_keys_env.empty() ? std::nullopt : env(spec.api_keys_env);
-    std::optional<std::string> key_var =
-        spec.api_key_env.empty() ? std::nullopt : env(spec.api_key_env);
-    if (keys_var) {
-      entry->api_keys = SplitKeys(*keys_var);
-    } else if (key_var) {
-      entry->api_keys = SplitKeys(*key_var);
-      if (entry->api_keys.size() > 1) entry->api_keys.resize(1);
-    } else if (o) {
-      entry->api_keys = o->api_keys;
-    }
-    for (const std::string& key : entry->api_keys) {
-      entry->key_fingerprints.push_back(KeyFingerprint(key));
-    }
+// Keys: <P>_API_KEYS wins over <P>_API_KEY, which wins over the file.
+std::vector<std::string> ResolveKeys(const ProviderSpec& spec,
+                                     const ProviderOverride* o,
+                                     const EnvLookup& env) {
+  std::vector<std::string> keys;
+  std::optional<std::string> keys_var =
+      spec.api_keys_env.empty() ? std::nullopt : env(spec.api_keys_env);
+  std::optional<std::string> key_var =
+      spec.api_key_env.empty() ? std::nullopt : env(spec.api_key_env);
+  if (keys_var) {
+    keys = SplitKeys(*keys_var);
+  } else if (key_var) {
+    keys = SplitKeys(*key_var);
+    if (keys.size() > 1) keys.resize(1);
+  } else if (o) {
+    keys = o->api_keys;
+  }
+  return keys;
+}
 
-    std::optional<std::string> base_env =
-        spec.base_url_env.empty() ? std::nullopt : env(spec.base_url_env);
-    const bool base_configured = base_env || (o && o->base_url);
-    std::string base = base_env             ? *base_env
-                       : (o && o->base_url) ? *o->base_url
-                                            : spec.default_base_url;
-    entry->base_url = NormalizeBaseUrl(std::move(base), spec);
-    if (!spec.model_env.empty()) {
-      if (auto model = env(spec.model_env)) spec.default_model = *model;
-    }
+// 2. One schema entry resolved against the environment; its provider is
+// created when it is configured (else unconfigured_reason says why not).
+absl::StatusOr<std::unique_ptr<ProviderEntry>> ResolveEntry(
+    ProviderSpec spec, const GatewayConfig& config, const EnvLookup& env,
+    http::HttpClient* http_client) {
+  auto entry = std::make_unique<ProviderEntry>();
+  const ProviderOverride* o = nullptr;
+  if (auto it = config.providers.find(spec.name);
+      it != config.providers.end()) {
+    o = &it->second;
+  }
+  if (absl::Status s = ResolveTimeouts(config, o, env, spec); !s.ok()) {
+    return s;
+  }
+  entry->api_keys = ResolveKeys(spec, o, env);
+  for (const std::string& key : entry->api_keys) {
+    entry->key_fingerprints.push_back(KeyFingerprint(key));
+  }
 
-    const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
-    if (factory == nullptr) {
-      entry->unconfigured_reason =
-          absl::StrCat("wire format '", spec.wire_format,
-                       "' is not linked into this binary");
-    } else if (spec.requires_api_key && entry->api_keys.empty()) {
-      entry->unconfigured_reason =
-          spec.api_keys_env.empty() ? absl::StrCat("set ", spec.api_key_env)
-                                    : absl::StrCat("set ", spec.api_key_env,
-                                                   " or ", spec.api_keys_env);
-    } else if (!spec.requires_api_key && !base_configured) {
-      entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
-    } else if (entry->base_url.empty()) {
-      entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
-    } else if (spec.default_model.empty()) {
-      entry->unconfigured_reason = absl::StrCat("set ", spec.model_env);
+  std::optional<std::string> base_env =
+      spec.base_url_env.empty() ? std::nullopt : env(spec.base_url_env);
+  const bool base_configured = base_env || (o && o->base_url);
+  std::string base = base_env             ? *base_env
+                     : (o && o->base_url) ? *o->base_url
+                                          : spec.default_base_url;
+  entry->base_url = NormalizeBaseUrl(std::move(base), spec);
+  if (!spec.model_env.empty()) {
+    if (auto model = env(spec.model_env)) spec.default_model = *model;
+  }
+
+  const ProviderFactory* factory = FindProviderFactory(spec.wire_format);
+  if (factory == nullptr) {
+    entry->unconfigured_reason = absl::StrCat(
+        "wire format '", spec.wire_format, "' is not linked into this binary");
+  } else if (spec.requires_api_key && entry->api_keys.empty()) {
+    entry->unconfigured_reason =
+        spec.api_keys_env.empty()
+            ? absl::StrCat("set ", spec.api_key_env)
+            : absl::StrCat("set ", spec.api_key_env, " or ", spec.api_keys_env);
+  } else if (!spec.requires_api_key && !base_configured) {
+    entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
+  } else if (entry->base_url.empty()) {
+    entry->unconfigured_reason = absl::StrCat("set ", spec.base_url_env);
+  } else if (spec.default_model.empty()) {
+    entry->unconfigured_reason = absl::StrCat("set ", spec.model_env);
+  } else {
+    ProviderContext context{http_client, entry->base_url};
+    absl::StatusOr<std::unique_ptr<ILLMProvider>> provider =
+        factory->Create(spec, context);
+    if (!provider.ok()) {
+      entry->unconfigured_reason = std::string(provider.status().message());
     } else {
-      ProviderContext context{http_client, entry->base_url};
-      absl::StatusOr<std::unique_ptr<ILLMProvider>> provider =
-          factory->Create(spec, context);
-      if (!provider.ok()) {
-        entry->unconfigured_reason = std::string(provider.status().message());
-      } else {
-        entry->provider = *std::move(provider);
-        entry->configured = true;
-      }
+      entry->provider = *std::move(provider);
+      entry->configured = true;
     }
-    entry->spec = std::move(spec);
-    registry->entries_.push_back(std::move(entry));
+  }
+  entry->spec = std::move(spec);
+  return entry;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ProviderRegistry>> ProviderRegistry::Create(
+    const GatewayConfig& config, const EnvLookup& env,
+    http::HttpClient* http_client) {
+  std::unique_ptr<ProviderRegistry> registry(new ProviderRegistry());
+  absl::StatusOr<std::vector<ProviderSpec>> schema = BuildSchema(config);
+  if (!schema.ok()) return schema.status();
+  for (ProviderSpec& spec : *schema) {
+    absl::StatusOr<std::unique_ptr<ProviderEntry>> entry =
+        ResolveEntry(std::move(spec), config, env, http_client);
+    if (!entry.ok()) return entry.status();
+    registry->entries_.push_back(*std::move(entry));
   }
 
   // 3. Primary and fallback chain.

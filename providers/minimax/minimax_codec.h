@@ -30,11 +30,15 @@ inline constexpr float kMiniMaxMinSampling = 0.01f;
 // clamped to MiniMax's documented range (0, 1], stop only when non-empty,
 // "stream": true only when streaming.
 //
+// Built on the shared OpenAI dialect (providers/openai_compatible/
+// openai_dialect.h); this codec states only MiniMax's differences.
+//
 // Reply: choices[0].message.content (reasoning_content is not returned to
-// the caller), finish_reason mapped by minimax::MiniMaxFinishReason, and
+// the caller), finish_reason mapped as in the OpenAI dialect, and
 // kContentFilter when output_sensitive is true; usage prompt_tokens /
-// completion_tokens (reported only when present); model. A base_resp with a
-// non-zero status_code, which MiniMax sends with HTTP 200, is an error
+// completion_tokens (reported only when present; the {"total_tokens": 0}
+// placeholders of intermediate stream chunks carry neither); model. A base_resp
+// with a non-zero status_code, which MiniMax sends with HTTP 200, is an error
 // outcome classified by minimax::ClassifyMiniMaxStatus.
 //
 // Errors: see minimax_errors.h.
@@ -51,30 +55,10 @@ class MiniMaxCodec : public WireCodec {
 
 namespace minimax {
 
-// Maps a choice's finish_reason:
-//   stop            -> kStop
-//   length          -> kLength
-//   tool_calls      -> kToolCalls
-//   content_filter  -> kContentFilter
-//   anything else, null or absent -> kUnspecified
-FinishReason MiniMaxFinishReason(absl::string_view finish_reason);
-
-// The finish reason of `choice`, overridden by kContentFilter when `body`
-// says output_sensitive: true.
+// The finish reason of `choice` (the OpenAI dialect's mapping), overridden by
+// kContentFilter when `body` says output_sensitive: true.
 FinishReason ReplyFinishReason(const nlohmann::json& body,
                                const nlohmann::json& choice);
-
-// A "usage" object with prompt_tokens and/or completion_tokens as
-// TokenUsage (reported = true). nullopt for anything else, including the
-// {"total_tokens": 0, "total_characters": 0} placeholders MiniMax puts on
-// intermediate stream chunks.
-std::optional<TokenUsage> ParseUsage(const nlohmann::json& usage);
-
-// The first choice of `body`, or nullptr.
-const nlohmann::json* FirstChoice(const nlohmann::json& body);
-
-// A message/delta "content": a string, or "" for null or anything else.
-std::string ContentText(const nlohmann::json& holder);
 
 }  // namespace minimax
 }  // namespace llmgw

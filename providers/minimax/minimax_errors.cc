@@ -12,19 +12,13 @@
 #include "absl/strings/str_cat.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_dialect.h"
 
 namespace llmgw::minimax {
 namespace {
 
 using nlohmann::json;
-
-bool ContainsAny(absl::string_view haystack,
-                 std::initializer_list<absl::string_view> needles) {
-  for (absl::string_view needle : needles) {
-    if (absl::StrContains(haystack, needle)) return true;
-  }
-  return false;
-}
+using openai_compat::ContainsAny;
 
 // `message` lower-cased.
 bool LooksLikeContextTooLong(absl::string_view message) {

@@ -12,15 +12,14 @@
 #include "providers/common/json_fields.h"
 #include "providers/minimax/minimax_codec.h"
 #include "providers/minimax/minimax_errors.h"
+#include "providers/openai_compatible/openai_dialect.h"
+#include "providers/openai_compatible/openai_response.h"
 
 namespace llmgw::minimax {
 namespace {
 
 using nlohmann::json;
-
-ProviderError TransientError(std::string message) {
-  return ProviderError{ErrorClass::kTransient, 0, std::move(message)};
-}
+using openai_compat::ContentText;
 
 // The message of an OpenAI-style "error" member, or "" when there is none.
 std::optional<std::string> ErrorMember(const json& chunk) {
@@ -36,20 +35,29 @@ std::optional<std::string> ErrorMember(const json& chunk) {
   return error->dump();
 }
 
+// The text of holder["content"], "" when absent.
+std::string MemberText(const json& holder) {
+  if (!holder.is_object()) return "";
+  auto content = holder.find("content");
+  return content == holder.end() ? "" : ContentText(*content);
+}
+
 }  // namespace
 
 StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
   StreamUpdate update;
-  const absl::string_view data = absl::StripAsciiWhitespace(event.data);
-  if (data.empty()) return update;
-  if (data == "[DONE]") {
-    update.done = true;
-    return update;
+  json chunk;
+  switch (openai_compat::ReadChunk(event, chunk)) {
+    case openai_compat::ChunkKind::kSkip:
+      return update;
+    case openai_compat::ChunkKind::kDone:
+      update.done = true;
+      return update;
+    case openai_compat::ChunkKind::kChunk:
+      break;
   }
-  json chunk = ParseJsonOrDiscarded(data);
   if (chunk.is_discarded() || !chunk.is_object()) {
-    update.error = TransientError(
-        absl::StrCat("malformed stream event: ", BodyExcerpt(data)));
+    update.error = openai_compat::MalformedEvent(event.data);
     return update;
   }
   if (std::optional<BaseResp> failed = FailedBaseResp(chunk)) {
@@ -57,28 +65,22 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
     return update;
   }
   if (std::optional<std::string> message = ErrorMember(chunk)) {
-    update.error = TransientError(*message);
+    update.error = ProviderError{ErrorClass::kTransient, 0, *message};
     return update;
   }
-
-  if (summary_.model.empty()) {
-    auto model = chunk.find("model");
-    if (model != chunk.end() && model->is_string()) {
-      summary_.model = model->get<std::string>();
-    }
-  }
+  openai_compat::NoteModelAndUsage(chunk, summary_);
   auto object = chunk.find("object");
   bool final_event = object != chunk.end() && *object == "chat.completion";
-  if (const json* choice = FirstChoice(chunk)) {
+  if (const json* choice = openai_compat::FirstChoice(chunk)) {
     if (auto delta = choice->find("delta"); delta != choice->end()) {
-      update.delta = ContentText(*delta);
+      update.delta = MemberText(*delta);
       delivered_ += update.delta;
     }
     if (auto message = choice->find("message"); message != choice->end()) {
       final_event = true;
       // The final event repeats the whole message; send only what the deltas
       // have not delivered (normally nothing).
-      const std::string full = ContentText(*message);
+      const std::string full = MemberText(*message);
       if (absl::StartsWith(full, delivered_)) {
         std::string rest = full.substr(delivered_.size());
         delivered_ += rest;
@@ -90,11 +92,6 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
   } else if (auto sensitive = chunk.find("output_sensitive");
              sensitive != chunk.end() && *sensitive == true) {
     summary_.finish_reason = FinishReason::kContentFilter;
-  }
-  if (auto usage = chunk.find("usage"); usage != chunk.end()) {
-    if (std::optional<TokenUsage> parsed = ParseUsage(*usage)) {
-      summary_.usage = *parsed;
-    }
   }
   update.done = final_event;
   return update;

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_dialect.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
 #include "providers/openai_compatible/openai_stream_decoder.h"
@@ -23,27 +24,6 @@ namespace llmgw {
 namespace {
 
 using nlohmann::json;
-
-const char* RoleName(MessageRole role) {
-  switch (role) {
-    case MessageRole::kSystem:
-      return "system";
-    case MessageRole::kAssistant:
-      return "assistant";
-    case MessageRole::kUser:
-      break;
-  }
-  return "user";
-}
-
-ProviderOutcome Malformed(const http::HttpResponse& response,
-                          absl::string_view what) {
-  ProviderOutcome outcome;
-  outcome.error =
-      ProviderError{ErrorClass::kTransient, response.status_code,
-                    absl::StrCat("malformed chat completion response: ", what)};
-  return outcome;
-}
 
 }  // namespace
 
@@ -96,89 +76,32 @@ OpenAiCompatibleCodec::OpenAiCompatibleCodec(OpenAiCompatibleOptions options)
 absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildRequest(
     const ProviderRequest& request, absl::string_view base_url,
     absl::string_view api_key, bool stream) const {
-  if (request.model.empty()) {
-    return absl::InvalidArgumentError("chat completion request has no model");
-  }
-  if (request.messages.empty()) {
-    return absl::InvalidArgumentError(
-        "chat completion request has no messages");
-  }
-
-  json messages = json::array();
-  for (const Message& message : request.messages) {
-    messages.push_back(
-        {{"role", RoleName(message.role)}, {"content", message.content}});
-  }
-  json body = {{"model", request.model}, {"messages", std::move(messages)}};
-  if (request.max_tokens > 0) {
-    body[options_.max_tokens_field] = request.max_tokens;
-  }
-  if (request.temperature) {
-    body["temperature"] = WireNumber(*request.temperature);
-  }
-  if (request.top_p) body["top_p"] = WireNumber(*request.top_p);
-  if (!request.stop.empty()) body["stop"] = request.stop;
-  if (stream) {
-    body["stream"] = true;
-    if (options_.stream_usage) {
-      body["stream_options"] = {{"include_usage", true}};
-    }
-  }
-
-  http::HttpRequest http_request;
-  http_request.method = "POST";
-  http_request.url =
-      absl::StrCat(absl::StripSuffix(base_url, "/"), "/chat/completions");
-  http_request.headers.emplace_back("Content-Type", "application/json");
-  http_request.headers.emplace_back(
-      "Accept", stream ? "text/event-stream" : "application/json");
-  if (!api_key.empty()) {
-    http_request.headers.emplace_back("Authorization",
-                                      absl::StrCat("Bearer ", api_key));
-  }
-  for (const auto& header : options_.extra_headers) {
-    http_request.headers.push_back(header);
-  }
-  http_request.body = body.dump();
-  return http_request;
+  openai_compat::ChatDialect dialect;
+  dialect.max_tokens_field = options_.max_tokens_field;
+  dialect.stream_usage = options_.stream_usage;
+  dialect.extra_headers = options_.extra_headers;
+  return openai_compat::BuildChatRequest(dialect, request, base_url, api_key,
+                                         stream);
 }
 
 ProviderOutcome OpenAiCompatibleCodec::ParseReply(
     const http::HttpResponse& response) const {
-  json body = ParseJsonOrDiscarded(response.body);
-  if (body.is_discarded() || !body.is_object()) {
-    return Malformed(response, BodyExcerpt(response.body));
-  }
-  ProviderOutcome outcome;
-  if (std::optional<openai_compat::OpenAiErrorFields> fields =
-          openai_compat::ExtractOpenAiError(body)) {
-    ProviderError error =
-        MakeHttpError(response, openai_compat::OpenAiErrorMessage(*fields));
-    error.error_class =
-        openai_compat::ClassifyOpenAiError(response.status_code, *fields);
-    outcome.error = std::move(error);
-    return outcome;
-  }
-  const json* choice = openai_compat::FirstChoice(body);
-  if (choice == nullptr) return Malformed(response, "no choices");
-  auto message = choice->find("message");
-  if (message == choice->end() || !message->is_object()) {
-    return Malformed(response, "choice has no message");
-  }
-  if (auto content = message->find("content"); content != message->end()) {
-    outcome.reply.text = openai_compat::ContentText(*content);
-  }
-  outcome.reply.finish_reason = openai_compat::ChoiceFinishReason(*choice);
-  if (auto usage = body.find("usage"); usage != body.end()) {
-    if (std::optional<TokenUsage> parsed = openai_compat::ParseUsage(*usage)) {
-      outcome.reply.usage = *parsed;
-    }
-  }
-  if (auto model = body.find("model");
-      model != body.end() && model->is_string()) {
-    outcome.reply.model = model->get<std::string>();
-  }
-  return outcome;
+  return openai_compat::ParseChatReply(
+      "chat completion", response,
+      [](const json& body,
+         const http::HttpResponse& r) -> std::optional<ProviderError> {
+        std::optional<openai_compat::OpenAiErrorFields> fields =
+            openai_compat::ExtractOpenAiError(body);
+        if (!fields) return std::nullopt;
+        ProviderError error =
+            MakeHttpError(r, openai_compat::OpenAiErrorMessage(*fields));
+        error.error_class =
+            openai_compat::ClassifyOpenAiError(r.status_code, *fields);
+        return error;
+      },
+      [](const json&, const json& choice) {
+        return openai_compat::ChoiceFinishReason(choice);
+      });
 }
 
 ProviderError OpenAiCompatibleCodec::ParseError(

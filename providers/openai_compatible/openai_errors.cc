@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_dialect.h"
 
 namespace llmgw::openai_compat {
 namespace {
@@ -52,14 +53,6 @@ std::string DetailMessage(const json& detail) {
     }
   }
   return absl::StrJoin(parts, "; ");
-}
-
-bool ContainsAny(absl::string_view haystack,
-                 std::initializer_list<absl::string_view> needles) {
-  for (absl::string_view needle : needles) {
-    if (absl::StrContains(haystack, needle)) return true;
-  }
-  return false;
 }
 
 // `message` lower-cased.

@@ -34,6 +34,7 @@ load("//tools:embed_text.bzl", "embed_text")
 _CODEC_DEPS = [
     "//http:http_client",
     "//http:sse_parser",
+    "//providers/common:codec_util",
     "//providers/common:http_errors",
     "//providers/common:json_fields",
     "//providers/common:wire_codec",

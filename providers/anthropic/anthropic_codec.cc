@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 
@@ -90,26 +91,14 @@ ProviderError ErrorFromObject(const Json& error, int http_status) {
   return result;
 }
 
-ProviderError MalformedError(int http_status, absl::string_view what,
-                             absl::string_view body) {
-  ProviderError error;
-  error.error_class = ErrorClass::kTransient;
-  error.http_status = http_status;
-  error.message =
-      absl::StrCat("malformed Anthropic ", what, ": ", BodyExcerpt(body));
-  return error;
-}
-
 class AnthropicStreamDecoder : public StreamDecoder {
  public:
   StreamUpdate OnEvent(const http::SseEvent& event) override {
     StreamUpdate update;
     if (finished_) return update;
-    if (absl::StripAsciiWhitespace(event.data).empty()) return update;
-    std::optional<Json> data = ParseJson(event.data);
-    if (!data.has_value() || !data->is_object()) {
-      update.error = MalformedError(0, "stream event", event.data);
-      finished_ = true;
+    std::optional<Json> data = ParseEventObject(event, "Anthropic", update);
+    if (!data.has_value()) {
+      finished_ = update.error.has_value();
       return update;
     }
     std::string type = StringField(*data, "type");
@@ -308,8 +297,8 @@ ProviderOutcome AnthropicCodec::ParseReply(
   ProviderOutcome outcome;
   std::optional<Json> body = ParseJson(response.body);
   if (!body.has_value() || !body->is_object()) {
-    outcome.error =
-        MalformedError(response.status_code, "response", response.body);
+    outcome.error = MalformedError("Anthropic", "response",
+                                   response.status_code, response.body);
     return outcome;
   }
   if (StringField(*body, "type") == "error") {
@@ -320,8 +309,8 @@ ProviderOutcome AnthropicCodec::ParseReply(
   }
   const Json* content = Field(*body, "content");
   if (content == nullptr || !content->is_array()) {
-    outcome.error =
-        MalformedError(response.status_code, "response", response.body);
+    outcome.error = MalformedError("Anthropic", "response",
+                                   response.status_code, response.body);
     return outcome;
   }
   for (const Json& block : *content) {

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 
@@ -23,18 +24,6 @@ namespace llmgw {
 namespace {
 
 using Json = nlohmann::json;
-
-absl::string_view RoleName(MessageRole role) {
-  switch (role) {
-    case MessageRole::kSystem:
-      return "system";
-    case MessageRole::kAssistant:
-      return "assistant";
-    case MessageRole::kUser:
-      break;
-  }
-  return "user";
-}
 
 // Token usage from a Chat API "usage" object: billed_units first (what is
 // charged), each count falling back to tokens.
@@ -64,16 +53,6 @@ std::string ErrorMessage(const Json& body) {
   return message;
 }
 
-ProviderError MalformedError(int http_status, absl::string_view what,
-                             absl::string_view body) {
-  ProviderError error;
-  error.error_class = ErrorClass::kTransient;
-  error.http_status = http_status;
-  error.message =
-      absl::StrCat("malformed Cohere ", what, ": ", BodyExcerpt(body));
-  return error;
-}
-
 ProviderError StreamError(std::string message) {
   ProviderError error;
   error.error_class = ErrorClass::kTransient;
@@ -95,11 +74,9 @@ class CohereStreamDecoder : public StreamDecoder {
   StreamUpdate OnEvent(const http::SseEvent& event) override {
     StreamUpdate update;
     if (finished_) return update;
-    if (absl::StripAsciiWhitespace(event.data).empty()) return update;
-    std::optional<Json> data = ParseJson(event.data);
-    if (!data.has_value() || !data->is_object()) {
-      update.error = MalformedError(0, "stream event", event.data);
-      finished_ = true;
+    std::optional<Json> data = ParseEventObject(event, "Cohere", update);
+    if (!data.has_value()) {
+      finished_ = update.error.has_value();
       return update;
     }
     std::string type = StringField(*data, "type");
@@ -201,7 +178,7 @@ absl::StatusOr<http::HttpRequest> CohereCodec::BuildRequest(
       system_parts.push_back(message.content);
       continue;
     }
-    conversation.push_back({{"role", std::string(RoleName(message.role))},
+    conversation.push_back({{"role", std::string(ChatRoleName(message.role))},
                             {"content", message.content}});
   }
   if (conversation.empty()) {
@@ -241,8 +218,8 @@ ProviderOutcome CohereCodec::ParseReply(
   ProviderOutcome outcome;
   std::optional<Json> body = ParseJson(response.body);
   if (!body.has_value() || !body->is_object()) {
-    outcome.error =
-        MalformedError(response.status_code, "response", response.body);
+    outcome.error = MalformedError("Cohere", "response", response.status_code,
+                                   response.body);
     return outcome;
   }
   const Json* message = Field(*body, "message");
@@ -254,15 +231,15 @@ ProviderOutcome CohereCodec::ParseReply(
       error.error_class = ErrorClass::kTransient;
       outcome.error = std::move(error);
     } else {
-      outcome.error =
-          MalformedError(response.status_code, "response", response.body);
+      outcome.error = MalformedError("Cohere", "response", response.status_code,
+                                     response.body);
     }
     return outcome;
   }
   if (const Json* content = Field(*message, "content")) {
     if (!content->is_array()) {
-      outcome.error =
-          MalformedError(response.status_code, "response", response.body);
+      outcome.error = MalformedError("Cohere", "response", response.status_code,
+                                     response.body);
       return outcome;
     }
     for (const Json& part : *content) {

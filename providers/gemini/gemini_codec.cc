@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 #include "providers/gemini/gemini_errors.h"
@@ -78,12 +79,7 @@ ProviderOutcome ErrorOutcome(ProviderError error) {
 
 ProviderError Malformed(absl::string_view what, int http_status,
                         absl::string_view body) {
-  ProviderError error;
-  error.error_class = ErrorClass::kTransient;
-  error.http_status = http_status;
-  error.message =
-      absl::StrCat("malformed gemini ", what, ": ", BodyExcerpt(body));
-  return error;
+  return MalformedError("gemini", what, http_status, body);
 }
 
 // The {"error": {...}} member of a 2xx body or stream event, or nullptr.

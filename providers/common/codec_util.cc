@@ -1,0 +1,44 @@
+#include "providers/common/codec_util.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "providers/common/http_errors.h"
+#include "providers/common/json_fields.h"
+
+namespace llmgw {
+
+absl::string_view ChatRoleName(MessageRole role) {
+  switch (role) {
+    case MessageRole::kSystem:
+      return "system";
+    case MessageRole::kAssistant:
+      return "assistant";
+    case MessageRole::kUser:
+      break;
+  }
+  return "user";
+}
+
+ProviderError MalformedError(absl::string_view api, absl::string_view what,
+                             int http_status, absl::string_view body) {
+  ProviderError error;
+  error.error_class = ErrorClass::kTransient;
+  error.http_status = http_status;
+  error.message =
+      absl::StrCat("malformed ", api, " ", what, ": ", BodyExcerpt(body));
+  return error;
+}
+
+std::optional<nlohmann::json> ParseEventObject(const http::SseEvent& event,
+                                               absl::string_view api,
+                                               StreamUpdate& update) {
+  if (absl::StripAsciiWhitespace(event.data).empty()) return std::nullopt;
+  std::optional<nlohmann::json> data = ParseJson(event.data);
+  if (!data.has_value() || !data->is_object()) {
+    update.error = MalformedError(api, "stream event", 0, event.data);
+    return std::nullopt;
+  }
+  return data;
+}
+
+}  // namespace llmgw

@@ -16,7 +16,7 @@ namespace {
 
 class MiniMaxFactory : public CodecProviderFactory {
  public:
-  absl::string_view wire_format() const override { return kMiniMaxWireFormat; }
+  absl::string_view wire_format() const override { return "minimax"; }
   absl::string_view BuiltinCatalog() const override {
     return MiniMaxCatalogYaml();
   }

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 #include "providers/openai_compatible/openai_response.h"
@@ -16,24 +17,12 @@ namespace {
 
 using nlohmann::json;
 
-const char* RoleName(MessageRole role) {
-  switch (role) {
-    case MessageRole::kSystem:
-      return "system";
-    case MessageRole::kAssistant:
-      return "assistant";
-    case MessageRole::kUser:
-      break;
-  }
-  return "user";
-}
-
 json ChatBody(const ChatDialect& dialect, const ProviderRequest& request,
               bool stream) {
   json messages = json::array();
   for (const Message& message : request.messages) {
     messages.push_back(
-        {{"role", RoleName(message.role)}, {"content", message.content}});
+        {{"role", ChatRoleName(message.role)}, {"content", message.content}});
   }
   json body = {{"model", request.model}, {"messages", std::move(messages)}};
   if (request.max_tokens > 0) {

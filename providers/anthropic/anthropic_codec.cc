@@ -91,62 +91,50 @@ ProviderError ErrorFromObject(const Json& error, int http_status) {
   return result;
 }
 
-class AnthropicStreamDecoder : public StreamDecoder {
+class AnthropicStreamDecoder : public TypedEventDecoder {
  public:
-  StreamUpdate OnEvent(const http::SseEvent& event) override {
-    StreamUpdate update;
-    if (finished_) return update;
-    std::optional<Json> data = ParseEventObject(event, "Anthropic", update);
-    if (!data.has_value()) {
-      finished_ = update.error.has_value();
-      return update;
-    }
-    std::string type = StringField(*data, "type");
-    if (type.empty()) type = event.event;
+  AnthropicStreamDecoder() : TypedEventDecoder("Anthropic") {}
 
+ protected:
+  void OnTypedEvent(const std::string& type, const Json& data,
+                    const http::SseEvent& event,
+                    StreamUpdate& update) override {
     if (type == "message_start") {
-      if (const Json* message = Field(*data, "message")) {
+      if (const Json* message = Field(data, "message")) {
         std::string model = StringField(*message, "model");
         if (!model.empty()) summary_.model = std::move(model);
         if (const Json* usage = Field(*message, "usage")) usage_.Update(*usage);
       }
     } else if (type == "content_block_delta") {
-      const Json* delta = Field(*data, "delta");
+      const Json* delta = Field(data, "delta");
       if (delta != nullptr && StringField(*delta, "type") == "text_delta") {
         update.delta = StringField(*delta, "text");
       }
     } else if (type == "message_delta") {
-      if (const Json* delta = Field(*data, "delta")) {
+      if (const Json* delta = Field(data, "delta")) {
         const Json* stop_reason = Field(*delta, "stop_reason");
         if (stop_reason != nullptr && stop_reason->is_string()) {
           summary_.finish_reason =
               AnthropicFinishReason(stop_reason->get<std::string>());
         }
       }
-      if (const Json* usage = Field(*data, "usage")) usage_.Update(*usage);
+      if (const Json* usage = Field(data, "usage")) usage_.Update(*usage);
     } else if (type == "message_stop") {
       update.done = true;
-      finished_ = true;
     } else if (type == "error") {
-      const Json* error = Field(*data, "error");
+      const Json* error = Field(data, "error");
       update.error = ErrorFromObject(error != nullptr ? *error : Json(), 0);
       if (update.error->message.empty()) {
         update.error->message = BodyExcerpt(event.data);
       }
-      finished_ = true;
     }
     // ping, content_block_start, content_block_stop and event types added
     // later carry nothing for the caller.
     summary_.usage = usage_.ToTokenUsage();
-    return update;
   }
 
-  const ProviderReply& Summary() const override { return summary_; }
-
  private:
-  ProviderReply summary_;
   AnthropicUsage usage_;
-  bool finished_ = false;
 };
 
 }  // namespace

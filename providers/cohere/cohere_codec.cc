@@ -69,23 +69,18 @@ std::string ContentText(const Json& data) {
   return StringField(*content, "text");
 }
 
-class CohereStreamDecoder : public StreamDecoder {
+class CohereStreamDecoder : public TypedEventDecoder {
  public:
-  StreamUpdate OnEvent(const http::SseEvent& event) override {
-    StreamUpdate update;
-    if (finished_) return update;
-    std::optional<Json> data = ParseEventObject(event, "Cohere", update);
-    if (!data.has_value()) {
-      finished_ = update.error.has_value();
-      return update;
-    }
-    std::string type = StringField(*data, "type");
-    if (type.empty()) type = event.event;
+  CohereStreamDecoder() : TypedEventDecoder("Cohere") {}
 
+ protected:
+  void OnTypedEvent(const std::string& type, const Json& data,
+                    const http::SseEvent& event,
+                    StreamUpdate& update) override {
     if (type == "content-start" || type == "content-delta") {
-      update.delta = ContentText(*data);
+      update.delta = ContentText(data);
     } else if (type == "message-end") {
-      const Json* delta = Field(*data, "delta");
+      const Json* delta = Field(data, "delta");
       if (delta != nullptr) {
         const std::string finish_reason = StringField(*delta, "finish_reason");
         if (!finish_reason.empty()) {
@@ -102,24 +97,15 @@ class CohereStreamDecoder : public StreamDecoder {
       } else {
         update.done = true;
       }
-      finished_ = true;
     } else if (type.empty() || type == "error") {
       // Not a Chat stream event: an error body sent down the stream.
-      std::string message = ErrorMessage(*data);
+      std::string message = ErrorMessage(data);
       update.error =
           StreamError(message.empty() ? BodyExcerpt(event.data) : message);
-      finished_ = true;
     }
     // message-start, content-end, tool-plan-delta, tool-call-*, citation-*,
     // debug and event types added later carry nothing for the caller.
-    return update;
   }
-
-  const ProviderReply& Summary() const override { return summary_; }
-
- private:
-  ProviderReply summary_;
-  bool finished_ = false;
 };
 
 }  // namespace

@@ -41,4 +41,17 @@ std::optional<nlohmann::json> ParseEventObject(const http::SseEvent& event,
   return data;
 }
 
+StreamUpdate TypedEventDecoder::OnEvent(const http::SseEvent& event) {
+  StreamUpdate update;
+  if (finished_) return update;
+  std::optional<nlohmann::json> data = ParseEventObject(event, api_, update);
+  if (data.has_value()) {
+    std::string type = StringField(*data, "type");
+    if (type.empty()) type = event.event;
+    OnTypedEvent(type, *data, event, update);
+  }
+  finished_ = update.done || update.error.has_value();
+  return update;
+}
+
 }  // namespace llmgw

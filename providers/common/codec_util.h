@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "http/sse_parser.h"
@@ -27,6 +28,32 @@ ProviderError MalformedError(absl::string_view api, absl::string_view what,
 std::optional<nlohmann::json> ParseEventObject(const http::SseEvent& event,
                                                absl::string_view api,
                                                StreamUpdate& update);
+
+// A stream decoder for APIs whose events are JSON objects named by a "type"
+// member or, failing that, the SSE event name (Anthropic Messages, Cohere v2
+// Chat). It ignores keep-alives, reports an event that is not a JSON object as
+// a kTransient error, and ignores everything after the first terminal event
+// (one whose update has done or an error).
+class TypedEventDecoder : public StreamDecoder {
+ public:
+  // `api` names the API in errors ("Anthropic").
+  explicit TypedEventDecoder(absl::string_view api) : api_(api) {}
+
+  StreamUpdate OnEvent(const http::SseEvent& event) final;
+  const ProviderReply& Summary() const override { return summary_; }
+
+ protected:
+  // One event: its type ("" when it has none), parsed data and raw event.
+  virtual void OnTypedEvent(const std::string& type, const nlohmann::json& data,
+                            const http::SseEvent& event,
+                            StreamUpdate& update) = 0;
+
+  ProviderReply summary_;
+
+ private:
+  std::string api_;
+  bool finished_ = false;
+};
 
 }  // namespace llmgw
 

@@ -105,6 +105,30 @@ ServerOptions ServerOptionsFromFlags(const GatewayConfig& config) {
   return options;
 }
 
+// Blocks the stop signals before any thread starts, so they are only ever
+// received by sigwait in ServeUntilStopSignal.
+void BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // reload, see reload_watcher.h
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+}
+
+// The start-up line operators read to see whether the gateway is open.
+void LogSecurityPosture(const GatewayConfig& config,
+                        const ServerOptions& options, GatewayServer& server) {
+  const auto* limiter = server.core().gatekeeper().limiter();
+  LogInfo(
+      "security",
+      {{"client_keys", absl::StrCat(config.auth.client_keys.size())},
+       {"tenants", absl::StrCat(config.auth.tenants.size())},
+       {"tls", options.tls.enabled() ? (options.tls.mutual() ? "mtls" : "tls")
+                                     : "off"},
+       {"rate_limits", limiter != nullptr ? limiter->backend() : "off"}});
+}
+
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "LLM gateway: gRPC service routing to LLM providers.\n"
@@ -117,14 +141,7 @@ int Main(int argc, char** argv) {
   // inversions instead.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 
-  // Block the stop signals before any thread starts, so they are only ever
-  // received by sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);  // reload, see reload_watcher.h
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  BlockStopSignals();
   std::signal(SIGPIPE, SIG_IGN);
 
   const EnvLookup env = ProcessEnvironment();
@@ -160,15 +177,7 @@ int Main(int argc, char** argv) {
     return 1;
   }
   LogProviders(**server);
-  LogInfo(
-      "security",
-      {{"client_keys", absl::StrCat(config->auth.client_keys.size())},
-       {"tenants", absl::StrCat(config->auth.tenants.size())},
-       {"tls", options.tls.enabled() ? (options.tls.mutual() ? "mtls" : "tls")
-                                     : "off"},
-       {"rate_limits", (*server)->core().gatekeeper().limiter() != nullptr
-                           ? (*server)->core().gatekeeper().limiter()->backend()
-                           : "off"}});
+  LogSecurityPosture(*config, options, **server);
   std::printf(
       "{\"event\":\"listening\",\"grpc_port\":%d,\"metrics_port\":%d,"
       "\"http_port\":%d}\n",

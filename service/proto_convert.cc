@@ -91,14 +91,14 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
-absl::StatusOr<GenerateInput> ToGenerateInput(
-    const grpc::CallbackServerContext& context,
-    const pb::GenerateRequest& request, absl::Time arrival, bool stream) {
-  if (absl::Status parse = ParseFailureOf(request); !parse.ok()) return parse;
-  GenerateInput input;
-  input.arrival = arrival;
-  input.deadline = DeadlineOf(context);
-  input.stream = stream;
+namespace {
+
+// The caller's client id: the x-llmgw-client-id header, else
+// metadata["client_id"] (the gatekeeper replaces it with the tenant when
+// client keys are configured).
+absl::Status ConvertClientId(const grpc::CallbackServerContext& context,
+                             const pb::GenerateRequest& request,
+                             GenerateInput& input) {
   const auto& headers = context.client_metadata();
   if (auto it = headers.find("x-llmgw-client-id"); it != headers.end()) {
     input.client_id = std::string(it->second.data(), it->second.size());
@@ -111,6 +111,13 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
                    absl::StrCat("the client id is longer than ",
                                 kMaxMetadataBytes, " bytes"));
   }
+  return absl::OkStatus();
+}
+
+// messages: roles, non-empty bounded contents, at least one user or
+// assistant turn.
+absl::Status ConvertMessages(const pb::GenerateRequest& request,
+                             GenerateInput& input) {
   if (request.messages_size() == 0) {
     return Invalid("messages",
                    "messages is empty: send at least one user message");
@@ -160,6 +167,12 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     return Invalid("messages",
                    "messages has only system messages: add a user message");
   }
+  return absl::OkStatus();
+}
+
+// model, max_tokens, temperature, top_p and stop sequences.
+absl::Status ConvertSampling(const pb::GenerateRequest& request,
+                             GenerateInput& input) {
   if (request.model().size() > kMaxModelBytes) {
     return Invalid("model", absl::StrCat("model is longer than ",
                                          kMaxModelBytes, " bytes"));
@@ -201,6 +214,12 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     }
     input.request.stop.push_back(request.stop(i));
   }
+  return absl::OkStatus();
+}
+
+// fallback_models, metadata, min_confidence and request_id.
+absl::Status ConvertRouting(const pb::GenerateRequest& request,
+                            GenerateInput& input) {
   if (request.fallback_models_size() > kMaxFallbackModels) {
     return Invalid(
         "fallback_models",
@@ -244,6 +263,25 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   }
   input.request.request_id =
       request.request_id().empty() ? NewRequestId() : request.request_id();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<GenerateInput> ToGenerateInput(
+    const grpc::CallbackServerContext& context,
+    const pb::GenerateRequest& request, absl::Time arrival, bool stream) {
+  if (absl::Status parse = ParseFailureOf(request); !parse.ok()) return parse;
+  GenerateInput input;
+  input.arrival = arrival;
+  input.deadline = DeadlineOf(context);
+  input.stream = stream;
+  if (absl::Status s = ConvertClientId(context, request, input); !s.ok()) {
+    return s;
+  }
+  for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting}) {
+    if (absl::Status s = convert(request, input); !s.ok()) return s;
+  }
   return input;
 }
 

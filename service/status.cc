@@ -38,74 +38,66 @@ pb::CircuitState CircuitStateProto(CircuitState state) {
 
 }  // namespace
 
-// Per provider: circuit state, and each key (by fingerprint) with its state,
-// failure count and cooldown left. A configured provider whose circuit is
-// open or which has no healthy key is reported unavailable with the reason;
-// the overall state is DEGRADED when any provider of the fallback chain is
-// unavailable (NOT_SERVING when none is available).
-void BuildStatusResponse(const GatewayCore& core,
-                         pb::StatusResponse* response) {
-  // One generation for the whole answer, even if a reload races it.
-  const std::shared_ptr<const ConfigGeneration> gen = core.current();
-  const ProviderRegistry& registry = *gen->registry;
-  const absl::Time now = absl::Now();
-  std::vector<std::string> chain_unavailable;
-  for (const auto& entry : registry.entries()) {
-    pb::ProviderStatus* p = response->add_providers();
-    p->set_name(entry->spec.name);
-    p->set_wire_format(entry->spec.wire_format);
-    p->set_available(entry->configured);
-    p->set_unavailable_reason(entry->unconfigured_reason);
-    p->set_base_url(entry->base_url);
-    p->set_default_model(entry->spec.default_model);
-    for (const ModelSpec& m : entry->spec.models) {
-      pb::ModelInfo* info = p->add_models();
-      info->set_name(m.name);
-      info->set_context_window(m.context_window);
-      info->set_max_output_tokens(m.max_output_tokens);
-      info->set_input_nano_usd_per_million(m.input_nano_usd_per_million);
-      info->set_output_nano_usd_per_million(m.output_nano_usd_per_million);
-    }
-    p->set_confidence_score(entry->spec.confidence_score);
-    p->set_in_fallback_chain(entry->in_fallback_chain);
-    const ProviderHealth* health = gen->health->Find(entry->spec.name);
-    if (health == nullptr || !entry->configured) {
-      for (const std::string& fp : entry->key_fingerprints) {
-        pb::KeyStatus* key = p->add_keys();
-        key->set_fingerprint(fp);
-        key->set_state(pb::KEY_STATE_HEALTHY);
-      }
-      p->set_circuit_state(entry->configured ? pb::CIRCUIT_STATE_CLOSED
-                                             : pb::CIRCUIT_STATE_UNSPECIFIED);
-      continue;
-    }
-    const ProviderHealthSnapshot snap = health->Snapshot(now);
-    for (size_t i = 0; i < snap.keys.size(); ++i) {
+// One provider: its models, circuit state, and each key (by fingerprint) with
+// its state, failure count and cooldown left. Returns "name: reason" when the
+// provider is in the fallback chain and unavailable, else empty.
+std::string FillProviderStatus(const ProviderEntry* entry,
+                               const ConfigGeneration& generation,
+                               absl::Time now, pb::ProviderStatus* p) {
+  p->set_name(entry->spec.name);
+  p->set_wire_format(entry->spec.wire_format);
+  p->set_available(entry->configured);
+  p->set_unavailable_reason(entry->unconfigured_reason);
+  p->set_base_url(entry->base_url);
+  p->set_default_model(entry->spec.default_model);
+  for (const ModelSpec& m : entry->spec.models) {
+    pb::ModelInfo* info = p->add_models();
+    info->set_name(m.name);
+    info->set_context_window(m.context_window);
+    info->set_max_output_tokens(m.max_output_tokens);
+    info->set_input_nano_usd_per_million(m.input_nano_usd_per_million);
+    info->set_output_nano_usd_per_million(m.output_nano_usd_per_million);
+  }
+  p->set_confidence_score(entry->spec.confidence_score);
+  p->set_in_fallback_chain(entry->in_fallback_chain);
+  const ProviderHealth* health = generation.health->Find(entry->spec.name);
+  if (health == nullptr || !entry->configured) {
+    for (const std::string& fp : entry->key_fingerprints) {
       pb::KeyStatus* key = p->add_keys();
-      key->set_fingerprint(snap.key_fingerprints[i]);
-      key->set_state(KeyStateProto(snap.keys[i].health));
-      key->set_failure_count(snap.keys[i].failure_count);
-      key->set_cooldown_remaining_ms(
-          absl::ToInt64Milliseconds(snap.keys[i].cooldown_remaining));
+      key->set_fingerprint(fp);
+      key->set_state(pb::KEY_STATE_HEALTHY);
     }
-    p->set_circuit_state(CircuitStateProto(snap.circuit));
-    if (!snap.available) {
-      p->set_available(false);
-      p->set_unavailable_reason(snap.unavailable_reason);
-      if (entry->in_fallback_chain) {
-        chain_unavailable.push_back(
-            absl::StrCat(entry->spec.name, ": ", snap.unavailable_reason));
-      }
+    p->set_circuit_state(entry->configured ? pb::CIRCUIT_STATE_CLOSED
+                                           : pb::CIRCUIT_STATE_UNSPECIFIED);
+    return {};
+  }
+  const ProviderHealthSnapshot snap = health->Snapshot(now);
+  for (size_t i = 0; i < snap.keys.size(); ++i) {
+    pb::KeyStatus* key = p->add_keys();
+    key->set_fingerprint(snap.key_fingerprints[i]);
+    key->set_state(KeyStateProto(snap.keys[i].health));
+    key->set_failure_count(snap.keys[i].failure_count);
+    key->set_cooldown_remaining_ms(
+        absl::ToInt64Milliseconds(snap.keys[i].cooldown_remaining));
+  }
+  p->set_circuit_state(CircuitStateProto(snap.circuit));
+  if (!snap.available) {
+    p->set_available(false);
+    p->set_unavailable_reason(snap.unavailable_reason);
+    if (entry->in_fallback_chain) {
+      return absl::StrCat(entry->spec.name, ": ", snap.unavailable_reason);
     }
   }
-  std::vector<std::string> chain;
-  for (const ProviderEntry* e : registry.fallback_chain()) {
-    response->add_fallback_chain(e->spec.name);
-    chain.push_back(e->spec.name);
-  }
-  if (registry.primary() != nullptr) {
-    response->set_primary_provider(registry.primary()->spec.name);
-  }
+  return {};
+}
+
+// The overall state: NOT_SERVING when nothing is configured or every chain
+// provider is unavailable, DEGRADED when the requested primary or some chain
+// provider is unavailable, else SERVING.
+void SetServingState(const ProviderRegistry& registry,
+                     const std::vector<std::string>& chain_unavailable,
+                     const std::vector<std::string>& chain,
+                     pb::StatusResponse* response) {
   if (!registry.AnyConfigured()) {
     response->set_state(pb::SERVING_STATE_NOT_SERVING);
     response->set_state_reason(registry.HowToConfigure());
@@ -135,6 +127,34 @@ void BuildStatusResponse(const GatewayCore& core,
     response->set_state_reason(
         absl::StrCat("serving from ", absl::StrJoin(chain, " -> ")));
   }
+}
+
+// Per provider (FillProviderStatus) and overall (SetServingState). A
+// configured provider whose circuit is open or which has no healthy key is
+// reported unavailable with the reason; the overall state is DEGRADED when any
+// provider of the fallback chain is unavailable (NOT_SERVING when none is).
+void BuildStatusResponse(const GatewayCore& core,
+                         pb::StatusResponse* response) {
+  // One generation for the whole answer, even if a reload races it.
+  const std::shared_ptr<const ConfigGeneration> gen = core.current();
+  const ProviderRegistry& registry = *gen->registry;
+  const absl::Time now = absl::Now();
+  std::vector<std::string> chain_unavailable;
+  for (const auto& entry : registry.entries()) {
+    std::string unavailable =
+        FillProviderStatus(entry.get(), *gen, now, response->add_providers());
+    if (!unavailable.empty())
+      chain_unavailable.push_back(std::move(unavailable));
+  }
+  std::vector<std::string> chain;
+  for (const ProviderEntry* e : registry.fallback_chain()) {
+    response->add_fallback_chain(e->spec.name);
+    chain.push_back(e->spec.name);
+  }
+  if (registry.primary() != nullptr) {
+    response->set_primary_provider(registry.primary()->spec.name);
+  }
+  SetServingState(registry, chain_unavailable, chain, response);
   response->set_version(kGatewayVersion);
   response->set_uptime_seconds(
       absl::ToInt64Seconds(absl::Now() - core.start_time()));

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "budget/money.h"
+#include "common/money.h"
 
 namespace llmgw {
 
@@ -88,20 +88,27 @@ void InMemoryLedger::RollAndExpireLocked(absl::Time now,
       s.breakdown.clear();
     }
   }
-  for (auto it = reservations_.begin(); it != reservations_.end();) {
-    if (it->second.expires_at <= now) {
-      DropLocked(it->second);
-      events.push_back(
-          {{"event", "expired"},
-           {"reservation", it->first},
-           {"reserved_nano_usd",
-            it->second.holds.empty() ? 0 : it->second.holds[0].amount_nano_usd},
-           {"client", it->second.client_id}});
-      it = reservations_.erase(it);
-    } else {
-      ++it;
+  while (!expiry_.empty() && expiry_.begin()->first <= now) {
+    auto it = reservations_.find(expiry_.begin()->second);
+    if (it == reservations_.end()) {  // Not expected: the indexes agree.
+      expiry_.erase(expiry_.begin());
+      continue;
     }
+    DropLocked(it->second);
+    events.push_back(
+        {{"event", "expired"},
+         {"reservation", it->first},
+         {"reserved_nano_usd",
+          it->second.holds.empty() ? 0 : it->second.holds[0].amount_nano_usd},
+         {"client", it->second.client_id}});
+    EraseLocked(it);
   }
+}
+
+void InMemoryLedger::EraseLocked(
+    std::map<ReservationId, Reservation>::iterator it) {
+  expiry_.erase({it->second.expires_at, it->first});
+  reservations_.erase(it);
 }
 
 void InMemoryLedger::AddSpendLocked(const ChargeRecord& record,
@@ -170,6 +177,7 @@ absl::StatusOr<ReservationId> InMemoryLedger::Reserve(
       }
       reservations_[id] =
           Reservation{request.holds, request.expires_at, request.client_id};
+      expiry_.emplace(request.expires_at, id);
       return id;
     }();
   }
@@ -205,7 +213,7 @@ absl::Status InMemoryLedger::CommitRecording(const CommitRequest& request,
       released =
           it->second.holds.empty() ? 0 : it->second.holds[0].amount_nano_usd;
       DropLocked(it->second);
-      reservations_.erase(it);
+      EraseLocked(it);
     }
     ChargeRecord record{now,
                         window_start_,
@@ -256,7 +264,7 @@ void InMemoryLedger::Release(ReservationId id) {
                                      ? 0
                                      : it->second.holds[0].amount_nano_usd}});
       DropLocked(it->second);
-      reservations_.erase(it);
+      EraseLocked(it);
     }
   }
   Emit(std::move(events));

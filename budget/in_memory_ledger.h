@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,10 +83,15 @@ class InMemoryLedger : public SpendLedger {
     std::map<std::pair<std::string, std::string>, SpendLine> breakdown;
   };
   // Starts a new window when the current one has ended; releases expired
-  // reservations (appending audit events to `events`).
+  // reservations (appending audit events to `events`). Walks only the
+  // expired ones (expiry_ is ordered by expiry), so the cost per call does
+  // not grow with the number of reservations open.
   void RollAndExpireLocked(absl::Time now, std::vector<nlohmann::json>& events)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DropLocked(const Reservation& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes reservation `it` from both indexes after DropLocked.
+  void EraseLocked(std::map<ReservationId, Reservation>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddSpendLocked(const ChargeRecord& record, bool current_window)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t LimitOf(const std::string& scope) const;
@@ -99,6 +105,9 @@ class InMemoryLedger : public SpendLedger {
   absl::Time window_start_ ABSL_GUARDED_BY(mu_);
   ReservationId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<ReservationId, Reservation> reservations_ ABSL_GUARDED_BY(mu_);
+  // The open reservations by expiry: (expires_at, id) of each entry of
+  // reservations_.
+  std::set<std::pair<absl::Time, ReservationId>> expiry_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ScopeState> scopes_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -127,6 +127,66 @@ TEST_F(InMemoryLedgerTest, ExpiredReservationsAreReleasedAndAudited) {
   EXPECT_EQ(events[2]["reservation_expired"], true);
 }
 
+// Reservations expire in order of their expiry, not of their ids, and only
+// once due; committed or released ones never expire later.
+TEST_F(InMemoryLedgerTest, ExpiryFollowsEachReservationsOwnTime) {
+  BudgetConfig config;
+  config.hourly_budget_nano_usd = 1'000'000;
+  RecordingAuditLog audit;
+  InMemoryLedger ledger(config, clock_, &audit);
+  const absl::Time t0 = now_;
+  // Ids in order of creation, expiries out of order; two share a time.
+  const int seconds[] = {30, 10, 20, 10, 40, 50};
+  std::vector<ReservationId> ids;
+  for (int s : seconds) {
+    auto id = ledger.Reserve(Global(s, t0 + absl::Seconds(s)));
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  ledger.Release(ids[2]);                              // would expire at 20 s
+  ASSERT_TRUE(ledger.Commit(Charge(ids[4], 7)).ok());  // would at 40 s
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 4);
+
+  auto expired = [&] {
+    std::vector<ReservationId> out;
+    for (const auto& e : audit.EventsOfType("budget")) {
+      if (e["event"] == "expired") out.push_back(e["reservation"]);
+    }
+    return out;
+  };
+  now_ = t0 + absl::Seconds(10) - absl::Nanoseconds(1);
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 4);
+  EXPECT_TRUE(expired().empty());
+  now_ = t0 + absl::Seconds(10);  // expires_at <= now: due
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 2);
+  EXPECT_EQ(ledger.Snapshot("")->reserved_nano_usd, 30 + 50);
+  EXPECT_EQ(expired(), (std::vector<ReservationId>{ids[1], ids[3]}));
+  now_ = t0 + absl::Seconds(45);
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 1);
+  EXPECT_EQ(expired(), (std::vector<ReservationId>{ids[1], ids[3], ids[0]}));
+  now_ = t0 + absl::Seconds(60);
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 0);
+  EXPECT_EQ(ledger.Snapshot("")->reserved_nano_usd, 0);
+  EXPECT_EQ(expired(),
+            (std::vector<ReservationId>{ids[1], ids[3], ids[0], ids[5]}));
+  EXPECT_EQ(ledger.Snapshot("")->spent_nano_usd, 7);
+}
+
+// Many open reservations with the same expiry: each call stays cheap, and
+// they all expire together.
+TEST_F(InMemoryLedgerTest, ManyOpenReservationsExpireTogether) {
+  BudgetConfig config;
+  InMemoryLedger ledger(config, clock_);
+  const absl::Time due = now_ + absl::Seconds(5);
+  for (int i = 0; i < 20'000; ++i) {
+    ASSERT_TRUE(ledger.Reserve(Global(1, due)).ok());
+  }
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 20'000);
+  now_ = due;
+  EXPECT_EQ(ledger.Snapshot("")->open_reservations, 0);
+  EXPECT_EQ(ledger.Snapshot("")->reserved_nano_usd, 0);
+}
+
 TEST_F(InMemoryLedgerTest, WindowRollsOnTheHourButLifetimeAccumulates) {
   BudgetConfig config;
   config.hourly_budget_nano_usd = 1000;

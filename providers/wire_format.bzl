@@ -32,7 +32,7 @@ Targets (all public):
 load("//tools:embed_text.bzl", "embed_text")
 
 _CODEC_DEPS = [
-    "//http:http_client",
+    "//http:http_types",
     "//http:sse_parser",
     "//providers/common:codec_util",
     "//providers/common:http_errors",
@@ -44,7 +44,7 @@ _CODEC_DEPS = [
 ]
 
 _TEST_DEPS = [
-    "//http:http_client",
+    "//http:http_types",
     "//http:sse_parser",
     "//registry:provider",
     "//third_party/system:absl",

@@ -7,7 +7,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "http/sse_parser.h"
 #include "nlohmann/json.hpp"
 #include "providers/anthropic/anthropic_catalog.h"

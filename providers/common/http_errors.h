@@ -5,8 +5,9 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "registry/provider.h"
 
 namespace llmgw {

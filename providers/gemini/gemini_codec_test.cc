@@ -10,7 +10,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "http/sse_parser.h"
 #include "providers/gemini/gemini_errors.h"
 #include "registry/provider.h"

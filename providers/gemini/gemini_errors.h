@@ -6,7 +6,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "registry/provider.h"
 
 // Google's error envelope as the Gemini API returns it (AIP-193):

@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "providers/common/wire_codec.h"
 #include "registry/provider.h"
 

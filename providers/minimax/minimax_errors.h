@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "registry/provider.h"
 
 // MiniMax reports most failures in-band: HTTP 200 with

@@ -8,7 +8,7 @@
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "http/sse_parser.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "http/http_client.h"
+#include "http/http_types.h"
 #include "registry/provider.h"
 
 // Error bodies of OpenAI Chat Completions and of the servers that imitate it.

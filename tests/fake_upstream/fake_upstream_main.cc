@@ -27,6 +27,9 @@ ABSL_FLAG(std::string, formats, "",
           "Comma-separated wire formats to serve; empty = all linked.");
 ABSL_FLAG(int64_t, max_recorded_requests, 100000,
           "Recorded requests kept in memory (oldest dropped first).");
+ABSL_FLAG(int, max_threads, 1024,
+          "Connections served at once (a thread each); beyond that they "
+          "queue. Benchmarks of many slow calls in flight raise it.");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   }
   options.max_recorded_requests = static_cast<size_t>(
       std::max<int64_t>(0, absl::GetFlag(FLAGS_max_recorded_requests)));
+  options.max_threads = std::max(1, absl::GetFlag(FLAGS_max_threads));
   llmgw::fake_upstream::FakeUpstream fake(options);
   absl::Status status =
       fake.Start(absl::GetFlag(FLAGS_host), absl::GetFlag(FLAGS_port));

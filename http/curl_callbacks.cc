@@ -1,0 +1,209 @@
+#include <curl/curl.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "http/curl_exchange.h"
+#include "http/curl_http_client.h"
+#include "http/curl_response.h"
+
+// CurlHttpClient's callbacks from curl (sockets, timers, header lines, body
+// bytes) and the exchange's own timers (read timeout, deadline, minimum
+// rate); all run on the loop thread.
+
+namespace llmgw::http::internal {
+
+// Runs curl for `fd` (or its timeouts) and completes finished transfers.
+void CurlHttpClient::SocketAction(curl_socket_t fd, int flags) {
+  BusyScope busy(this);
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, flags, &running);
+  CURLMsg* msg;
+  int queued = 0;
+  while (multi_ != nullptr &&
+         (msg = curl_multi_info_read(multi_, &queued)) != nullptr) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Exchange* ex = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &ex);
+    const CURLcode code = msg->data.result;
+    if (ex == nullptr) continue;
+    auto [error, message] = ClassifyCurlResult(*ex, code);
+    Finish(*ex, error, std::move(message));
+  }
+}
+
+// One timer for whichever ends first: the caller's deadline or this
+// attempt's own budget (a retryable failure).
+void CurlHttpClient::ArmDeadlineTimer(Exchange& ex) {
+  const absl::Time attempt_end = ex.started + ex.request.attempt_timeout;
+  const bool attempt_first = attempt_end < ex.request.deadline;
+  const absl::Time end = attempt_first ? attempt_end : ex.request.deadline;
+  if (end == absl::InfiniteFuture()) return;
+  ex.deadline_timer_armed = true;
+  ex.deadline_timer = loop_->RunAfter(end - ex.started, [this, &ex,
+                                                         attempt_first] {
+    BusyScope busy(this);
+    ex.deadline_timer_armed = false;
+    if (attempt_first) {
+      Finish(ex, TransportError::kAttemptTimeout,
+             absl::StrCat("no complete reply within the attempt's ",
+                          absl::FormatDuration(ex.request.attempt_timeout)));
+    } else {
+      Finish(ex, TransportError::kDeadlineExceeded, "deadline exceeded");
+    }
+  });
+}
+
+// The read timeout is idle time since the last received byte. Rather than
+// re-arming a timer for every chunk, chunks only record the time, and the
+// timer re-arms itself for the remainder when it fires early.
+void CurlHttpClient::ArmReadTimer(Exchange& ex, absl::Duration after) {
+  ex.read_timer_armed = true;
+  ex.read_timer = loop_->RunAfter(after, [this, &ex] {
+    BusyScope busy(this);
+    ex.read_timer_armed = false;
+    const absl::Time due = ex.last_activity + ex.request.read_timeout;
+    const absl::Time now = loop_->Now();
+    if (now < due) {
+      ArmReadTimer(ex, due - now);
+      return;
+    }
+    Finish(ex, TransportError::kReadTimeout,
+           absl::StrCat("no response data for ",
+                        absl::FormatDuration(ex.request.read_timeout)));
+  });
+}
+
+// Closes a minimum-rate window (see RateWindow) and opens the next.
+void CurlHttpClient::ArmRateTimer(Exchange& ex) {
+  ex.rate_timer_armed = true;
+  ex.rate_timer = loop_->RunAfter(ex.request.min_rate_window, [this, &ex] {
+    BusyScope busy(this);
+    ex.rate_timer_armed = false;
+    std::optional<std::string> too_slow =
+        ex.rate.Close(loop_->Now(), ex.request.min_bytes_per_second,
+                      ex.request.min_rate_window);
+    if (too_slow) {
+      Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
+      return;
+    }
+    ArmRateTimer(ex);
+  });
+}
+
+void CurlHttpClient::CancelTimers(Exchange& ex) {
+  if (ex.read_timer_armed) {
+    loop_->CancelTimer(ex.read_timer);
+    ex.read_timer_armed = false;
+  }
+  if (ex.deadline_timer_armed) {
+    loop_->CancelTimer(ex.deadline_timer);
+    ex.deadline_timer_armed = false;
+  }
+  if (ex.rate_timer_armed) {
+    loop_->CancelTimer(ex.rate_timer);
+    ex.rate_timer_armed = false;
+  }
+}
+
+// curl tells which events it wants for a socket.
+int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what,
+                             void* userp, void* /*socketp*/) {
+  auto* self = static_cast<CurlHttpClient*>(userp);
+  int events = 0;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) {
+    events |= EventLoop::kReadable;
+  }
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) {
+    events |= EventLoop::kWritable;
+  }
+  if (events == 0) {  // CURL_POLL_REMOVE or CURL_POLL_NONE.
+    self->loop_->UnwatchFd(fd);
+    self->watched_fds_.erase(fd);
+    return 0;
+  }
+  self->watched_fds_.insert(fd);
+  self->loop_->WatchFd(fd, events, [self, fd](int ready) {
+    int flags = 0;
+    if (ready & EventLoop::kReadable) flags |= CURL_CSELECT_IN;
+    if (ready & EventLoop::kWritable) flags |= CURL_CSELECT_OUT;
+    self->SocketAction(fd, flags);
+  });
+  return 0;
+}
+
+// curl wants socket_action(TIMEOUT) after `timeout_ms` (-1: never). curl
+// must not be called from here, so even a zero timeout goes through the loop.
+int CurlHttpClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
+  auto* self = static_cast<CurlHttpClient*>(userp);
+  if (self->curl_timer_.has_value()) {
+    self->loop_->CancelTimer(*self->curl_timer_);
+    self->curl_timer_.reset();
+  }
+  if (timeout_ms < 0) return 0;
+  self->curl_timer_ =
+      self->loop_->RunAfter(absl::Milliseconds(timeout_ms), [self] {
+        self->curl_timer_.reset();
+        self->SocketAction(CURL_SOCKET_TIMEOUT, 0);
+      });
+  return 0;
+}
+
+// One complete header line per call, including status lines and the blank
+// line ending each header block.
+size_t CurlHttpClient::OnHeader(char* buffer, size_t size, size_t count,
+                                void* userdata) {
+  const size_t n = size * count;
+  Exchange& ex = *static_cast<Exchange*>(userdata);
+  ex.last_activity = ex.client->loop_->Now();
+  if (ex.cancel_requested.load(std::memory_order_relaxed)) {
+    return AbortTransfer(ex, TransportError::kCancelled, "cancelled by caller");
+  }
+  return HandleHeaderLine(ex, absl::string_view(buffer, n), n);
+}
+
+// Body bytes, already de-chunked.
+size_t CurlHttpClient::OnBody(char* data, size_t size, size_t count,
+                              void* userdata) {
+  const size_t n = size * count;
+  Exchange& ex = *static_cast<Exchange*>(userdata);
+  ex.last_activity = ex.client->loop_->Now();
+  if (ex.cancel_requested.load(std::memory_order_relaxed)) {
+    return AbortTransfer(ex, TransportError::kCancelled, "cancelled by caller");
+  }
+  ex.body_bytes += n;
+  if (ex.body_bytes > ex.request.max_response_bytes) {
+    return AbortTransfer(ex, TransportError::kResponseTooLarge,
+                         TooLargeMessage(ex));
+  }
+  if (!ex.handlers.on_data) return ex.client->AccumulateBody(ex, data, n);
+  if (!ex.handlers.on_data(absl::string_view(data, n))) {
+    return AbortTransfer(ex, TransportError::kCancelled,
+                         "cancelled by the data handler");
+  }
+  return n;
+}
+
+size_t CurlHttpClient::AccumulateBody(Exchange& ex, const char* data,
+                                      size_t n) {
+  if (!body_budget_.TryTake(n)) {
+    return AbortTransfer(
+        ex, TransportError::kResponseTooLarge,
+        absl::StrCat("replies in flight already buffer ", body_budget_.used(),
+                     " bytes, the gateway's budget across all calls "
+                     "(max_buffered_body_bytes)"));
+  }
+  ex.budgeted_bytes += n;
+  ex.response.body.append(data, n);
+  if (ex.request.min_bytes_per_second > 0 && ex.rate.Add(n, ex.last_activity)) {
+    ArmRateTimer(ex);
+  }
+  return n;
+}
+
+}  // namespace llmgw::http::internal

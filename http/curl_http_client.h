@@ -1,0 +1,120 @@
+#ifndef LLMGW_HTTP_CURL_HTTP_CLIENT_H_
+#define LLMGW_HTTP_CURL_HTTP_CLIENT_H_
+
+// Internal to //http:http_client: the libcurl implementation of HttpClient.
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "http/curl_exchange.h"
+#include "http/event_loop.h"
+#include "http/http_client.h"
+#include "http/transfer_limits.h"
+
+namespace llmgw::http::internal {
+
+// The HttpClient on libcurl's multi-socket API. Everything but Send,
+// InFlight and the destructor runs on the loop thread. The exchange's life
+// (start, finish, handle pool, shutdown) is in http_client.cc; curl's
+// socket, timer, header and body callbacks and the exchange's timers in
+// curl_callbacks.cc; building requests in curl_request.cc; reading
+// responses in curl_response.cc.
+class CurlHttpClient final : public HttpClient {
+ public:
+  CurlHttpClient(EventLoop* loop, HttpClientOptions options);
+
+  ~CurlHttpClient() override;
+
+  std::shared_ptr<RequestHandle> Send(HttpRequest request,
+                                      HttpHandlers handlers) override;
+
+  size_t InFlight() const override;
+
+  void CancelOnLoop(Exchange& exchange);
+
+ private:
+  // Marks client code on the loop thread's stack (see Send and ~HttpClient).
+  class BusyScope {
+   public:
+    explicit BusyScope(CurlHttpClient* client) : client_(client) {
+      ++client_->busy_;
+    }
+    ~BusyScope() { --client_->busy_; }
+
+   private:
+    CurlHttpClient* const client_;
+  };
+
+  // The reason an exchange cannot start, if any.
+  std::optional<std::pair<TransportError, std::string>> RefuseStart(
+      Exchange& ex);
+
+  void Start(std::shared_ptr<Exchange> exchange);
+
+  // Ends the exchange: detaches it from curl and the loop, then runs
+  // on_complete. Never called from inside a curl callback.
+  void Finish(Exchange& ex, TransportError error, std::string message);
+
+  bool EnsureMulti();
+
+  // Easy handles are reused (after curl_easy_reset) instead of created per
+  // call: curl_easy_init allocates and zeroes ~10 KB of state and its
+  // buffers. The pool is bounded; connections live in the multi's cache
+  // either way, so a reset handle keeps no socket.
+  CURL* AcquireEasy();
+
+  void ReleaseEasy(CURL* easy);
+
+  // Timers of one exchange. Each is a loop timer; Finish cancels them all.
+  void ArmDeadlineTimer(Exchange& ex);
+  void ArmReadTimer(Exchange& ex, absl::Duration after);
+  void ArmRateTimer(Exchange& ex);
+  void CancelTimers(Exchange& ex);
+
+  // Runs curl for `fd` (or its timeouts) and completes finished transfers.
+  void SocketAction(curl_socket_t fd, int flags);
+
+  void Shutdown();
+
+  // curl's multi callbacks (CURLMOPT_SOCKETFUNCTION, CURLMOPT_TIMERFUNCTION)
+  // and easy callbacks (CURLOPT_HEADERFUNCTION, CURLOPT_WRITEFUNCTION).
+  static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* userp,
+                      void* socketp);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* userp);
+  static size_t OnHeader(char* buffer, size_t size, size_t count,
+                         void* userdata);
+  static size_t OnBody(char* data, size_t size, size_t count, void* userdata);
+  // Counts an accumulated body's bytes against the limits (client budget,
+  // minimum rate) and appends them; returns what OnBody must return.
+  size_t AccumulateBody(Exchange& ex, const char* data, size_t n);
+
+  EventLoop* const loop_;
+  const HttpClientOptions options_;
+  const std::shared_ptr<ClientCore> core_;
+  std::atomic<size_t> in_flight_{0};
+
+  // Loop thread only.
+  BodyBudget body_budget_;
+  CURLM* multi_ = nullptr;
+  int busy_ = 0;
+  bool shutting_down_ = false;
+  std::optional<EventLoop::TimerId> curl_timer_;
+  absl::flat_hash_map<Exchange*, std::shared_ptr<Exchange>> exchanges_;
+  absl::flat_hash_set<int> watched_fds_;
+  static constexpr size_t kMaxIdleEasyHandles = 256;
+  std::vector<CURL*> idle_easy_;
+};
+
+}  // namespace llmgw::http::internal
+
+#endif  // LLMGW_HTTP_CURL_HTTP_CLIENT_H_

@@ -1,0 +1,32 @@
+#ifndef LLMGW_HTTP_CURL_REQUEST_H_
+#define LLMGW_HTTP_CURL_REQUEST_H_
+
+// Internal to //http:http_client: turning an HttpRequest into options of a
+// curl easy handle.
+
+#include <curl/curl.h>
+
+#include "absl/status/status.h"
+#include "http/curl_exchange.h"
+
+namespace llmgw::http::internal {
+
+// The curl callbacks an exchange's easy handle reports to; their user data
+// is the Exchange.
+struct CurlCallbacks {
+  curl_write_callback on_header = nullptr;
+  curl_write_callback on_body = nullptr;
+};
+
+// Validates `ex.request` (method, header names and values; values are never
+// quoted in errors, they may be credentials) and sets every option of
+// `ex.easy` (already acquired, freshly reset): URL, protocols, timeouts,
+// HTTP version, headers (into `ex.header_list`), method and body. The body
+// is sent from `ex.request.body` without a copy, so the request must stay
+// unchanged until the handle is reset.
+absl::Status ConfigureEasy(Exchange& ex, bool enable_http2,
+                           const CurlCallbacks& callbacks);
+
+}  // namespace llmgw::http::internal
+
+#endif  // LLMGW_HTTP_CURL_REQUEST_H_

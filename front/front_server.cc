@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/json_log.h"
 #include "front/http_parse.h"
 #include "front/openai_mapping.h"
 #include "prometheus/counter.h"
@@ -79,6 +80,8 @@ const char* Reason(int status) {
       return "Length Required";
     case 413:
       return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
     case 429:
       return "Too Many Requests";
     case 431:
@@ -89,6 +92,8 @@ const char* Reason(int status) {
       return "Not Implemented";
     case 503:
       return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
     case 504:
       return "Gateway Timeout";
     default:
@@ -119,8 +124,11 @@ absl::Status Error(absl::StatusCode code, std::string message,
 class FrontServer::Impl : public std::enable_shared_from_this<Impl> {
  public:
   struct Conn {
+    explicit Conn(const ParseLimits& limits) : parser(limits) {}
     int fd = -1;
-    std::string in;
+    std::string in;  // received bytes the parser has not consumed yet
+    RequestParser parser;
+    bool receiving = false;  // a request's first byte arrived: deadline armed
     std::string out;
     bool busy = false;         // a request is being answered
     bool close_after = false;  // close once `out` is flushed
@@ -143,7 +151,11 @@ class FrontServer::Impl : public std::enable_shared_from_this<Impl> {
 
   Impl(GatewayCore* core, const FrontOptions& options,
        prometheus::Registry* registry)
-      : core_(core), options_(options), loop_(&core->loop()) {
+      : core_(core),
+        options_(options),
+        limits_{options.max_request_line, options.max_header_bytes,
+                options.max_headers, options.max_body_bytes},
+        loop_(&core->loop()) {
     if (registry != nullptr) {
       requests_ = &prometheus::BuildCounter()
                        .Name("llmgw_http_front_requests_total")
@@ -174,11 +186,17 @@ class FrontServer::Impl : public std::enable_shared_from_this<Impl> {
   using ConnPtr = std::shared_ptr<Conn>;
 
   void OnAccept();
+  std::string NewRequestId() {
+    return absl::StrCat(
+        absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16),
+        absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16));
+  }
   void OnEvent(const ConnPtr& c, int events);
   void UpdateWatch(const ConnPtr& c);
   void ArmTimer(const ConnPtr& c, absl::Duration after);
   void TryParse(const ConnPtr& c);
   void Handle(const ConnPtr& c, const RequestHead& head, std::string body);
+  void RefuseRequest(const ConnPtr& c, int status, const std::string& why);
   void HandleChat(const ConnPtr& c, const RequestHead& head,
                   const std::string& body);
   void StartChat(const ConnPtr& c, ChatRequest chat, const Caller& caller,
@@ -202,6 +220,7 @@ class FrontServer::Impl : public std::enable_shared_from_this<Impl> {
 
   GatewayCore* const core_;
   const FrontOptions options_;
+  const ParseLimits limits_;
   http::EventLoop* const loop_;
   int listen_fd_ = -1;
   // Loop-thread state.
@@ -260,7 +279,7 @@ void FrontServer::Impl::OnAccept() {
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    auto c = std::make_shared<Conn>();
+    auto c = std::make_shared<Conn>(limits_);
     c->fd = fd;
     conns_[fd] = c;
     if (connections_ != nullptr) connections_->Increment();
@@ -294,7 +313,16 @@ void FrontServer::Impl::ArmTimer(const ConnPtr& c, absl::Duration after) {
         auto conn = wc.lock();
         if (!s || !conn || conn->fd < 0) return;
         conn->timer.reset();
-        if (!conn->busy) s->Close(conn);  // idle or too slow to send
+        if (conn->busy) return;
+        if (!conn->receiving) {
+          s->Close(conn);  // idle keep-alive connection
+          return;
+        }
+        // Too slow to send one request (slow loris): 408, then close.
+        s->RefuseRequest(
+            conn, 408,
+            absl::StrCat("request not received within ",
+                         absl::FormatDuration(s->options_.read_timeout)));
       });
 }
 
@@ -321,7 +349,6 @@ void FrontServer::Impl::OnEvent(const ConnPtr& c, int events) {
     break;
   }
   if (!c->busy) {
-    ArmTimer(c, options_.read_timeout);
     TryParse(c);
   } else {
     UpdateWatch(c);
@@ -330,36 +357,53 @@ void FrontServer::Impl::OnEvent(const ConnPtr& c, int events) {
 
 void FrontServer::Impl::TryParse(const ConnPtr& c) {
   if (c->busy || c->fd < 0 || c->close_after || c->in.empty()) return;
-  absl::StatusOr<RequestHead> head =
-      ParseRequestHead(c->in, options_.max_header_bytes, options_.max_headers,
-                       options_.max_body_bytes);
-  if (!head.ok() && absl::IsNotFound(head.status())) return;  // need more
+  c->in.erase(0, c->parser.Feed(c->in));
+  if (c->parser.started() && !c->receiving) {
+    // One deadline for the whole request from its first byte, not re-armed
+    // per read: a client trickling bytes (slow loris) gets 408.
+    c->receiving = true;
+    ArmTimer(c, options_.read_timeout);
+  }
+  switch (c->parser.state()) {
+    case RequestParser::State::kNeedMore:
+      return;
+    case RequestParser::State::kError:
+      RefuseRequest(c, c->parser.error_status(), c->parser.error_message());
+      return;
+    case RequestParser::State::kComplete:
+      break;
+  }
+  HttpRequest request = c->parser.Take();
+  c->receiving = false;
   c->busy = true;
   c->route = "other";
-  c->request_id = absl::StrCat(
-      absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16),
-      absl::Hex(absl::Uniform<uint64_t>(bitgen_), absl::kZeroPad16));
-  if (!head.ok()) {
-    c->keep_alive = false;
-    c->in.clear();
-    SendError(c, absl::InvalidArgumentError(head.status().message()));
-    return;
-  }
-  if (c->in.size() < head->head_bytes + head->content_length) {
-    c->busy = false;
-    return;  // body not complete yet
-  }
-  std::string body = c->in.substr(head->head_bytes, head->content_length);
-  c->in.erase(0, head->head_bytes + head->content_length);
-  c->keep_alive = head->keep_alive && !draining_;
-  c->http10 = head->http10;
-  if (auto it = head->headers.find("x-request-id");
-      it != head->headers.end() && ValidRequestId(it->second)) {
+  c->request_id = NewRequestId();
+  c->keep_alive = request.head.keep_alive && !draining_;
+  c->http10 = request.head.http10;
+  if (auto it = request.head.headers.find("x-request-id");
+      it != request.head.headers.end() && ValidRequestId(it->second)) {
     c->request_id = it->second;
   }
   if (c->timer) loop_->CancelTimer(*c->timer);
   c->timer.reset();
-  Handle(c, *head, std::move(body));
+  Handle(c, request.head, std::move(request.body));
+}
+
+// A request that cannot be read (bad, too large, too slow): its status, a
+// log line naming the failure, and the connection closes after the answer.
+void FrontServer::Impl::RefuseRequest(const ConnPtr& c, int status,
+                                      const std::string& why) {
+  c->busy = true;
+  c->receiving = false;
+  c->keep_alive = false;
+  c->route = "other";
+  c->request_id = NewRequestId();
+  c->in.clear();
+  LogWarning("http_front_request_refused",
+             {{"status", absl::StrCat(status)}, {"reason", why}});
+  HttpError e = ToHttpError(absl::InvalidArgumentError(why));
+  e.status = status;
+  Send(c, status, "application/json", e.body, {{"x-should-retry", "false"}});
 }
 
 void FrontServer::Impl::Handle(const ConnPtr& c, const RequestHead& head,
@@ -618,7 +662,7 @@ void FrontServer::Impl::EndRequest(const ConnPtr& c, int status) {
   if (!c->keep_alive || draining_) c->close_after = true;
   Flush(c);
   if (c->fd < 0 || c->close_after) return;
-  ArmTimer(c, c->in.empty() ? options_.idle_timeout : options_.read_timeout);
+  ArmTimer(c, options_.idle_timeout);
   TryParse(c);  // a pipelined request may already be buffered
 }
 

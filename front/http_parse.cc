@@ -83,9 +83,9 @@ struct RequestParser::Impl {
     head.keep_alive = llhttp_should_keep_alive(p) != 0;
     if ((p->flags & F_CONTENT_LENGTH) &&
         p->content_length > s->limits.max_body_bytes) {
-      return s->Fail(413, absl::StrCat("request body of ", p->content_length,
-                                       " bytes exceeds ",
-                                       s->limits.max_body_bytes));
+      return s->Fail(413,
+                     absl::StrCat("request body of ", p->content_length,
+                                  " bytes exceeds ", s->limits.max_body_bytes));
     }
     return 0;
   }
@@ -132,6 +132,8 @@ void RequestParser::Reset() {
   s.header_count = 0;
   s.head_done = false;
   s.complete = false;
+  s.error_status = 0;
+  s.error_message.clear();
   state_ = State::kNeedMore;
   started_ = false;
 }
@@ -171,7 +173,7 @@ size_t RequestParser::FeedOnce(absl::string_view data) {
   if (!s.head_done) s.head_bytes += consumed;
   if (err == HPE_PAUSED && s.complete) {
     state_ = State::kComplete;
-  } else if (err == HPE_USER) {
+  } else if (s.error_status != 0) {  // one of our bounds, from a callback
     Fail(s.error_status, s.error_message);
   } else if (err != HPE_OK) {
     Fail(400, absl::StrCat("malformed HTTP request: ",

@@ -26,7 +26,7 @@ struct HttpRequest {
 
 // Bounds enforced while a request is read, each with its own status.
 struct ParseLimits {
-  size_t max_request_line = 8 << 10;  // method + target + version: 414
+  size_t max_request_line = 8 << 10;   // method + target + version: 414
   size_t max_header_bytes = 16 << 10;  // request line + headers: 431
   size_t max_headers = 64;             // header count: 431
   size_t max_body_bytes = 4 << 20;     // Content-Length or chunked total: 413

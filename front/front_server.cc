@@ -1,5 +1,5 @@
 // The OpenAI-compatible HTTP front: a small HTTP/1.1 server on the gateway's
-// own event loop (see docs/http-front.md for why no library). Every socket,
+// own event loop, parsing with llhttp (docs/http-front.md says why). Every socket,
 // timer and call callback runs on the loop thread; nothing here blocks.
 #include "front/front_server.h"
 

@@ -13,6 +13,8 @@
 #include "absl/time/clock.h"
 #include "front/front_server.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 #include "tests/gateway_harness.h"
 
 namespace llmgw::testing {
@@ -28,7 +30,7 @@ class FrontLimitsTest : public ::testing::Test {
     o.max_headers = 16;
     o.max_body_bytes = 1024;
     o.read_timeout = absl::Seconds(1);
-    auto s = front::FrontServer::Start(&h_.server().core(), o, nullptr);
+    auto s = front::FrontServer::Start(&h_.server().core(), o, &registry_);
     ASSERT_TRUE(s.ok()) << s.status();
     front_ = *std::move(s);
   }
@@ -68,7 +70,12 @@ class FrontLimitsTest : public ::testing::Test {
     return std::stoi(reply.substr(9, 3));
   }
 
+  std::string Metrics() {
+    return prometheus::TextSerializer().Serialize(registry_.Collect());
+  }
+
   GatewayHarness h_;
+  prometheus::Registry registry_;
   std::unique_ptr<front::FrontServer> front_;
 };
 
@@ -133,6 +140,31 @@ TEST_F(FrontLimitsTest, WithinBoundsIsServed) {
   const std::string reply = Exchange(
       "GET /v1/models HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n");
   EXPECT_EQ(StatusOf(reply), 200) << reply;
+}
+
+TEST_F(FrontLimitsTest, MetricsCountEachStatusAndTimeEachClass) {
+  Exchange(
+      "POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 5000\r\n\r\n");
+  Exchange("GET /v1/models HTTP/1.1\r\nconnection: close\r\n\r\n");
+  Exchange("GET /v1/models HTTP/1.1\r\nconnection: close\r\n\r\n");
+  const std::string m = Metrics();
+  EXPECT_NE(m.find("llmgw_http_front_requests_total{route=\"other\","
+                   "status=\"413\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("llmgw_http_front_requests_total{route=\"/v1/models\","
+                   "status=\"200\"} 2"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("llmgw_http_front_request_duration_seconds_count{route=\"/"
+                   "v1/models\",status_class=\"2xx\"} 2"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("llmgw_http_front_request_duration_seconds_count{route=\""
+                   "other\",status_class=\"4xx\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("llmgw_http_front_connections"), std::string::npos);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/json_log.h"
 #include "front/front_impl.h"
 #include "service/call_admission.h"
 
@@ -39,6 +40,21 @@ absl::Status Error(absl::StatusCode code, std::string message,
   absl::Status s(code, message);
   s.SetPayload("llmgw/reason", absl::Cord(reason));
   return s;
+}
+
+// One line per failed call (the dispatch logs its attempts; this ties the
+// HTTP request id to the status the caller saw). 4xx answers are the
+// caller's to fix and are counted, not logged.
+void LogCallFailure(const std::shared_ptr<FrontServer::Impl::Conn>& c,
+                    const absl::Status& status, bool streaming) {
+  const HttpError e = ToHttpError(status);
+  if (e.status < 500) return;
+  LogWarning("http_front_call_failed",
+             {{"request_id", c->request_id},
+              {"http_status", absl::StrCat(e.status)},
+              {"code", absl::StatusCodeToString(status.code())},
+              {"streaming", streaming ? "true" : "false"},
+              {"message", std::string(status.message().substr(0, 512))}});
 }
 
 }  // namespace
@@ -187,6 +203,9 @@ void FrontServer::Impl::OnDelta(const ConnPtr& c, absl::string_view text) {
                                c->first_delta, text, ""));
   c->first_delta = false;
   if (c->out.size() > options_.max_pending_output_bytes) {
+    LogWarning("http_front_slow_reader_cut",
+               {{"request_id", c->request_id},
+                {"pending_bytes", absl::StrCat(c->out.size())}});
     Close(c);  // the reader is far behind: cut it, cancelling the call
   }
 }
@@ -196,6 +215,7 @@ void FrontServer::Impl::OnDone(const ConnPtr& c, GenerateResult result) {
   c->deadline_timer.reset();
   c->call_id = 0;
   if (!result.status.ok() && !c->streaming) {
+    LogCallFailure(c, result.status, /*streaming=*/false);
     SendError(c, result.status);
     return;
   }
@@ -203,6 +223,7 @@ void FrontServer::Impl::OnDone(const ConnPtr& c, GenerateResult result) {
   if (!result.status.ok()) {
     // Output was already sent: the error travels as an SSE event, no [DONE].
     const HttpError e = ToHttpError(result.status);
+    LogCallFailure(c, result.status, /*streaming=*/true);
     SendStreamData(c, ErrorEvent(e));
     c->keep_alive = false;
     EndRequest(c, e.status);

@@ -283,7 +283,10 @@ void FrontServer::Impl::Close(const ConnPtr& c) {
     if (auto it = calls_.find(c->call_id); it != calls_.end()) {
       it->second->Cancel(/*deadline=*/false);
     }
-    if (c->busy) Count(c, 499);
+    if (c->busy) {
+      Count(c, 499);
+      LogInfo("http_front_client_gone", {{"request_id", c->request_id}});
+    }
     c->call_id = 0;
   }
   if (c->timer) loop_->CancelTimer(*c->timer);

@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "common/json_log.h"
 #include "front/front_impl.h"
 
 namespace llmgw::front {
@@ -59,6 +60,9 @@ void FrontServer::Impl::OnAccept() {
         accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;  // EAGAIN or a transient error: wait for the next
     if (conns_.size() >= options_.max_connections) {
+      LogWarning("http_front_connection_refused",
+                 {{"open", absl::StrCat(conns_.size())},
+                  {"max_connections", absl::StrCat(options_.max_connections)}});
       close(fd);
       continue;
     }

@@ -62,6 +62,23 @@ TEST(OpenAiErrorsTest, RateLimitedTenantGets429WithRetryAfter) {
   EXPECT_EQ(h.upstream().RequestCount(), 1);
 }
 
+TEST(OpenAiErrorsTest, BudgetRefusalIs429WithRetryAfterTheWindowEnd) {
+  GatewayHarness h({{"OPENAI_API_KEY", "sk-test-key-0123456789"},
+                    {"LLMGW_HOURLY_BUDGET", "0.000000001"}});
+  HttpReply r = Chat(h, kChat);
+  EXPECT_EQ(r.status, 429) << r.body;
+  json e = ErrorOf(r);
+  // OpenAI's own type for an exhausted quota; the code is the reason.
+  EXPECT_EQ(e["type"], "insufficient_quota") << r.body;
+  EXPECT_EQ(e["code"], "budget_exhausted") << r.body;
+  ASSERT_TRUE(r.headers.count("retry-after")) << r.body;
+  int seconds = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(r.headers["retry-after"], &seconds));
+  EXPECT_GE(seconds, 1);
+  EXPECT_LE(seconds, 3600);
+  EXPECT_EQ(h.upstream().RequestCount(), 0);
+}
+
 TEST(OpenAiErrorsTest, InvalidUtf8IsA400NotACrash) {
   GatewayHarness h;
   const std::string bad =

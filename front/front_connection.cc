@@ -148,6 +148,10 @@ void FrontServer::Impl::TryParse(const ConnPtr& c) {
   }
   switch (c->parser.state()) {
     case RequestParser::State::kNeedMore:
+      if (c->parser.TakeExpectContinue()) {
+        c->out.append("HTTP/1.1 100 Continue\r\n\r\n");
+        Flush(c);
+      }
       return;
     case RequestParser::State::kError:
       RefuseRequest(c, c->parser.error_status(), c->parser.error_message());

@@ -21,6 +21,7 @@ struct RequestParser::Impl {
   size_t header_count = 0;
   bool head_done = false;
   bool complete = false;
+  bool expect_continue = false;
   int error_status = 0;
   std::string error_message;
 
@@ -81,8 +82,14 @@ struct RequestParser::Impl {
     }
     head.http10 = p->http_minor == 0;
     head.keep_alive = llhttp_should_keep_alive(p) != 0;
+    if (auto it = head.headers.find("expect");
+        it != head.headers.end() && !head.http10 &&
+        absl::AsciiStrToLower(it->second) == "100-continue") {
+      s->expect_continue = true;
+    }
     if ((p->flags & F_CONTENT_LENGTH) &&
         p->content_length > s->limits.max_body_bytes) {
+      s->expect_continue = false;
       return s->Fail(413,
                      absl::StrCat("request body of ", p->content_length,
                                   " bytes exceeds ", s->limits.max_body_bytes));
@@ -132,6 +139,7 @@ void RequestParser::Reset() {
   s.header_count = 0;
   s.head_done = false;
   s.complete = false;
+  s.expect_continue = false;
   s.error_status = 0;
   s.error_message.clear();
   state_ = State::kNeedMore;
@@ -189,6 +197,12 @@ void RequestParser::Fail(int status, std::string message) {
   state_ = State::kError;
   error_status_ = status;
   error_message_ = std::move(message);
+}
+
+bool RequestParser::TakeExpectContinue() {
+  if (state_ != State::kNeedMore || !impl_->expect_continue) return false;
+  impl_->expect_continue = false;
+  return true;
 }
 
 HttpRequest RequestParser::Take() {

@@ -58,6 +58,11 @@ class RequestParser {
   int error_status() const { return error_status_; }
   const std::string& error_message() const { return error_message_; }
 
+  // True once per request when its head asked `Expect: 100-continue` (HTTP/1.1)
+  // and passed every bound: the caller then sends "100 Continue" so a client
+  // such as curl sends its body at once instead of after its own wait.
+  bool TakeExpectContinue();
+
   // kComplete: the request; resets the parser for the next one.
   HttpRequest Take();
 

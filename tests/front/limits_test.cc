@@ -136,6 +136,27 @@ TEST_F(FrontLimitsTest, SlowLorisGets408WithinTheDeadline) {
   EXPECT_GE(took, absl::Milliseconds(900));
 }
 
+TEST_F(FrontLimitsTest, ExpectContinueGets100BeforeTheBody) {
+  const int fd = Connect();
+  const std::string head =
+      "POST /v1/chat/completions HTTP/1.1\r\nhost: a\r\nexpect: "
+      "100-continue\r\nconnection: close\r\ncontent-length: 9\r\n\r\n";
+  send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+  char buf[256];
+  const ssize_t n = recv(fd, buf, sizeof(buf), 0);  // before any body byte
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, n), "HTTP/1.1 100 Continue\r\n\r\n");
+  send(fd, "{not json", 9, MSG_NOSIGNAL);
+  const std::string reply = ReadToEof(fd);
+  close(fd);
+  EXPECT_EQ(StatusOf(reply), 400) << reply;
+  // Over the body bound: 413 at once, no 100.
+  EXPECT_EQ(StatusOf(Exchange(
+                "POST /v1/chat/completions HTTP/1.1\r\nexpect: 100-continue\r\n"
+                "content-length: 5000\r\n\r\n")),
+            413);
+}
+
 TEST_F(FrontLimitsTest, WithinBoundsIsServed) {
   const std::string reply = Exchange(
       "GET /v1/models HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n");

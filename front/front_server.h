@@ -23,13 +23,15 @@ struct FrontOptions {
   // "127.0.0.1:0", "0.0.0.0:8080"; port 0 picks a free port.
   std::string address = "0.0.0.0:8080";
   size_t max_connections = 1024;
-  size_t max_header_bytes = 16 << 10;  // request line + headers
-  size_t max_headers = 64;
-  size_t max_body_bytes = 4 << 20;
+  size_t max_request_line = 8 << 10;   // request target: longer is 414
+  size_t max_header_bytes = 16 << 10;  // request line + headers: 431
+  size_t max_headers = 64;             // header count: 431
+  size_t max_body_bytes = 4 << 20;     // Content-Length or chunked: 413
   // A stream whose reader lags this far behind is cut.
   size_t max_pending_output_bytes = 8 << 20;
-  // Longest silence while a request is being received, and longest wait
-  // for the next request on a kept-alive connection.
+  // Longest time to receive one whole request from its first byte (head and
+  // body; not re-armed per read, so a slow loris gets 408), and longest
+  // wait for the next request on a kept-alive connection.
   absl::Duration read_timeout = absl::Seconds(30);
   absl::Duration idle_timeout = absl::Seconds(60);
   // Longest a chat completion may take end to end (OpenAI SDKs default to

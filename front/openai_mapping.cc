@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -228,6 +229,20 @@ absl::Status ParseField(const std::string& key, const json& v,
   return absl::OkStatus();
 }
 
+// Why `body` is not JSON, without echoing any of its bytes (they may be
+// invalid UTF-8, which the error JSON must not carry).
+std::string WhyNotJson(absl::string_view body) {
+  try {
+    (void)json::parse(body.begin(), body.end());
+  } catch (const json::parse_error& e) {
+    const bool utf8 = absl::StrContains(e.what(), "UTF-8");
+    return absl::StrCat(utf8 ? "the body is not valid UTF-8 (byte "
+                             : "the body is not valid JSON (byte ",
+                        e.byte, ")");
+  }
+  return "the body must be a JSON object";
+}
+
 }  // namespace
 
 absl::StatusOr<ChatRequest> ParseChatRequest(absl::string_view body,
@@ -246,7 +261,8 @@ absl::StatusOr<ChatRequest> ParseChatRequest(absl::string_view body,
     return Violation("body", absl::StrCat("the body nests JSON deeper than ",
                                           kMaxJsonDepth, " levels"));
   }
-  if (doc.is_discarded() || !doc.is_object()) {
+  if (doc.is_discarded()) return Violation("body", WhyNotJson(body));
+  if (!doc.is_object()) {
     return Violation("body", "the body must be a JSON object");
   }
   ChatRequest out;

@@ -1,5 +1,6 @@
 #include "front/openai_mapping.h"
 
+#include "absl/strings/str_cat.h"
 #include "front/http_parse.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -98,28 +99,75 @@ TEST(ChunkEvent, OpenAiChunkShape) {
   EXPECT_TRUE(j["choices"][0]["finish_reason"].is_null());
 }
 
-TEST(ParseRequestHead, BoundsAndFields) {
-  auto h = ParseRequestHead(
+RequestParser::State FeedAll(RequestParser& p, absl::string_view in) {
+  p.Feed(in);
+  return p.state();
+}
+
+TEST(RequestParser, FieldsAndPipelining) {
+  RequestParser p(ParseLimits{64, 1024, 8, 100});
+  const std::string two =
       "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: a\r\n"
-      "Content-Length: 12\r\nX-Request-Id: abc\r\n\r\n",
-      1024, 8, 100);
-  ASSERT_TRUE(h.ok()) << h.status();
-  EXPECT_EQ(h->path, "/v1/chat/completions");
-  EXPECT_EQ(h->content_length, 12u);
-  EXPECT_EQ(h->headers.at("x-request-id"), "abc");
-  EXPECT_TRUE(absl::IsNotFound(
-      ParseRequestHead("GET / HTTP/1.1\r\n", 1024, 8, 100).status()));
-  EXPECT_TRUE(absl::IsResourceExhausted(
-      ParseRequestHead(std::string(2000, 'a'), 1024, 8, 100).status()));
-  EXPECT_TRUE(absl::IsResourceExhausted(
-      ParseRequestHead("POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n", 1024,
-                       8, 100)
-          .status()));
-  EXPECT_FALSE(ParseRequestHead("garbage\r\n\r\n", 1024, 8, 100).ok());
-  EXPECT_FALSE(
-      ParseRequestHead("GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-                       1024, 8, 100)
-          .ok());
+      "Content-Length: 12\r\nX-Request-Id: abc\r\n\r\nhello world!"
+      "GET /v1/models HTTP/1.0\r\n\r\n";
+  // Byte by byte, as a slow client sends it.
+  size_t used = 0;
+  while (p.state() == RequestParser::State::kNeedMore && used < two.size()) {
+    used += p.Feed(absl::string_view(two).substr(used, 1));
+  }
+  ASSERT_EQ(p.state(), RequestParser::State::kComplete);
+  HttpRequest r = p.Take();
+  EXPECT_EQ(r.head.method, "POST");
+  EXPECT_EQ(r.head.path, "/v1/chat/completions");
+  EXPECT_EQ(r.body, "hello world!");
+  EXPECT_EQ(r.head.headers.at("x-request-id"), "abc");
+  EXPECT_TRUE(r.head.keep_alive);
+  used += p.Feed(absl::string_view(two).substr(used));
+  ASSERT_EQ(p.state(), RequestParser::State::kComplete);
+  EXPECT_EQ(used, two.size());
+  r = p.Take();
+  EXPECT_EQ(r.head.path, "/v1/models");
+  EXPECT_TRUE(r.head.http10);
+  EXPECT_FALSE(r.head.keep_alive);
+  EXPECT_FALSE(p.started());
+}
+
+TEST(RequestParser, ChunkedBodyIsDechunked) {
+  RequestParser p(ParseLimits{64, 1024, 8, 100});
+  ASSERT_EQ(FeedAll(p,
+                    "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "5\r\nhello\r\n1\r\n!\r\n0\r\n\r\n"),
+            RequestParser::State::kComplete);
+  EXPECT_EQ(p.Take().body, "hello!");
+}
+
+int ErrorOf(const ParseLimits& limits, absl::string_view in) {
+  RequestParser p(limits);
+  if (FeedAll(p, in) != RequestParser::State::kError) return 0;
+  EXPECT_FALSE(p.error_message().empty());
+  return p.error_status();
+}
+
+TEST(RequestParser, EachBoundHasItsStatus) {
+  const ParseLimits l{64, 1024, 8, 100};
+  EXPECT_EQ(ErrorOf(l, "GET / HTTP/1.1\r\n"), 0);  // incomplete, not bad
+  EXPECT_EQ(ErrorOf(l, "POST / HTTP/1.1\r\nContent-Length: 101\r\n\r\n"), 413);
+  EXPECT_EQ(ErrorOf(l,
+                    "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "65\r\n" +
+                        std::string(101, 'x')),
+            413);
+  EXPECT_EQ(ErrorOf(l, "GET /" + std::string(100, 'a') + " HTTP/1.1\r\n"), 414);
+  EXPECT_EQ(ErrorOf(l, "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a')), 431);
+  std::string many = "GET / HTTP/1.1\r\n";
+  for (int i = 0; i < 9; ++i) many += absl::StrCat("h", i, ": v\r\n");
+  EXPECT_EQ(ErrorOf(l, many), 431);
+  EXPECT_EQ(ErrorOf(l, "garbage\r\n\r\n"), 400);
+  EXPECT_EQ(ErrorOf(l,
+                    "GET / HTTP/1.1\r\nContent-Length: 1\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n"),
+            400);  // request smuggling shape
+  EXPECT_EQ(ErrorOf(l, "GET / HTTP/2.0\r\n\r\n"), 505);
 }
 
 }  // namespace

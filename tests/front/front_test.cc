@@ -158,7 +158,7 @@ TEST(FrontTest, ErrorStatuses) {
   h.upstream().Enqueue(Behavior::Hang(absl::Seconds(5)));
   ExpectError(Chat(h, kChat, "x-llmgw-timeout-ms: 300\r\n"), 504);
   HttpReply big = Chat(h, std::string(5 << 20, ' '));
-  EXPECT_EQ(big.status, 400);
+  EXPECT_EQ(big.status, 413);  // Payload Too Large
 }
 
 TEST(FrontTest, BudgetExhaustedIs429) {

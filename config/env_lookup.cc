@@ -31,12 +31,13 @@ absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(
   std::optional<std::string> v = env(name);
   if (!v) return std::optional<absl::Duration>();
   double seconds = 0;
-  if (!absl::SimpleAtod(*v, &seconds) || seconds <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, "='", *v, "' must be a positive number of seconds"));
+  if (!absl::SimpleAtod(*v, &seconds) ||
+      !(seconds > 0 && seconds <= kMaxConfigSeconds)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        name, "='", *v, "' must be a positive number of seconds, at most ",
+        kMaxConfigSeconds));
   }
-  return std::optional<absl::Duration>(
-      absl::Milliseconds(static_cast<int64_t>(seconds * 1000)));
+  return std::optional<absl::Duration>(absl::Seconds(seconds));
 }
 
 absl::StatusOr<std::optional<int64_t>> EnvUsd(const EnvLookup& env,

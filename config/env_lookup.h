@@ -21,8 +21,13 @@ EnvLookup ProcessEnvironment();
 // An environment made of `vars` only.
 EnvLookup FixedEnvironment(std::map<std::string, std::string> vars);
 
-// Reads environment variable `name` as positive seconds: nullopt when unset,
-// an error naming the variable when malformed.
+// The longest duration a setting may give (one year): anything longer is a
+// typo, and it keeps every duration far inside absl::Duration's range.
+inline constexpr double kMaxConfigSeconds = 365.0 * 24 * 3600;
+
+// Reads environment variable `name` as positive seconds (at most
+// kMaxConfigSeconds): nullopt when unset, an error naming the variable when
+// malformed.
 absl::StatusOr<std::optional<absl::Duration>> EnvSeconds(
     const EnvLookup& env, const std::string& name);
 

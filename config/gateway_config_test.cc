@@ -68,6 +68,10 @@ TEST(GatewayConfigTest, RejectionsNameTheKeyPath) {
       {"http_port: 70000\n", "http_port: expected a port"},
       {"http_port: eighty\n", "http_port: expected an integer"},
       {"shutdown_grace_seconds: -1\n", "shutdown_grace_seconds: must be"},
+      // Found by the config fuzzer: a double beyond int64 milliseconds.
+      {"shutdown_grace_seconds: 1.8e91\n", "shutdown_grace_seconds: must be"},
+      {"shutdown_grace_seconds: .nan\n",
+       "shutdown_grace_seconds: expected a number"},
       {"providers:\n  openai:\n    modle: x\n",
        "providers.openai.modle: unknown key"},
       {"providers:\n  openai:\n    requires_api_key: maybe\n",

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/money.h"
+#include "config/env_lookup.h"
+#include "config/env_lookup.h"
 
 namespace llmgw::config_internal {
 
@@ -52,8 +54,13 @@ absl::StatusOr<absl::Duration> ScalarSeconds(const YAML::Node& node,
                                              absl::string_view where) {
   absl::StatusOr<double> seconds = ScalarDouble(node, where);
   if (!seconds.ok()) return seconds.status();
-  if (*seconds <= 0) return KeyError(where, "must be positive seconds");
-  return absl::Milliseconds(static_cast<int64_t>(*seconds * 1000));
+  // At most a year: larger values are typos, and a double beyond int64
+  // milliseconds must never reach a conversion (the config fuzzer found one).
+  if (!(*seconds > 0 && *seconds <= kMaxConfigSeconds)) {
+    return KeyError(where, absl::StrCat("must be positive seconds, at most ",
+                                        kMaxConfigSeconds));
+  }
+  return absl::Seconds(*seconds);
 }
 
 // Prices are written in USD (decimal strings, parsed exactly).

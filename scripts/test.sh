@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test, then an
-# AddressSanitizer subset and the fuzz targets (docs/testing.md). Ends with
-# the line "N passed, N failed" counting all of it, and exits non-zero if
-# anything failed.
+# AddressSanitizer subset, a ThreadSanitizer subset and the fuzz targets
+# (docs/testing.md). Ends with the line "N passed, N failed" counting all of
+# it, and exits non-zero if anything failed.
 #   LLMGW_ASAN=all runs the whole suite under --config=asan instead of the
 #   subset; LLMGW_ASAN=0 leaves the ASan step out (local runs).
+#   LLMGW_TSAN=0 leaves the ThreadSanitizer subset out (local runs).
 #   LLMGW_SKIP_FUZZ=1 leaves the fuzzing step out (local runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,14 @@ scripts/install-deps.sh || exit 1
 # and test on a fresh 2-core machine (docs/testing.md has the measurement).
 ASAN_TARGETS=(//http/... //resilience/... //dispatch/... //providers/...
               //config/... //audit/... //auth/... //tests/faults/...)
+
+# Targets run under --config=tsan by default: the project's own threads on
+# the project's own classes (event loop, SQLite writer thread and ledgers,
+# audit writer, rate limiter, key pool and circuit breaker). Reports inside
+# Debian's uninstrumented libraries are suppressed (tools/tsan.supp).
+TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
+              //budget:sqlite_ledger_test //budget:in_memory_ledger_test
+              //audit:audit_log_test //auth:auth_test)
 
 passed=0
 failed=0
@@ -47,6 +56,11 @@ case ${LLMGW_ASAN:-subset} in
   *) echo "== AddressSanitizer: ${ASAN_TARGETS[*]}"
      run_bazel --config=asan "${ASAN_TARGETS[@]}" ;;
 esac
+
+if [[ ${LLMGW_TSAN:-1} != 0 ]]; then
+  echo "== ThreadSanitizer: ${TSAN_TARGETS[*]}"
+  run_bazel --config=tsan "${TSAN_TARGETS[@]}"
+fi
 
 if [[ -z ${LLMGW_SKIP_FUZZ:-} ]]; then
   echo "== fuzzing (${FUZZ_SECONDS:-20} s per target)"

@@ -109,7 +109,7 @@ TEST(AuthReloadTest, ReloadSwapsClientKeysWithoutDroppingCalls) {
   EXPECT_EQ(Call(h, kKeyC).error_code(), grpc::StatusCode::UNAUTHENTICATED);
 
   // Calls admitted before the reload finish on their own config.
-  h.upstream().Enqueue(Behavior::Hang(absl::Milliseconds(800)).Times(4));
+  h.upstream().Enqueue(Behavior::Trickle(absl::Milliseconds(800)).Times(4));
   const int64_t before = h.upstream().RequestCount();
   std::vector<std::thread> in_flight;
   std::vector<grpc::Status> results(4);

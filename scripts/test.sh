@@ -20,12 +20,14 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
               //dispatch/... //config/...)
 
 # Targets run under --config=tsan by default: the project's own threads on
-# the project's own classes (event loop, SQLite writer thread and ledgers,
-# audit writer, rate limiter, key pool and circuit breaker). Reports inside
+# the project's own classes (event loop, HTTP client, SQLite writer thread,
+# Redis ledger on the async adapter, audit writer, rate limiter, key pool and
+# circuit breaker). Reports inside
 # Debian's uninstrumented libraries are suppressed (tools/tsan.supp).
 TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
               //budget:sqlite_ledger_test //budget:in_memory_ledger_test
-              //audit:audit_log_test //auth:auth_test)
+              //audit:audit_log_test //auth:auth_test //http:http_client_test
+              //tests/budget:redis_ledger_test)
 
 passed=0
 failed=0

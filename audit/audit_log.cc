@@ -1,5 +1,7 @@
 #include "audit/audit_log.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <deque>
 #include <thread>
@@ -23,7 +25,8 @@ nlohmann::json Stamp(absl::string_view type, nlohmann::json fields) {
 // Lines are queued by Write and written by one background thread.
 class StreamAuditLog : public AuditLog {
  public:
-  StreamAuditLog(FILE* out, bool owned) : out_(out), owned_(owned) {
+  StreamAuditLog(FILE* out, bool owned, bool datasync)
+      : out_(out), owned_(owned), datasync_(datasync) {
     writer_ = std::thread([this] { Run(); });
   }
 
@@ -45,32 +48,48 @@ class StreamAuditLog : public AuditLog {
     queue_.push_back(std::move(line));
   }
 
+  // Waiters queued after the lines they wait for run after the batch
+  // holding those lines is written (lines and waiters share one order).
+  void Sync(absl::AnyInvocable<void()> done) override {
+    absl::MutexLock lock(&mu_);
+    waiters_.push_back(std::move(done));
+  }
+
  private:
   void Run() {
     std::deque<std::string> batch;
+    std::deque<absl::AnyInvocable<void()>> waiters;
     while (true) {
       {
         absl::MutexLock lock(&mu_);
         mu_.Await(absl::Condition(
             +[](StreamAuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-              return self->stopping_ || !self->queue_.empty();
+              return self->stopping_ || !self->queue_.empty() ||
+                     !self->waiters_.empty();
             },
             this));
-        if (queue_.empty() && stopping_) return;
+        if (queue_.empty() && waiters_.empty() && stopping_) return;
         batch.swap(queue_);
+        waiters.swap(waiters_);
       }
       for (const std::string& line : batch) {
         std::fwrite(line.data(), 1, line.size(), out_);
       }
       std::fflush(out_);
+      // Everything queued before each waiter was in this batch or earlier.
+      for (absl::AnyInvocable<void()>& done : waiters) done();
+      if (datasync_ && !batch.empty()) fdatasync(fileno(out_));
       batch.clear();
+      waiters.clear();
     }
   }
 
   FILE* const out_;
   const bool owned_;
+  const bool datasync_;
   absl::Mutex mu_;
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<absl::AnyInvocable<void()>> waiters_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
 };
@@ -84,11 +103,13 @@ absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
     return absl::UnavailableError(
         absl::StrCat("cannot open audit log '", path, "' for appending"));
   }
-  return std::unique_ptr<AuditLog>(new StreamAuditLog(f, /*owned=*/true));
+  return std::unique_ptr<AuditLog>(
+      new StreamAuditLog(f, /*owned=*/true, /*datasync=*/true));
 }
 
 std::unique_ptr<AuditLog> NewStderrAuditLog() {
-  return std::make_unique<StreamAuditLog>(stderr, /*owned=*/false);
+  return std::make_unique<StreamAuditLog>(stderr, /*owned=*/false,
+                                          /*datasync=*/false);
 }
 
 void RecordingAuditLog::Write(absl::string_view type, nlohmann::json fields) {

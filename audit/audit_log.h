@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -24,10 +25,18 @@ class AuditLog {
   virtual ~AuditLog() = default;
   // `fields` must be a JSON object; "ts" and "type" are added.
   virtual void Write(absl::string_view type, nlohmann::json fields) = 0;
+  // Runs `done` once every event written before this call has reached the
+  // operating system (write(2) returned), so it survives a crash of the
+  // process (SIGKILL). Never blocks: `done` runs on the writer thread (or
+  // inline for logs without one). The durable ledger acknowledges a commit
+  // only after this, so an acknowledged charge always has its audit line.
+  virtual void Sync(absl::AnyInvocable<void()> done) { done(); }
 };
 
-// Appends to `path` (created if missing) from a background writer thread;
-// the destructor flushes what is queued.
+// Appends to `path` (created if missing) from a background writer thread in
+// group commits: each batch of queued lines is one write, then the Sync
+// waiters of that batch run, then one fdatasync(2) per batch (power-loss
+// durability without holding anyone). The destructor flushes what is queued.
 absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
     const std::string& path);
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 
 namespace llmgw {
@@ -36,6 +37,36 @@ TEST(AuditLogTest, FileGetsOneJsonObjectPerLineInOrder) {
   EXPECT_EQ(n, 101);
   EXPECT_EQ(last["type"], "budget");
   EXPECT_EQ(last["cost_nano_usd"], 1234);
+}
+
+int CountLines(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
+// Sync's callback runs only once every earlier line is in the file (what
+// the durable ledger waits for before acknowledging a commit).
+TEST(AuditLogTest, SyncRunsAfterEarlierLinesReachTheFile) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/sync.jsonl";
+  auto log = OpenAuditFile(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int round = 1; round <= 5; ++round) {
+    for (int i = 0; i < 2000; ++i) {
+      (*log)->Write("budget", {{"event", "commit"}, {"i", i}});
+    }
+    absl::Notification synced;
+    int seen = -1;
+    (*log)->Sync([&] {
+      seen = CountLines(path);
+      synced.Notify();
+    });
+    synced.WaitForNotification();
+    EXPECT_EQ(seen, round * 2000);
+  }
 }
 
 TEST(AuditLogTest, UnwritablePathIsAnError) {

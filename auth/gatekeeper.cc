@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,7 @@
 #include "dispatch/attempt_plan.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "registry/key_fingerprint.h"
 
 namespace llmgw {
 
@@ -24,6 +26,10 @@ struct Gatekeeper::Metrics {
   mutable absl::Mutex mu;
   absl::Time last_log ABSL_GUARDED_BY(mu) = absl::InfinitePast();
   int64_t suppressed ABSL_GUARDED_BY(mu) = 0;
+  // Audit events of refusals: at most kAuditRefusalsPerSecond per second.
+  absl::Time audit_second ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+  int audited_this_second ABSL_GUARDED_BY(mu) = 0;
+  int64_t audit_suppressed ABSL_GUARDED_BY(mu) = 0;
 };
 
 namespace {
@@ -52,17 +58,36 @@ bool ModelAllowed(const TenantPolicy& policy, const PlanTarget& t) {
   return false;
 }
 
+// The keyed fingerprint of the bearer token in `authorization` ("" if none):
+// names an unknown key in the audit log without revealing it.
+std::string PresentedKeyFingerprint(
+    std::optional<absl::string_view> authorization) {
+  if (!authorization.has_value()) return "";
+  absl::string_view value = absl::StripAsciiWhitespace(*authorization);
+  if (value.size() < 7 || value.size() > 4096 ||
+      !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+    return "";
+  }
+  absl::string_view key = absl::StripAsciiWhitespace(value.substr(7));
+  return key.empty() ? "" : KeyFingerprint(key);
+}
+
 }  // namespace
+
+Gatekeeper::Keys::Keys(const AuthConfig& c)
+    : authenticator(c.client_keys), config(c) {
+  // The digests are not needed past the authenticator.
+  config.client_keys.clear();
+}
 
 Gatekeeper::Gatekeeper(const AuthConfig& config,
                        std::unique_ptr<RateLimiter> limiter,
-                       const std::shared_ptr<prometheus::Registry>& metrics)
-    : authenticator_(config.client_keys),
-      config_(config),
-      limiter_(std::move(limiter)),
-      metrics_(std::make_unique<Metrics>()) {
-  // The digests are not needed past the authenticator.
-  config_.client_keys.clear();
+                       const std::shared_ptr<prometheus::Registry>& metrics,
+                       AuditLog* audit)
+    : limiter_(std::move(limiter)),
+      metrics_(std::make_unique<Metrics>()),
+      audit_(audit),
+      keys_(std::make_shared<const Keys>(config)) {
   if (metrics != nullptr) {
     metrics_->auth_failures =
         &prometheus::BuildCounter()
@@ -87,11 +112,50 @@ Gatekeeper::Gatekeeper(const AuthConfig& config,
 
 Gatekeeper::~Gatekeeper() = default;
 
+void Gatekeeper::Reload(const AuthConfig& config) {
+  auto fresh = std::make_shared<const Keys>(config);
+  absl::MutexLock lock(&keys_mu_);
+  keys_ = std::move(fresh);
+}
+
+std::shared_ptr<const Gatekeeper::Keys> Gatekeeper::keys() const {
+  absl::MutexLock lock(&keys_mu_);
+  return keys_;
+}
+
+void Gatekeeper::AuditRefusal(nlohmann::json fields) const {
+  if (audit_ == nullptr) return;
+  {
+    absl::MutexLock lock(&metrics_->mu);
+    const absl::Time now = absl::Now();
+    if (now - metrics_->audit_second >= absl::Seconds(1)) {
+      metrics_->audit_second = now;
+      metrics_->audited_this_second = 0;
+    }
+    if (metrics_->audited_this_second >= kAuditRefusalsPerSecond) {
+      ++metrics_->audit_suppressed;
+      return;
+    }
+    ++metrics_->audited_this_second;
+    if (metrics_->audit_suppressed > 0) {
+      fields["suppressed_before"] = metrics_->audit_suppressed;
+      metrics_->audit_suppressed = 0;
+    }
+  }
+  audit_->Write("auth", std::move(fields));
+}
+
 absl::StatusOr<Caller> Gatekeeper::Authenticate(
     std::optional<absl::string_view> authorization) const {
-  absl::StatusOr<Caller> caller = authenticator_.Authenticate(authorization);
+  absl::StatusOr<Caller> caller =
+      keys()->authenticator.Authenticate(authorization);
   if (caller.ok()) return caller;
   const std::string reason = AuthFailureReason(caller.status());
+  nlohmann::json event = {{"event", "unauthenticated"}, {"reason", reason}};
+  if (reason == kAuthInvalidKey) {
+    event["key"] = PresentedKeyFingerprint(authorization);
+  }
+  AuditRefusal(std::move(event));
   if (metrics_->auth_failures != nullptr) {
     metrics_->auth_failures->Add({{"reason", reason}}).Increment();
   }
@@ -115,22 +179,28 @@ absl::StatusOr<Caller> Gatekeeper::Authenticate(
   return caller;
 }
 
-const TenantPolicy* Gatekeeper::PolicyOf(const Caller& caller) const {
+const TenantPolicy* Gatekeeper::PolicyOf(const Keys& keys,
+                                         const Caller& caller) {
   if (caller.open) return nullptr;
-  auto it = config_.tenants.find(caller.tenant);
-  return it == config_.tenants.end() ? nullptr : &it->second;
+  auto it = keys.config.tenants.find(caller.tenant);
+  return it == keys.config.tenants.end() ? nullptr : &it->second;
 }
 
-void Gatekeeper::CountDenied(const Caller& caller) const {
+void Gatekeeper::CountDenied(const Caller& caller,
+                             absl::string_view what) const {
   if (metrics_->denied != nullptr) {
     metrics_->denied->Add({{"tenant", caller.tenant}}).Increment();
   }
+  AuditRefusal({{"event", "permission_denied"},
+                {"tenant", caller.tenant},
+                {"denied", std::string(what)}});
 }
 
 absl::Status Gatekeeper::ApplyModelPolicy(
     const Caller& caller, const ProviderRegistry& registry,
     absl::string_view model, std::vector<std::string>& fallback_models) const {
-  const TenantPolicy* policy = PolicyOf(caller);
+  std::shared_ptr<const Keys> keys = this->keys();
+  const TenantPolicy* policy = PolicyOf(*keys, caller);
   if (policy == nullptr ||
       (policy->allowed_models.empty() && policy->allowed_providers.empty())) {
     return absl::OkStatus();
@@ -146,7 +216,8 @@ absl::Status Gatekeeper::ApplyModelPolicy(
     const PlanTarget& t = (*plan)[i];
     const bool ok = ModelAllowed(*policy, t);
     if (!ok && (i == 0 || explicit_fallbacks)) {
-      CountDenied(caller);
+      CountDenied(caller,
+                  absl::StrCat("model ", t.entry->spec.name, "/", t.model));
       return Denied(absl::StrCat(
           "tenant '", caller.tenant, "' may not use ", t.entry->spec.name, "/",
           t.model, i == 0 ? "" : " (in fallback_models)", "; allowed models: [",
@@ -170,7 +241,8 @@ absl::Status Gatekeeper::ApplyModelPolicy(
 }
 
 void Gatekeeper::Admit(const Caller& caller, RateLimiter::Done done) const {
-  const TenantPolicy* policy = PolicyOf(caller);
+  std::shared_ptr<const Keys> keys = this->keys();
+  const TenantPolicy* policy = PolicyOf(*keys, caller);
   if (policy == nullptr || limiter_ == nullptr ||
       (policy->requests_per_minute == 0 && policy->tokens_per_minute == 0)) {
     done(absl::OkStatus());
@@ -178,22 +250,31 @@ void Gatekeeper::Admit(const Caller& caller, RateLimiter::Done done) const {
   }
   RateLimits limits{policy->requests_per_minute, policy->tokens_per_minute};
   prometheus::Family<prometheus::Counter>* counter = metrics_->rate_limited;
-  limiter_->Admit(caller.tenant, limits,
-                  [tenant = caller.tenant, counter,
-                   done = std::move(done)](absl::Status status) mutable {
-                    if (!status.ok() && counter != nullptr) {
-                      auto limit = status.GetPayload("llmgw/meta/limit");
-                      counter
-                          ->Add({{"tenant", tenant},
-                                 {"limit", limit ? std::string(*limit) : ""}})
-                          .Increment();
-                    }
-                    done(std::move(status));
-                  });
+  limiter_->Admit(
+      caller.tenant, limits,
+      [this, tenant = caller.tenant, counter,
+       done = std::move(done)](absl::Status status) mutable {
+        if (!status.ok()) {
+          auto payload = status.GetPayload("llmgw/meta/limit");
+          const std::string limit = payload ? std::string(*payload) : "";
+          if (counter != nullptr) {
+            counter->Add({{"tenant", tenant}, {"limit", limit}}).Increment();
+          }
+          AuditRefusal(
+              {{"event", status.code() == absl::StatusCode::kResourceExhausted
+                             ? "rate_limited"
+                             : "rate_limit_error"},
+               {"tenant", tenant},
+               {"limit", limit},
+               {"reason", std::string(status.message())}});
+        }
+        done(std::move(status));
+      });
 }
 
 void Gatekeeper::RecordTokens(const Caller& caller, int64_t tokens) const {
-  const TenantPolicy* policy = PolicyOf(caller);
+  std::shared_ptr<const Keys> keys = this->keys();
+  const TenantPolicy* policy = PolicyOf(*keys, caller);
   if (policy == nullptr || limiter_ == nullptr ||
       policy->tokens_per_minute == 0) {
     return;
@@ -206,7 +287,7 @@ absl::StatusOr<std::string> Gatekeeper::BudgetScope(
   if (caller.admin) return std::string(requested);
   const std::string own = absl::StrCat("client:", caller.tenant);
   if (requested.empty() || requested == own) return own;
-  CountDenied(caller);
+  CountDenied(caller, absl::StrCat("budget scope ", requested));
   return Denied(absl::StrCat("tenant '", caller.tenant,
                              "' may read only its own budget (scope '", own,
                              "'); other scopes need an admin key"));
@@ -214,8 +295,8 @@ absl::StatusOr<std::string> Gatekeeper::BudgetScope(
 
 std::unique_ptr<Gatekeeper> NewGatekeeper(
     const AuthConfig& auth, bool redis_ledger, const std::string& redis_address,
-    http::EventLoop* loop,
-    const std::shared_ptr<prometheus::Registry>& metrics) {
+    http::EventLoop* loop, const std::shared_ptr<prometheus::Registry>& metrics,
+    AuditLog* audit) {
   const bool redis =
       auth.rate_limit_backend == RateLimitBackend::kRedis ||
       (auth.rate_limit_backend == RateLimitBackend::kAuto && redis_ledger);
@@ -223,7 +304,7 @@ std::unique_ptr<Gatekeeper> NewGatekeeper(
       redis ? NewRedisRateLimiter(redis_address, auth.rate_limit_redis_prefix,
                                   loop)
             : std::make_unique<InProcessRateLimiter>();
-  return std::make_unique<Gatekeeper>(auth, std::move(limiter), metrics);
+  return std::make_unique<Gatekeeper>(auth, std::move(limiter), metrics, audit);
 }
 
 }  // namespace llmgw

@@ -6,8 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "audit/audit_log.h"
 #include "auth/auth_config.h"
 #include "auth/authenticator.h"
 #include "auth/rate_limiter.h"
@@ -30,15 +33,27 @@ namespace llmgw {
 // MayReadDetails. Thread-safe; transport-agnostic (the HTTP front uses it
 // too). Exports llmgw_auth_failures_total{reason},
 // llmgw_permission_denied_total{tenant} and llmgw_rate_limited_total{tenant,
-// limit}.
+// limit}, and writes every refusal to the audit log (type "auth", event
+// unauthenticated | permission_denied | rate_limited, with the tenant or,
+// for an unknown key, its keyed fingerprint; never the key), at most
+// kAuditRefusalsPerSecond a second (the next event counts the suppressed).
 class Gatekeeper {
  public:
-  // `limiter` may be null (no rate limits). `metrics` may be null.
+  static constexpr int kAuditRefusalsPerSecond = 100;
+
+  // `limiter` may be null (no rate limits). `metrics` and `audit` may be
+  // null.
   Gatekeeper(const AuthConfig& config, std::unique_ptr<RateLimiter> limiter,
-             const std::shared_ptr<prometheus::Registry>& metrics);
+             const std::shared_ptr<prometheus::Registry>& metrics,
+             AuditLog* audit = nullptr);
   ~Gatekeeper();
 
-  bool open() const { return authenticator_.open(); }
+  // Swaps in the client keys and tenant policies of `config` for calls that
+  // start after it (config reload); calls in progress keep what they were
+  // admitted with. The rate-limit backend stays the one chosen at start.
+  void Reload(const AuthConfig& config);
+
+  bool open() const { return keys()->authenticator.open(); }
   const RateLimiter* limiter() const { return limiter_.get(); }
 
   // See Authenticator::Authenticate; counts and logs failures (the log line
@@ -76,21 +91,32 @@ class Gatekeeper {
 
  private:
   struct Metrics;
-  const TenantPolicy* PolicyOf(const Caller& caller) const;
-  void CountDenied(const Caller& caller) const;
+  // Client keys and tenant policies: one immutable snapshot per reload.
+  struct Keys {
+    explicit Keys(const AuthConfig& config);
+    Authenticator authenticator;
+    AuthConfig config;  // without client_keys (the authenticator has them)
+  };
+  std::shared_ptr<const Keys> keys() const;
+  // The tenant's policy in `keys`, or null (open mode, unknown tenant).
+  static const TenantPolicy* PolicyOf(const Keys& keys, const Caller& caller);
+  void CountDenied(const Caller& caller, absl::string_view what) const;
+  // Writes one "auth" audit event unless over kAuditRefusalsPerSecond.
+  void AuditRefusal(nlohmann::json fields) const;
 
-  Authenticator authenticator_;
-  AuthConfig config_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Metrics> metrics_;
+  AuditLog* const audit_;
+  mutable absl::Mutex keys_mu_;
+  std::shared_ptr<const Keys> keys_ ABSL_GUARDED_BY(keys_mu_);
 };
 
 // Builds the gatekeeper for a gateway: in-process rate limits, or Redis ones
 // when auth.rate_limit_backend is redis, or auto with the Redis ledger.
 std::unique_ptr<Gatekeeper> NewGatekeeper(
     const AuthConfig& auth, bool redis_ledger, const std::string& redis_address,
-    http::EventLoop* loop,
-    const std::shared_ptr<prometheus::Registry>& metrics);
+    http::EventLoop* loop, const std::shared_ptr<prometheus::Registry>& metrics,
+    AuditLog* audit = nullptr);
 
 }  // namespace llmgw
 

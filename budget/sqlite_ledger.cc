@@ -77,6 +77,13 @@ class SqliteLedger : public SpendLedger {
     // Drains the queue first: its callbacks use the members below.
     // (sqlite3_close_v2 then waits for the statement to be finalized.)
     writer_.reset();
+    // Commits waiting for their audit line use `this` and `loop_` too:
+    // waiters run in order, so once this one ran they all have.
+    if (audit_ != nullptr) {
+      absl::Notification synced;
+      audit_->Sync([&synced] { synced.Notify(); });
+      synced.WaitForNotification();
+    }
     if (insert_ != nullptr) sqlite3_finalize(insert_);
   }
 
@@ -150,7 +157,15 @@ class SqliteLedger : public SpendLedger {
                 absl::StrCat("charge of ", FormatUsd(record.cost_nano_usd),
                              " counted but not made durable: ", s.message()));
           }
-          written(std::move(s));
+          if (audit_ == nullptr) {
+            written(std::move(s));
+            return;
+          }
+          // The commit's audit line (queued by CommitRecording) reaches the
+          // file before the commit is acknowledged (tests/budget
+          // CommittedSpendSurvivesSigkill).
+          audit_->Sync([written = std::move(written),
+                        s = std::move(s)]() mutable { written(std::move(s)); });
         });
   }
 

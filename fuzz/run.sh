@@ -74,13 +74,14 @@ build() {
 
 COMMON=(http/sse_parser.cc http/http_client.cc http/transfer_limits.cc
         http/event_loop.cc providers/common/http_errors.cc
-        providers/common/json_fields.cc registry/provider.cc)
+        providers/common/json_fields.cc providers/common/codec_util.cc
+        registry/provider.cc)
 declare -A CODEC_SRCS=(
-  [openai]="providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc"
+  [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc"
   [anthropic]="providers/anthropic/anthropic_codec.cc"
   [gemini]="providers/gemini/gemini_codec.cc providers/gemini/gemini_errors.cc providers/gemini/gemini_response.cc"
   [cohere]="providers/cohere/cohere_codec.cc"
-  [minimax]="providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
+  [minimax]="providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_response.cc providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
 )
 
 declare -a TARGETS=()
@@ -98,10 +99,13 @@ build_all() {
   done
   build config "" fuzz/config_fuzzer.cc config/gateway_config.cc \
     config/budget_config.cc config/resilience_config.cc config/yaml_util.cc \
-    config/env_lookup.cc budget/money.cc registry/provider.cc \
+    config/env_lookup.cc common/money.cc registry/provider.cc \
     auth/auth_config.cc auth/digest.cc -- -lyaml-cpp -lcrypto \
     || failed=1
   TARGETS+=(config)
+  build chat_request "" fuzz/chat_request_fuzzer.cc front/openai_mapping.cc \
+    -- || failed=1
+  TARGETS+=(chat_request)
   return $failed
 }
 

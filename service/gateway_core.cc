@@ -58,9 +58,10 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
     return sources;
   });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);
-  core->gatekeeper_ = NewGatekeeper(
-      config.auth, config.budget.backend == LedgerBackend::kRedis,
-      config.budget.redis_address, core->loop_.get(), core->metrics_registry_);
+  core->gatekeeper_ =
+      NewGatekeeper(config.auth, config.budget.backend == LedgerBackend::kRedis,
+                    config.budget.redis_address, core->loop_.get(),
+                    core->metrics_registry_, core->audit_.get());
   absl::MutexLock lock(&core->mu_);
   core->current_ = *std::move(gen);
   return core;
@@ -81,6 +82,8 @@ absl::Status GatewayCore::Reload(const GatewayConfig& config,
       BuildGeneration(config, env, base);
   if (!gen.ok()) return gen.status();
   DeclareProviders(*(*gen)->registry, *metrics_);
+  // Client keys and tenants (docs/security.md "Reload").
+  gatekeeper_->Reload(config.auth);
   absl::MutexLock lock(&mu_);
   current_ = *std::move(gen);
   return absl::OkStatus();

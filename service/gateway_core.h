@@ -90,8 +90,8 @@ class GatewayCore {
   absl::Mutex reload_mu_;  // serializes Reload
   mutable absl::Mutex mu_;
   std::shared_ptr<const ConfigGeneration> current_ ABSL_GUARDED_BY(mu_);
-  // Client keys, tenant policies and rate limits, read at start (a reload
-  // does not change them).
+  // Client keys, tenant policies and rate limits; a reload swaps the keys
+  // and policies (the rate-limit backend stays the one chosen at start).
   std::unique_ptr<Gatekeeper> gatekeeper_;
 };
 

@@ -20,6 +20,14 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "tools/tsan_supp_text.h"
+
+// tools/tsan.supp, compiled in (TSan calls this at start; TSAN_OPTIONS
+// suppressions= would need a path, and Bazel 4 cannot give the workspace's).
+extern "C" const char* __tsan_default_suppressions() {
+  return llmgw::kTsanSuppressions;
+}
+
 namespace {
 
 // absl::Duration / absl::Time by value: 16 trivially copyable bytes, passed
@@ -37,6 +45,51 @@ void* Real(const char* name) {
   }
   return f;
 }
+
+// A Condition is evaluated by abseil with the mutex held, but inside the
+// library (by the waiter, or by another thread in Unlock), where TSan sees no
+// acquire: a condition reading guarded state would be reported as racing
+// with the writer's last locked section. Await/LockWhen* therefore pass
+// abseil a Condition of their own that tells TSan about `mu` first and then
+// evaluates the caller's (constructed and evaluated through the library's
+// exported Condition(bool (*)(void*), void*) and Condition::Eval).
+struct Guard {
+  const void* cond;
+  void* mu;
+};
+
+bool EvalHoldingMu(void* arg) {
+  static const auto eval = reinterpret_cast<bool (*)(const void*)>(
+      Real("_ZNK4absl7debian39Condition4EvalEv"));
+  // The Guard lives on the waiter's stack and may be read by the thread
+  // that unlocks; abseil publishes it, TSan must be told.
+  __tsan_acquire(arg);
+  auto* g = static_cast<Guard*>(arg);
+  __tsan_acquire(g->mu);
+  const bool r = eval(g->cond);
+  // A false condition makes abseil release `mu` inside the library: what
+  // the evaluation read happens before the next holder's writes.
+  __tsan_release(g->mu);
+  return r;
+}
+
+class Wrapped {
+ public:
+  Wrapped(void* mu, const void* cond) : guard_{cond, mu} {
+    static const auto ctor =
+        reinterpret_cast<void (*)(void*, bool (*)(void*), void*)>(
+            Real("_ZN4absl7debian39ConditionC1EPFbPvES2_"));
+    ctor(storage_, &EvalHoldingMu, &guard_);
+    __tsan_release(&guard_);
+  }
+  Wrapped(const Wrapped&) = delete;
+  const void* get() const { return storage_; }
+
+ private:
+  Guard guard_;
+  // absl::Condition is 40 bytes in 20220623.
+  alignas(16) unsigned char storage_[64];
+};
 
 }  // namespace
 
@@ -85,7 +138,7 @@ void _ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE(void* mu,
                                                        const void* cond) {
   REAL(void (*)(void*, const void*),
        "_ZN4absl7debian35Mutex8LockWhenERKNS0_9ConditionE");
-  real(mu, cond);
+  real(mu, Wrapped(mu, cond).get());
   __tsan_acquire(mu);
 }
 bool _ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE(
@@ -93,7 +146,7 @@ bool _ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE
   REAL(bool (*)(void*, const void*, Dur),
        "_ZN4absl7debian35Mutex19LockWhenWithTimeoutERKNS0_"
        "9ConditionENS0_8DurationE");
-  const bool r = real(mu, cond, d);
+  const bool r = real(mu, Wrapped(mu, cond).get(), d);
   __tsan_acquire(mu);  // held on return either way
   return r;
 }
@@ -102,7 +155,7 @@ bool _ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_9ConditionENS0_4TimeE(
   REAL(bool (*)(void*, const void*, Dur),
        "_ZN4absl7debian35Mutex20LockWhenWithDeadlineERKNS0_"
        "9ConditionENS0_4TimeE");
-  const bool r = real(mu, cond, t);
+  const bool r = real(mu, Wrapped(mu, cond).get(), t);
   __tsan_acquire(mu);
   return r;
 }
@@ -112,7 +165,7 @@ void _ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE(void* mu,
   REAL(void (*)(void*, const void*),
        "_ZN4absl7debian35Mutex5AwaitERKNS0_9ConditionE");
   __tsan_release(mu);
-  real(mu, cond);
+  real(mu, Wrapped(mu, cond).get());
   __tsan_acquire(mu);
 }
 bool _ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(
@@ -121,7 +174,7 @@ bool _ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE(
        "_ZN4absl7debian35Mutex16AwaitWithTimeoutERKNS0_"
        "9ConditionENS0_8DurationE");
   __tsan_release(mu);
-  const bool r = real(mu, cond, d);
+  const bool r = real(mu, Wrapped(mu, cond).get(), d);
   __tsan_acquire(mu);
   return r;
 }
@@ -131,7 +184,7 @@ bool _ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_9ConditionENS0_4TimeE(
        "_ZN4absl7debian35Mutex17AwaitWithDeadlineERKNS0_"
        "9ConditionENS0_4TimeE");
   __tsan_release(mu);
-  const bool r = real(mu, cond, t);
+  const bool r = real(mu, Wrapped(mu, cond).get(), t);
   __tsan_acquire(mu);
   return r;
 }

@@ -90,10 +90,10 @@ class ConcurrentCalls {
                              });
     }
     absl::MutexLock lock(&mu_);
-    const size_t n = calls_.size();
+    std::pair<size_t*, size_t> all(&done_, calls_.size());
     mu_.Await(absl::Condition(
         +[](std::pair<size_t*, size_t>* a) { return *a->first == a->second; },
-        new std::pair<size_t*, size_t>(&done_, n)));
+        &all));
   }
 
   std::vector<std::unique_ptr<Call>>& calls() { return calls_; }

@@ -229,18 +229,46 @@ absl::Status ParseField(const std::string& key, const json& v,
   return absl::OkStatus();
 }
 
+// A SAX handler that builds nothing and remembers the first error: the
+// parser reports every error here (never by throwing) because it returns
+// false, so no input can escape as an exception.
+struct FirstJsonError : json::json_sax_t {
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& e) override {
+    failed = true;
+    byte = position;
+    utf8 = absl::StrContains(e.what(), "UTF-8");
+    number = e.id == 406;  // out_of_range.406: a number beyond a double
+    return false;
+  }
+  bool failed = false;
+  bool utf8 = false;
+  bool number = false;
+  std::size_t byte = 0;
+};
+
 // Why `body` is not JSON, without echoing any of its bytes (they may be
 // invalid UTF-8, which the error JSON must not carry).
 std::string WhyNotJson(absl::string_view body) {
-  try {
-    (void)json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
-    const bool utf8 = absl::StrContains(e.what(), "UTF-8");
-    return absl::StrCat(utf8 ? "the body is not valid UTF-8 (byte "
-                             : "the body is not valid JSON (byte ",
-                        e.byte, ")");
-  }
-  return "the body must be a JSON object";
+  FirstJsonError sax;
+  json::sax_parse(body.begin(), body.end(), &sax);
+  if (!sax.failed) return "the body must be a JSON object";
+  return absl::StrCat(sax.utf8     ? "the body is not valid UTF-8 (byte "
+                      : sax.number ? "the body has a number out of range (byte "
+                                   : "the body is not valid JSON (byte ",
+                      sax.byte, ")");
 }
 
 }  // namespace

@@ -66,6 +66,10 @@ TEST(ParseChatRequest, RefusesWhatItCannotHonour) {
       R"({"model":"m","messages":[{"role":"user","content":[{"type":"image_url"}]}]})",
       "messages[0].content[0]");
   ExpectRefused("not json", "body");
+  // Found by fuzz/chat_request_fuzzer: a number beyond a double used to
+  // escape as an uncaught exception and abort the process.
+  ExpectRefused("4.444e4444", "body");
+  ExpectRefused("{" + m + R"(,"temperature":1e99999})", "body");
   ExpectRefused(std::string(100, '[') + std::string(100, ']'), "body");
   ExpectRefused("{" + m + R"(,"temperature":7})", "temperature");
 }

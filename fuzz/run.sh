@@ -72,8 +72,7 @@ build() {
     -o "$out/$target"
 }
 
-COMMON=(http/sse_parser.cc http/http_client.cc http/transfer_limits.cc
-        http/event_loop.cc providers/common/http_errors.cc
+COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
         providers/common/json_fields.cc providers/common/codec_util.cc
         registry/provider.cc)
 declare -A CODEC_SRCS=(

@@ -25,6 +25,15 @@ absl::Status Unauthenticated(absl::string_view message,
 
 }  // namespace
 
+std::optional<absl::string_view> BearerToken(absl::string_view authorization) {
+  absl::string_view value = absl::StripAsciiWhitespace(authorization);
+  if (value.size() > kMaxAuthorizationBytes || value.size() < 7 ||
+      !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+    return std::nullopt;
+  }
+  return absl::StripAsciiWhitespace(value.substr(7));
+}
+
 Authenticator::Authenticator(std::vector<ClientKeyEntry> keys)
     : keys_(std::move(keys)) {}
 
@@ -37,14 +46,13 @@ absl::StatusOr<Caller> Authenticator::Authenticate(
         "'authorization: Bearer <client key>'",
         kAuthMissing);
   }
-  absl::string_view value = absl::StripAsciiWhitespace(*authorization);
-  if (value.size() > kMaxAuthorizationBytes || value.size() < 7 ||
-      !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
+  std::optional<absl::string_view> token = BearerToken(*authorization);
+  if (!token.has_value()) {
     return Unauthenticated(
         "the authorization metadata must be 'Bearer <client key>'",
         kAuthMalformed);
   }
-  absl::string_view key = absl::StripAsciiWhitespace(value.substr(7));
+  absl::string_view key = *token;
   if (key.empty()) {
     return Unauthenticated("the bearer token is empty", kAuthMalformed);
   }

@@ -28,6 +28,11 @@ inline constexpr char kAuthMissing[] = "missing";
 inline constexpr char kAuthMalformed[] = "malformed";
 inline constexpr char kAuthInvalidKey[] = "invalid_key";
 
+// The token of an `authorization` value "Bearer <token>" (scheme matched
+// case-insensitively, surrounding whitespace trimmed; the token may be empty),
+// nullopt when the value is not of that form or longer than 4 KiB.
+std::optional<absl::string_view> BearerToken(absl::string_view authorization);
+
 // Checks `authorization: Bearer <client key>` against the configured client
 // keys. Transport-agnostic: the gRPC service passes the metadata value, the
 // HTTP front the header value. The presented key is hashed (SHA-256) and the

@@ -63,13 +63,8 @@ bool ModelAllowed(const TenantPolicy& policy, const PlanTarget& t) {
 std::string PresentedKeyFingerprint(
     std::optional<absl::string_view> authorization) {
   if (!authorization.has_value()) return "";
-  absl::string_view value = absl::StripAsciiWhitespace(*authorization);
-  if (value.size() < 7 || value.size() > 4096 ||
-      !absl::EqualsIgnoreCase(value.substr(0, 7), "bearer ")) {
-    return "";
-  }
-  absl::string_view key = absl::StripAsciiWhitespace(value.substr(7));
-  return key.empty() ? "" : KeyFingerprint(key);
+  std::optional<absl::string_view> key = BearerToken(*authorization);
+  return key.has_value() && !key->empty() ? KeyFingerprint(*key) : "";
 }
 
 }  // namespace

@@ -75,6 +75,10 @@ TEST(EventLoopTest, TasksPostedFromLoopRunAfterEarlierOnes) {
   auto loop = MakeLoop();
   std::vector<int> order;
   absl::Notification done;
+  // Hold the loop until both tasks are queued: otherwise task 1 may run (and
+  // queue task 3) before this thread has queued task 2.
+  absl::Notification both_queued;
+  loop->Post([&] { both_queued.WaitForNotification(); });
   loop->Post([&] {
     order.push_back(1);
     loop->Post([&] {
@@ -83,6 +87,7 @@ TEST(EventLoopTest, TasksPostedFromLoopRunAfterEarlierOnes) {
     });
   });
   loop->Post([&] { order.push_back(2); });
+  both_queued.Notify();
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(kWait));
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }

@@ -71,7 +71,7 @@ void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
   settlement.usage = usage;
   if (!usage.reported) {
     // E.g. a stream cut before the provider reported usage: still charged.
-    settlement.usage.input_tokens = EstimateInputTokens(request.messages);
+    settlement.usage.input_tokens = EstimateRequestInputTokens(request);
     settlement.usage.output_tokens = EstimateOutputTokens(delivered_text_bytes);
     settlement.usage_estimated = true;
   }

@@ -49,18 +49,67 @@ absl::StatusOr<ModelSpec> ResolvePrice(absl::string_view provider,
 
 int64_t CallCostNanoUsd(const ModelSpec* model, const TokenUsage& usage) {
   if (model == nullptr) return 0;
+  // The detail counts are subsets of the totals (TokenUsage); a provider
+  // reporting more detail than total is clamped, never billed negative.
+  const int64_t cached = std::clamp<int64_t>(
+      usage.cached_input_tokens, 0, std::max<int64_t>(0, usage.input_tokens));
+  const int64_t written =
+      std::clamp<int64_t>(usage.cache_write_input_tokens, 0,
+                          std::max<int64_t>(0, usage.input_tokens - cached));
+  const int64_t reasoning = std::clamp<int64_t>(
+      usage.reasoning_tokens, 0, std::max<int64_t>(0, usage.output_tokens));
+  const int64_t in = model->input_nano_usd_per_million;
+  const int64_t out = model->output_nano_usd_per_million;
+  int64_t cost = TokenCostNanoUsd(usage.input_tokens - cached - written, in);
+  cost = SaturatingAdd(
+      cost, TokenCostNanoUsd(
+                cached, model->cached_input_nano_usd_per_million.value_or(in)));
+  cost = SaturatingAdd(
+      cost, TokenCostNanoUsd(
+                written, model->cache_write_nano_usd_per_million.value_or(in)));
+  cost = SaturatingAdd(cost,
+                       TokenCostNanoUsd(usage.output_tokens - reasoning, out));
   return SaturatingAdd(
-      TokenCostNanoUsd(usage.input_tokens, model->input_nano_usd_per_million),
-      TokenCostNanoUsd(usage.output_tokens,
-                       model->output_nano_usd_per_million));
+      cost,
+      TokenCostNanoUsd(reasoning,
+                       model->reasoning_nano_usd_per_million.value_or(out)));
 }
 
 int64_t EstimateInputTokens(const std::vector<Message>& messages) {
   int64_t tokens = 0;
   for (const Message& m : messages) {
-    tokens += 8 + (static_cast<int64_t>(m.content.size()) + 2) / 3;
+    int64_t bytes = static_cast<int64_t>(m.content.size());
+    for (const ContentPart& part : m.parts) {
+      if (part.kind == ContentPart::Kind::kText) {
+        bytes += static_cast<int64_t>(part.text.size());
+      } else {
+        tokens += kImageTokenEstimate;
+      }
+    }
+    for (const ToolCall& call : m.tool_calls) {
+      bytes +=
+          static_cast<int64_t>(call.name.size() + call.arguments_json.size());
+    }
+    tokens += 8 + (bytes + 2) / 3;
   }
   return tokens;
+}
+
+int64_t EstimateRequestInputTokens(const ProviderRequest& request) {
+  if (request.operation == Operation::kEmbed) {
+    int64_t tokens = 0;
+    for (const std::string& input : request.embed.inputs) {
+      tokens += 8 + (static_cast<int64_t>(input.size()) + 2) / 3;
+    }
+    return tokens;
+  }
+  int64_t bytes =
+      static_cast<int64_t>(request.response_format.json_schema.size());
+  for (const ToolDefinition& tool : request.tools) {
+    bytes += static_cast<int64_t>(tool.name.size() + tool.description.size() +
+                                  tool.parameters_json_schema.size());
+  }
+  return EstimateInputTokens(request.messages) + (bytes + 2) / 3;
 }
 
 int64_t EstimateOutputTokens(int64_t text_bytes) {
@@ -80,8 +129,25 @@ int64_t WorstCaseCostNanoUsd(const ModelSpec* model,
   if (model->max_output_tokens > 0) {
     output = std::min(output, model->max_output_tokens);
   }
-  TokenUsage worst{EstimateInputTokens(request.messages), output, false};
-  return CallCostNanoUsd(model, worst);
+  if (request.operation == Operation::kEmbed) output = 0;
+  // Worst case per token: every input token at the dearest input price
+  // (a cache write costs more than a plain read on Anthropic), every output
+  // token at the dearer of output and reasoning.
+  ModelSpec dearest = *model;
+  dearest.input_nano_usd_per_million =
+      std::max({model->input_nano_usd_per_million,
+                model->cached_input_nano_usd_per_million.value_or(0),
+                model->cache_write_nano_usd_per_million.value_or(0)});
+  dearest.output_nano_usd_per_million =
+      std::max(model->output_nano_usd_per_million,
+               model->reasoning_nano_usd_per_million.value_or(0));
+  dearest.cached_input_nano_usd_per_million.reset();
+  dearest.cache_write_nano_usd_per_million.reset();
+  dearest.reasoning_nano_usd_per_million.reset();
+  TokenUsage worst;
+  worst.input_tokens = EstimateRequestInputTokens(request);
+  worst.output_tokens = output;
+  return CallCostNanoUsd(&dearest, worst);
 }
 
 }  // namespace llmgw

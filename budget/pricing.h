@@ -27,11 +27,20 @@ absl::StatusOr<ModelSpec> ResolvePrice(absl::string_view provider,
 // component rounded up. `model` may be null (unpriced model): cost 0.
 int64_t CallCostNanoUsd(const ModelSpec* model, const TokenUsage& usage);
 
+// Tokens assumed for one image in a reservation: above the largest image
+// cost the providers document (OpenAI high detail, Anthropic ~1,600 for a
+// full-size image, Gemini 258 per tile).
+inline constexpr int64_t kImageTokenEstimate = 3000;
+
 // A deliberately generous estimate of a request's input tokens without a
-// tokenizer: one token per 3 bytes of text plus 8 per message. Used for budget
-// reservations and for billing a broken stream that reported no usage.
+// tokenizer: one token per 3 bytes of text (parts and tool-call arguments
+// included) plus 8 per message and kImageTokenEstimate per image. Used for
+// budget reservations and for billing a broken stream that reported no usage.
 int64_t EstimateInputTokens(const std::vector<Message>& messages);
 
+// EstimateInputTokens plus tool definitions and the response schema; for an
+// embedding request, the inputs.
+int64_t EstimateRequestInputTokens(const ProviderRequest& request);
 // Output tokens estimated from delivered text (one per 3 bytes, at least 1
 // when there is text).
 int64_t EstimateOutputTokens(int64_t text_bytes);

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "common/money.h"
 #include "config/yaml_util.h"
+#include "registry/chat_content.h"
 
 namespace llmgw {
 namespace {
@@ -22,6 +23,19 @@ using namespace config_internal;  // NOLINT: the parsers' vocabulary
 
 // Upper bound of providers.<name>.max_retries (bounded from outside).
 constexpr int64_t kMaxRetriesLimit = 10;
+
+absl::Status CheckFeatureNames(const std::vector<std::string>& features,
+                               const std::string& at) {
+  for (const std::string& f : features) {
+    if (!ModelFeatureFromName(f).has_value()) {
+      return KeyError(at,
+                      absl::StrCat("unknown feature \"", f,
+                                   "\" (known: chat, tools, vision, "
+                                   "json_object, json_schema, embeddings)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
                                      const std::string& where) {
@@ -46,6 +60,19 @@ absl::StatusOr<ModelSpec> ParseModel(const YAML::Node& node,
     } else if (key == "output_usd_per_million") {
       ASSIGN_OR_RETURN_CFG(model.output_nano_usd_per_million,
                            ScalarUsd(kv.second, at));
+    } else if (key == "cached_input_usd_per_million") {
+      ASSIGN_OR_RETURN_CFG(model.cached_input_nano_usd_per_million,
+                           ScalarUsd(kv.second, at));
+    } else if (key == "cache_write_usd_per_million") {
+      ASSIGN_OR_RETURN_CFG(model.cache_write_nano_usd_per_million,
+                           ScalarUsd(kv.second, at));
+    } else if (key == "reasoning_usd_per_million") {
+      ASSIGN_OR_RETURN_CFG(model.reasoning_nano_usd_per_million,
+                           ScalarUsd(kv.second, at));
+    } else if (key == "features") {
+      ASSIGN_OR_RETURN_CFG(model.features, StringList(kv.second, at));
+      absl::Status known = CheckFeatureNames(model.features, at);
+      if (!known.ok()) return known;
     } else {
       return KeyError(at, "unknown key");
     }

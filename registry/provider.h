@@ -11,17 +11,34 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "registry/chat_content.h"
 #include "registry/provider_spec.h"
 
 namespace llmgw {
 
 // The provider-neutral request a provider receives after routing.
-enum class MessageRole { kSystem, kUser, kAssistant };
+enum class MessageRole { kSystem, kUser, kAssistant, kTool };
 
 struct Message {
   MessageRole role = MessageRole::kUser;
+  // Plain text. Empty when `parts` is set (the two are never both set), or
+  // for an assistant turn that only made tool calls.
   std::string content;
+  // Typed content in order (text and images; images in user messages only).
+  std::vector<ContentPart> parts;
+  // kAssistant: the tool calls made in this turn.
+  std::vector<ToolCall> tool_calls;
+  // kTool: the call this result answers and the tool's name.
+  std::string tool_call_id;
+  std::string tool_name;
+
+  // The message's text: `content`, or its text parts joined with "\n".
+  std::string Text() const;
+  bool HasImages() const;
 };
+
+// What a request asks a provider to do.
+enum class Operation { kChat, kEmbed };
 
 struct ProviderRequest {
   // The provider's own model id (any "provider/" pin already removed).
@@ -36,6 +53,27 @@ struct ProviderRequest {
   std::optional<float> top_p;
   std::vector<std::string> stop;
   std::string request_id;
+
+  // Tool calling (chat_content.h).
+  std::vector<ToolDefinition> tools;
+  ToolChoice tool_choice;
+  std::optional<bool> parallel_tool_calls;
+  // Structured output.
+  ResponseFormat response_format;
+  std::optional<int64_t> seed;
+  std::optional<float> presence_penalty;
+  std::optional<float> frequency_penalty;
+  // Opaque end-user id for the provider's abuse tracking ("" = none).
+  std::string end_user_id;
+
+  // kEmbed: `embed` holds the inputs and `messages` is empty; the provider
+  // answers with ProviderReply::embeddings. WireCodec::BuildEmbedRequest.
+  Operation operation = Operation::kChat;
+  EmbedParams embed;
+
+  // The catalog features this request needs (kChat or kEmbeddings, plus
+  // tools, vision, json_object / json_schema as used).
+  std::vector<ModelFeature> RequiredFeatures() const;
 };
 
 enum class FinishReason {
@@ -48,11 +86,19 @@ enum class FinishReason {
   kCancelled,
 };
 
+// Normalised across wire formats: input_tokens counts every prompt token
+// (cache reads and writes included), output_tokens every generated token
+// (reasoning included); the detail fields are subsets of those totals. A
+// codec whose provider reports them separately (Anthropic's
+// cache_read_input_tokens, Gemini's thoughtsTokenCount) adds them up.
 struct TokenUsage {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   // True when the provider reported these numbers.
   bool reported = false;
+  int64_t cached_input_tokens = 0;
+  int64_t cache_write_input_tokens = 0;
+  int64_t reasoning_tokens = 0;
 };
 
 // A provider's answer (complete, or what a stream produced so far).
@@ -62,6 +108,14 @@ struct ProviderReply {
   TokenUsage usage;
   // Model id the provider says it used; may be empty.
   std::string model;
+  // Tool calls, in order (assembled from the deltas for a stream).
+  std::vector<ToolCall> tool_calls;
+  // The model's refusal message, if it refused ("" otherwise).
+  std::string refusal;
+  // The provider's reason for blocking or filtering (e.g. Gemini "SAFETY").
+  std::string block_reason;
+  // Operation::kEmbed: one vector per input, in input order.
+  std::vector<std::vector<float>> embeddings;
 };
 
 // How a failed call should be treated by the resilience layer.
@@ -119,6 +173,11 @@ class StreamSink {
  public:
   virtual ~StreamSink() = default;
   virtual void OnDelta(absl::string_view text) = 0;
+  // A piece of a tool call (ProviderReply::tool_calls holds the assembled
+  // calls at the end).
+  virtual void OnToolCallDelta(const ToolCallDelta& delta) {}
+  // A piece of the model's refusal message.
+  virtual void OnRefusalDelta(absl::string_view refusal) {}
 };
 
 struct CallOptions {
@@ -164,6 +223,8 @@ class ILLMProvider {
   // Base URL in use (no credentials).
   virtual const std::string& base_url() const = 0;
 
+  // Runs `request.operation`: a chat completion (streamed when
+  // options.stream_sink is set) or an embedding batch.
   virtual std::shared_ptr<ProviderCall> Generate(ProviderRequest request,
                                                  CallOptions options,
                                                  ProviderCallback done) = 0;

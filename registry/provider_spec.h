@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,16 @@ struct ModelSpec {
   int64_t max_output_tokens = 0;
   int64_t input_nano_usd_per_million = 0;
   int64_t output_nano_usd_per_million = 0;
+  // Where the provider bills them differently (unset: cached input and cache
+  // writes at the input price, reasoning at the output price).
+  std::optional<int64_t> cached_input_nano_usd_per_million;
+  std::optional<int64_t> cache_write_nano_usd_per_million;
+  std::optional<int64_t> reasoning_nano_usd_per_million;
+  // Catalog names of what the model supports ("chat", "tools", "vision",
+  // "json_object", "json_schema", "embeddings"; see ModelFeatureName).
+  // Empty means not declared: every chat feature is assumed and the
+  // provider's answer decides (entries in older config files).
+  std::vector<std::string> features;
 };
 
 // Per-provider timeouts (reference defaults: connect 10 s, read 60 s).

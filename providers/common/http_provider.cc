@@ -77,6 +77,7 @@ struct CallState {
   ProviderCallback done;
   std::string api_key;  // only to scrub it from error messages
   StreamSink* sink = nullptr;
+  bool embed = false;
 
   // Streaming only.
   int status_code = 0;
@@ -100,11 +101,27 @@ struct CallState {
       streamed_text += update.delta;
       sink->OnDelta(update.delta);
     }
+    for (const ToolCallDelta& delta : update.tool_call_deltas) {
+      sink->OnToolCallDelta(delta);
+    }
+    if (!update.refusal_delta.empty())
+      sink->OnRefusalDelta(update.refusal_delta);
     if (update.error) {
       stream_error = std::move(update.error);
     } else if (update.done) {
       stream_done = true;
     }
+  }
+
+  // A complete reply received instead of a stream, forwarded as deltas.
+  void ForwardWhole(const ProviderReply& reply) {
+    if (!reply.text.empty()) sink->OnDelta(reply.text);
+    for (size_t i = 0; i < reply.tool_calls.size(); ++i) {
+      const ToolCall& call = reply.tool_calls[i];
+      sink->OnToolCallDelta(ToolCallDelta{static_cast<int32_t>(i), call.id,
+                                          call.name, call.arguments_json});
+    }
+    if (!reply.refusal.empty()) sink->OnRefusalDelta(reply.refusal);
   }
 
   // Returns false to abort the exchange (an error event arrived).
@@ -154,9 +171,7 @@ struct CallState {
       // (or a complete non-streamed reply), parsed as a non-streamed one.
       result.response.body = std::move(raw_prefix);
       ProviderOutcome plain = codec->ParseReply(result.response);
-      if (plain.ok() && !plain.reply.text.empty()) {
-        sink->OnDelta(plain.reply.text);
-      }
+      if (plain.ok()) ForwardWhole(plain.reply);
       return plain;
     } else if (!stream_done) {
       outcome.error =
@@ -200,13 +215,23 @@ class HttpProvider : public ILLMProvider {
   std::shared_ptr<ProviderCall> Generate(ProviderRequest request,
                                          CallOptions options,
                                          ProviderCallback done) override {
-    const bool stream = options.stream_sink != nullptr;
+    const bool embed = request.operation == Operation::kEmbed;
+    const bool stream = !embed && options.stream_sink != nullptr;
     absl::StatusOr<http::HttpRequest> built =
-        codec_->BuildRequest(request, base_url_, options.api_key, stream);
+        embed
+            ? codec_->BuildEmbedRequest(request, base_url_, options.api_key)
+            : codec_->BuildRequest(request, base_url_, options.api_key, stream);
     if (!built.ok()) {
       ProviderOutcome outcome;
-      outcome.error = ProviderError{ErrorClass::kInvalidRequest, 0,
-                                    std::string(built.status().message())};
+      // The codec cannot express the request (a feature its wire format
+      // lacks): the caller learns which feature and which provider.
+      outcome.error = ProviderError{
+          built.status().code() == absl::StatusCode::kFailedPrecondition
+              ? ErrorClass::kFailedPrecondition
+              : ErrorClass::kInvalidRequest,
+          0,
+          absl::StrCat(spec_.name, " (", spec_.wire_format,
+                       " wire format): ", built.status().message())};
       done(std::move(outcome));
       return std::make_shared<FinishedCall>();
     }
@@ -220,6 +245,7 @@ class HttpProvider : public ILLMProvider {
 
     auto state = std::make_shared<CallState>();
     state->codec = codec_.get();
+    state->embed = embed;
     state->done = std::move(done);
     state->api_key = options.api_key;
 
@@ -249,6 +275,8 @@ class HttpProvider : public ILLMProvider {
           outcome.error = TransportFailure(result);
         } else if (!IsSuccess(result.response.status_code)) {
           outcome.error = state->codec->ParseError(result.response);
+        } else if (state->embed) {
+          outcome = state->codec->ParseEmbedReply(result.response);
         } else {
           outcome = state->codec->ParseReply(result.response);
         }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -18,6 +19,12 @@ namespace llmgw {
 struct StreamUpdate {
   // Text to forward to the caller now (may be empty).
   std::string delta;
+  // Tool-call pieces to forward now, in order (the decoder also assembles
+  // them into Summary().tool_calls).
+  std::vector<ToolCallDelta> tool_call_deltas;
+  // A piece of the model's refusal to forward now (also accumulated into
+  // Summary().refusal).
+  std::string refusal_delta;
   // The provider's terminal event was seen ("[DONE]", message_stop, ...).
   bool done = false;
   // An error reported inside the stream, or a malformed event (kTransient).
@@ -30,8 +37,8 @@ class StreamDecoder {
   virtual ~StreamDecoder() = default;
   // Handles the next event, in order.
   virtual StreamUpdate OnEvent(const http::SseEvent& event) = 0;
-  // Finish reason, usage and model seen so far. `text` is left empty: the
-  // caller accumulates deltas.
+  // Finish reason, usage, model, assembled tool calls, refusal and block
+  // reason seen so far. `text` is left empty: the caller accumulates deltas.
   virtual const ProviderReply& Summary() const = 0;
 };
 
@@ -62,6 +69,16 @@ class WireCodec {
 
   // A decoder for one streamed response.
   virtual std::unique_ptr<StreamDecoder> NewStreamDecoder() const = 0;
+
+  // Embeddings (ProviderRequest::operation == kEmbed). The defaults are for
+  // wire formats without an embeddings endpoint: BuildEmbedRequest answers
+  // INVALID_ARGUMENT naming the wire format. ParseEmbedReply fills
+  // reply.embeddings (one per input, in input order), usage and model.
+  virtual absl::StatusOr<http::HttpRequest> BuildEmbedRequest(
+      const ProviderRequest& request, absl::string_view base_url,
+      absl::string_view api_key) const;
+  virtual ProviderOutcome ParseEmbedReply(
+      const http::HttpResponse& response) const;
 };
 
 }  // namespace llmgw

@@ -67,11 +67,44 @@ absl::StatusOr<Usage> GetUsage(const json& v) {
       u.completion_tokens = *n;
     } else if (name == "total_tokens") {
       u.total_tokens = *n;
+    } else if (name == "cached_tokens") {
+      u.cached_tokens = *n;
+    } else if (name == "cache_write_tokens") {
+      u.cache_write_tokens = *n;
+    } else if (name == "reasoning_tokens") {
+      u.reasoning_tokens = *n;
     } else {
       return FieldError(absl::StrCat("usage.", name), "unknown field");
     }
   }
   return u;
+}
+
+absl::StatusOr<std::vector<FakeToolCall>> GetToolCalls(const json& v) {
+  if (!v.is_array()) return FieldError("tool_calls", "expected an array");
+  std::vector<FakeToolCall> calls;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const std::string at = absl::StrCat("tool_calls[", i, "]");
+    if (!v[i].is_object()) return FieldError(at, "expected an object");
+    FakeToolCall call;
+    for (const auto& [name, value] : v[i].items()) {
+      if (!value.is_string()) {
+        return FieldError(absl::StrCat(at, ".", name), "expected a string");
+      }
+      if (name == "id") {
+        call.id = value.get<std::string>();
+      } else if (name == "name") {
+        call.name = value.get<std::string>();
+      } else if (name == "arguments") {
+        call.arguments_json = value.get<std::string>();
+      } else {
+        return FieldError(absl::StrCat(at, ".", name), "unknown field");
+      }
+    }
+    if (call.name.empty()) return FieldError(at, "needs a name");
+    calls.push_back(std::move(call));
+  }
+  return calls;
 }
 
 }  // namespace
@@ -191,6 +224,24 @@ Behavior Behavior::WithDeltaInterval(absl::Duration d) const {
   return b;
 }
 
+Behavior Behavior::WithToolCalls(std::vector<FakeToolCall> calls) const {
+  Behavior b = *this;
+  b.tool_calls = std::move(calls);
+  return b;
+}
+
+Behavior Behavior::WithRefusal(std::string refusal) const {
+  Behavior b = *this;
+  b.refusal = std::move(refusal);
+  return b;
+}
+
+Behavior Behavior::WithBlockReason(std::string reason) const {
+  Behavior b = *this;
+  b.block_reason = std::move(reason);
+  return b;
+}
+
 bool Behavior::MatchesKey(absl::string_view api_key,
                           absl::string_view authorization) const {
   if (!only_for_key.has_value()) return true;
@@ -227,6 +278,18 @@ absl::StatusOr<Behavior> Behavior::FromJson(const json& j) {
     } else if (name == "finish_reason") {
       absl::StatusOr<std::string> s = GetString(v, name);
       if (s.ok()) b.finish_reason = *s;
+      st = s.status();
+    } else if (name == "tool_calls") {
+      absl::StatusOr<std::vector<FakeToolCall>> calls = GetToolCalls(v);
+      if (calls.ok()) b.tool_calls = *std::move(calls);
+      st = calls.status();
+    } else if (name == "refusal") {
+      absl::StatusOr<std::string> s = GetString(v, name);
+      if (s.ok()) b.refusal = *s;
+      st = s.status();
+    } else if (name == "block_reason") {
+      absl::StatusOr<std::string> s = GetString(v, name);
+      if (s.ok()) b.block_reason = *s;
       st = s.status();
     } else if (name == "delay_ms") {
       absl::StatusOr<absl::Duration> d = GetMillis(v, name);
@@ -321,9 +384,27 @@ json Behavior::ToJson() const {
               {"completion_tokens", usage->completion_tokens}};
     if (usage->total_tokens.has_value())
       u["total_tokens"] = *usage->total_tokens;
+    if (usage->cached_tokens != 0) u["cached_tokens"] = usage->cached_tokens;
+    if (usage->cache_write_tokens != 0) {
+      u["cache_write_tokens"] = usage->cache_write_tokens;
+    }
+    if (usage->reasoning_tokens != 0) {
+      u["reasoning_tokens"] = usage->reasoning_tokens;
+    }
     j["usage"] = u;
   }
   if (finish_reason.has_value()) j["finish_reason"] = *finish_reason;
+  if (!tool_calls.empty()) {
+    json calls = json::array();
+    for (const FakeToolCall& c : tool_calls) {
+      json call = {{"name", c.name}, {"arguments", c.arguments_json}};
+      if (!c.id.empty()) call["id"] = c.id;
+      calls.push_back(call);
+    }
+    j["tool_calls"] = calls;
+  }
+  if (refusal.has_value()) j["refusal"] = *refusal;
+  if (block_reason.has_value()) j["block_reason"] = *block_reason;
   if (delay != defaults.delay) j["delay_ms"] = Millis(delay);
   if (kind == Kind::kHttpError || status != defaults.status) {
     j["status"] = status;

@@ -14,8 +14,20 @@
 //             "cut_stream" | "stall_stream" | "reset",
 //     "text": "reply text replacing the default echo",
 //     "usage": {"prompt_tokens": 3, "completion_tokens": 5,
-//               "total_tokens": 8},            // total defaults to the sum
+//               "total_tokens": 8,             // total defaults to the sum
+//               "cached_tokens": 2,            // of prompt_tokens, from cache
+//               "cache_write_tokens": 1,       // of prompt_tokens, written
+//               "reasoning_tokens": 4},        // of completion_tokens
 //     "finish_reason": "content_filter",       // sent verbatim
+//     "tool_calls": [{"id": "call_1", "name": "get_weather",
+//                     "arguments": "{\"city\":\"Paris\"}"}],
+//                                // ok: the model calls these tools (each
+//                                // format renders them in its own shape,
+//                                // streamed as argument deltas); "id" is
+//                                // optional ("call_<seq>_<n>" by default)
+//     "refusal": "I can't help with that",   // ok: the model refuses
+//     "block_reason": "SAFETY",  // ok: the provider blocks the answer
+//                                // (Gemini promptFeedback.blockReason...)
 //     "delay_ms": 250,           // wait before anything is sent (all kinds)
 //     "status": 429,             // http_error
 //     "body": "raw body",        // http_error: replaces the format's default
@@ -80,14 +92,32 @@ struct Usage {
   int64_t completion_tokens = 0;
   // Unset: prompt_tokens + completion_tokens.
   std::optional<int64_t> total_tokens;
+  // Subsets of prompt_tokens / completion_tokens, in the gateway's
+  // normalised sense; each format reports them in its own shape (e.g.
+  // Anthropic's input_tokens then excludes both cache counts).
+  int64_t cached_tokens = 0;
+  int64_t cache_write_tokens = 0;
+  int64_t reasoning_tokens = 0;
 
   int64_t total() const {
     return total_tokens.value_or(prompt_tokens + completion_tokens);
   }
   bool operator==(const Usage& o) const {
     return prompt_tokens == o.prompt_tokens &&
-           completion_tokens == o.completion_tokens && total() == o.total();
+           completion_tokens == o.completion_tokens && total() == o.total() &&
+           cached_tokens == o.cached_tokens &&
+           cache_write_tokens == o.cache_write_tokens &&
+           reasoning_tokens == o.reasoning_tokens;
   }
+};
+
+// A tool call the fake model makes.
+struct FakeToolCall {
+  // "" = "call_<seq>_<index>".
+  std::string id;
+  std::string name;
+  // A JSON object as text.
+  std::string arguments_json = "{}";
 };
 
 struct Behavior {
@@ -109,6 +139,10 @@ struct Behavior {
   std::optional<std::string> text;
   std::optional<Usage> usage;
   std::optional<std::string> finish_reason;
+  // kOk: tool calls, a refusal, a provider block (see the schema above).
+  std::vector<FakeToolCall> tool_calls;
+  std::optional<std::string> refusal;
+  std::optional<std::string> block_reason;
 
   // Wait before doing anything (every kind).
   absl::Duration delay = absl::ZeroDuration();
@@ -161,6 +195,9 @@ struct Behavior {
   Behavior WithFinishReason(std::string reason) const;
   Behavior WithHeader(std::string name, std::string value) const;
   Behavior WithDeltaInterval(absl::Duration d) const;
+  Behavior WithToolCalls(std::vector<FakeToolCall> calls) const;
+  Behavior WithRefusal(std::string refusal) const;
+  Behavior WithBlockReason(std::string reason) const;
 
   // True if this behaviour applies to a request carrying `api_key` and the
   // raw `authorization` header value.

@@ -167,6 +167,14 @@ Generation MakeGeneration(const GenerationRequest& request,
   }
   g.deltas = SplitDeltas(g.text);
   g.finish_reason_override = behavior.finish_reason;
+  g.tool_calls = behavior.tool_calls;
+  for (size_t i = 0; i < g.tool_calls.size(); ++i) {
+    if (g.tool_calls[i].id.empty()) {
+      g.tool_calls[i].id = absl::StrCat("call_", request.seq, "_", i);
+    }
+  }
+  g.refusal = behavior.refusal;
+  g.block_reason = behavior.block_reason;
   if (behavior.usage.has_value()) {
     g.usage = *behavior.usage;
   } else {

@@ -95,6 +95,13 @@ struct Generation {
   // A Behavior's finish_reason override, to be sent verbatim.
   std::optional<std::string> finish_reason_override;
   Usage usage;
+  // A Behavior's tool calls (ids filled in: "call_<seq>_<index>" when the
+  // behaviour gave none), refusal and block reason. With tool calls the
+  // format's finish reason is its "tool calls" one unless overridden; the
+  // text may still be sent before them.
+  std::vector<FakeToolCall> tool_calls;
+  std::optional<std::string> refusal;
+  std::optional<std::string> block_reason;
 
   // The override if any, else `length` when truncated, else `stop`.
   std::string FinishReason(absl::string_view stop,

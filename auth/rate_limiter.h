@@ -77,9 +77,10 @@ class InProcessRateLimiter : public RateLimiter {
 
 // Counters in the shared redis-server, one hash per tenant and minute,
 // updated by Lua scripts (atomic across replicas; the window comes from
-// Redis' own TIME). Commands run on one connection owned by a dedicated
-// client thread, which posts each completion to `loop`: the event loop and
-// the gRPC threads never wait on Redis. When Redis cannot be reached the
+// Redis' own TIME). Commands run on one pipelined hiredis asynchronous
+// connection driven by `loop` (budget/redis_connection.h; each command times
+// out after 500 ms): no thread of its own, and the event loop and the gRPC
+// threads never wait on Redis. When Redis cannot be reached the
 // limiter fails OPEN (admits, logs `rate_limit_unavailable` at most once a
 // minute): the budget ledger, not the rate limiter, guards the money.
 std::unique_ptr<RateLimiter> NewRedisRateLimiter(const std::string& address,

@@ -1,15 +1,19 @@
-// The Redis backend of RateLimiter: Lua scripts on one hiredis connection
-// owned by a client thread; completions are posted to the event loop.
-#include <hiredis/hiredis.h>
+// The Redis backend of RateLimiter: Lua scripts (EVALSHA) on one pipelined
+// hiredis asynchronous connection driven by the gateway's event loop
+// (budget/redis_connection.h): no thread of its own, no blocking call.
+#include <openssl/sha.h>
 
-#include <deque>
-#include <thread>
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "auth/rate_limiter.h"
+#include "budget/redis_connection.h"
 #include "common/json_log.h"
 
 namespace llmgw {
@@ -46,164 +50,150 @@ redis.call('PEXPIRE', key, 120000)
 return 0
 )lua";
 
-// Bounds: a slow or absent Redis delays a call by at most this much, and
-// at most this many commands wait (beyond that, calls are admitted).
+// Bounds: a slow or hung Redis delays a call by at most this much (the
+// connection's per-command timer), and at most this many commands wait on
+// it (beyond that, calls are admitted at once).
 constexpr absl::Duration kRedisTimeout = absl::Milliseconds(500);
-constexpr size_t kMaxQueued = 10000;
+constexpr int kMaxInFlight = 10000;
+
+// The SHA1 Redis names a script by (SCRIPT LOAD's reply), lower-case hex.
+std::string ScriptSha(absl::string_view script) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(script.data()), script.size(),
+       digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+}
 
 class RedisRateLimiter : public RateLimiter {
  public:
-  RedisRateLimiter(std::string address, std::string prefix,
-                   http::EventLoop* loop)
-      : address_(std::move(address)), prefix_(std::move(prefix)), loop_(loop) {
-    thread_ = std::thread([this] { Run(); });
+  RedisRateLimiter(std::string address, std::string host, int port,
+                   std::string prefix, http::EventLoop* loop)
+      : address_(std::move(address)),
+        prefix_(std::move(prefix)),
+        loop_(loop),
+        admit_sha_(ScriptSha(kAdmitScript)),
+        tokens_sha_(ScriptSha(kTokensScript)) {
+    OnLoopAndWait([this, host = std::move(host), port] {
+      conn_ = std::make_unique<RedisConnection>(
+          loop_, host, port, kRedisTimeout,
+          std::vector<std::string>{kAdmitScript, kTokensScript}, "rate limiter",
+          "the limiter's fixed command timeout");
+      conn_->Start([] {}, [this](const std::string& why) { Unavailable(why); });
+    });
   }
 
   ~RedisRateLimiter() override {
-    {
-      absl::MutexLock lock(&mu_);
-      stopping_ = true;
-    }
-    thread_.join();
-    if (ctx_ != nullptr) redisFree(ctx_);
+    // Fails what is in flight (admitted: fail open) on the loop thread.
+    OnLoopAndWait([this] { conn_.reset(); });
   }
 
   void Admit(const std::string& tenant, const RateLimits& limits,
              Done done) override {
-    Job job;
-    job.tenant = tenant;
-    job.limits = limits;
-    job.done = std::move(done);
-    Enqueue(std::move(job));
+    OnLoop([this, key = Key(tenant), tenant, limits,
+            done = std::move(done)]() mutable {
+      if (!Sendable()) return done(absl::OkStatus());  // fail open
+      ++in_flight_;
+      conn_->Send({"EVALSHA", admit_sha_, "1", key,
+                   std::to_string(limits.requests_per_minute),
+                   std::to_string(limits.tokens_per_minute)},
+                  [this, tenant, limits, done = std::move(done)](
+                      absl::Status status, redisReply* reply) mutable {
+                    --in_flight_;
+                    done(Verdict(tenant, limits, status, reply));
+                  });
+    });
   }
 
   void RecordTokens(const std::string& tenant, int64_t tokens) override {
     if (tokens <= 0) return;
-    Job job;
-    job.tenant = tenant;
-    job.tokens = tokens;
-    Enqueue(std::move(job));
+    OnLoop([this, key = Key(tenant), tokens] {
+      if (!Sendable()) return;
+      ++in_flight_;
+      conn_->Send({"EVALSHA", tokens_sha_, "1", key, std::to_string(tokens)},
+                  [this](absl::Status status, redisReply* reply) {
+                    --in_flight_;
+                    if (!status.ok()) Unavailable(status.message());
+                  });
+    });
   }
 
   std::string backend() const override { return "redis"; }
 
  private:
-  struct Job {
-    std::string tenant;
-    RateLimits limits;
-    int64_t tokens = 0;  // > 0: RecordTokens
-    Done done;           // set: Admit
-  };
-
-  void Enqueue(Job job) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (queue_.size() < kMaxQueued && !stopping_) {
-        queue_.push_back(std::move(job));
-        return;
-      }
-    }
-    if (job.done) job.done(absl::OkStatus());  // fail open, never block
+  std::string Key(const std::string& tenant) const {
+    return absl::StrCat(prefix_, ":", tenant);
   }
 
-  void Run() {
-    for (;;) {
-      Job job;
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](RedisRateLimiter* self)
-                 ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-                   return self->stopping_ || !self->queue_.empty();
-                 },
-            this));
-        if (queue_.empty()) return;  // stopping
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      absl::Status result = Execute(job);
-      if (job.done) {
-        loop_->Post(
-            [done = std::move(job.done), result = std::move(result)]() mutable {
-              done(std::move(result));
-            });
-      }
-    }
-  }
-
-  bool Connect() {
-    if (ctx_ != nullptr && ctx_->err == 0) return true;
-    if (ctx_ != nullptr) redisFree(ctx_);
-    const size_t colon = address_.rfind(':');
-    int port = 6379;
-    if (colon == std::string::npos ||
-        !absl::SimpleAtoi(address_.substr(colon + 1), &port)) {
-      ctx_ = nullptr;
+  // Loop thread. False while Redis is down or too many commands wait.
+  bool Sendable() {
+    if (conn_ == nullptr) return false;
+    if (conn_->state() == RedisConnection::State::kDown) {
+      Unavailable(conn_->last_error());
       return false;
     }
-    timeval tv = absl::ToTimeval(kRedisTimeout);
-    ctx_ = redisConnectWithTimeout(address_.substr(0, colon).c_str(), port, tv);
-    if (ctx_ == nullptr || ctx_->err != 0) return false;
-    redisSetTimeout(ctx_, tv);
-    return true;
+    return in_flight_ < kMaxInFlight;
   }
 
-  absl::Status Execute(const Job& job) {
-    const std::string key = absl::StrCat(prefix_, ":", job.tenant);
-    redisReply* reply = nullptr;
-    if (Connect()) {
-      if (job.tokens > 0) {
-        reply = static_cast<redisReply*>(
-            redisCommand(ctx_, "EVAL %s 1 %s %lld", kTokensScript, key.c_str(),
-                         static_cast<long long>(job.tokens)));
-      } else {
-        reply = static_cast<redisReply*>(redisCommand(
-            ctx_, "EVAL %s 1 %s %lld %lld", kAdmitScript, key.c_str(),
-            static_cast<long long>(job.limits.requests_per_minute),
-            static_cast<long long>(job.limits.tokens_per_minute)));
-      }
+  // Loop thread: the script's answer, or OK (fail open) on any error.
+  absl::Status Verdict(const std::string& tenant, const RateLimits& limits,
+                       const absl::Status& status, redisReply* reply) {
+    if (!status.ok() || reply == nullptr) {
+      Unavailable(status.message());
+      return absl::OkStatus();
     }
-    absl::Status result;
-    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-      Unavailable(reply != nullptr  ? reply->str
-                  : ctx_ != nullptr ? ctx_->errstr
-                                    : "cannot connect");
-    } else if (job.tokens == 0 && reply->type == REDIS_REPLY_ARRAY &&
-               reply->elements == 2 && reply->element[0]->integer != 0) {
+    if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+        reply->element[0]->integer != 0) {
       const bool rpm = reply->element[0]->integer == 1;
-      result = RateLimitedError(
-          job.tenant, rpm ? "rpm" : "tpm",
-          rpm ? job.limits.requests_per_minute : job.limits.tokens_per_minute,
+      return RateLimitedError(
+          tenant, rpm ? "rpm" : "tpm",
+          rpm ? limits.requests_per_minute : limits.tokens_per_minute,
           absl::Milliseconds(reply->element[1]->integer));
     }
-    if (reply != nullptr) freeReplyObject(reply);
-    return result;
+    return absl::OkStatus();
   }
 
-  void Unavailable(const char* why) {
-    if (ctx_ != nullptr) {
-      redisFree(ctx_);
-      ctx_ = nullptr;
-    }
-    const absl::Time now = absl::Now();
+  // Loop thread. At most one warning a minute.
+  void Unavailable(absl::string_view why) {
+    const absl::Time now = loop_->Now();
     if (now - last_warning_ < absl::Minutes(1)) return;
     last_warning_ = now;
     LogWarning(
         "rate_limit_unavailable",
         {{"redis", address_},
-         {"error", why},
+         {"error", std::string(why)},
          {"effect", "rate limits are not enforced until Redis answers"}});
+  }
+
+  void OnLoop(absl::AnyInvocable<void()> task) {
+    if (loop_->InLoopThread()) {
+      task();
+    } else {
+      loop_->Post(std::move(task));
+    }
+  }
+
+  // Construction and destruction only (start-up, reload): never on the
+  // loop thread's hot path.
+  void OnLoopAndWait(absl::AnyInvocable<void()> task) {
+    if (loop_->InLoopThread()) return task();
+    absl::Notification n;
+    loop_->Post([&] {
+      task();
+      n.Notify();
+    });
+    n.WaitForNotification();
   }
 
   const std::string address_;
   const std::string prefix_;
   http::EventLoop* const loop_;
-  redisContext* ctx_ = nullptr;  // client thread only
+  const std::string admit_sha_;
+  const std::string tokens_sha_;
+  // Loop thread only.
+  std::unique_ptr<RedisConnection> conn_;
+  int in_flight_ = 0;
   absl::Time last_warning_ = absl::InfinitePast();
-  absl::Mutex mu_;
-  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
 };
 
 }  // namespace
@@ -211,7 +201,15 @@ class RedisRateLimiter : public RateLimiter {
 std::unique_ptr<RateLimiter> NewRedisRateLimiter(const std::string& address,
                                                  const std::string& key_prefix,
                                                  http::EventLoop* loop) {
-  return std::make_unique<RedisRateLimiter>(address, key_prefix, loop);
+  std::string host = address;
+  int port = 6379;
+  const size_t colon = address.rfind(':');
+  if (colon != std::string::npos) {
+    host = address.substr(0, colon);
+    if (!absl::SimpleAtoi(address.substr(colon + 1), &port)) port = -1;
+  }
+  return std::make_unique<RedisRateLimiter>(address, std::move(host), port,
+                                            key_prefix, loop);
 }
 
 }  // namespace llmgw

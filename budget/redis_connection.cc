@@ -16,12 +16,15 @@ constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
 
 RedisConnection::RedisConnection(http::EventLoop* loop, std::string host,
                                  int port, absl::Duration timeout,
-                                 std::vector<std::string> scripts)
+                                 std::vector<std::string> scripts,
+                                 std::string who, std::string timeout_setting)
     : loop_(loop),
       host_(std::move(host)),
       port_(port),
       timeout_(timeout),
       scripts_(std::move(scripts)),
+      who_(std::move(who)),
+      timeout_setting_(std::move(timeout_setting)),
       backoff_(kFirstBackoff) {}
 
 RedisConnection::~RedisConnection() {
@@ -73,9 +76,8 @@ void RedisConnection::Connect() {
 void RedisConnection::Send(const std::vector<std::string>& args, ReplyFn done) {
   if (state_ == State::kDown || ctx_ == nullptr) {
     done(LedgerUnavailableError(
-             absl::StrCat("budget ledger unavailable: Redis at ", host_, ":",
-                          port_, " is unreachable (", last_error_,
-                          "); reconnecting"),
+             absl::StrCat(who_, " unavailable: Redis at ", host_, ":", port_,
+                          " is unreachable (", last_error_, "); reconnecting"),
              backoff_),
          nullptr);
     return;
@@ -100,8 +102,8 @@ void RedisConnection::SendRaw(const std::vector<std::string>& args,
           static_cast<int>(argv.size()), argv.data(),
           lens.data()) != REDIS_OK) {
     done(LedgerUnavailableError(
-             absl::StrCat("budget ledger unavailable: cannot send to Redis at ",
-                          host_, ":", port_),
+             absl::StrCat(who_, " unavailable: cannot send to Redis at ", host_,
+                          ":", port_),
              backoff_),
          nullptr);
     return;
@@ -126,16 +128,16 @@ void RedisConnection::OnReply(uint64_t seq, redisReply* reply) {
   pending_.erase(it);
   if (reply == nullptr) {
     done(LedgerUnavailableError(
-             absl::StrCat("budget ledger unavailable: connection to Redis at ",
-                          host_, ":", port_, " lost (",
+             absl::StrCat(who_, " unavailable: connection to Redis at ", host_,
+                          ":", port_, " lost (",
                           last_error_.empty() ? "closed" : last_error_, ")"),
              backoff_),
          nullptr);
     return;
   }
   if (reply->type == REDIS_REPLY_ERROR) {
-    done(absl::InternalError(absl::StrCat("budget ledger error from Redis: ",
-                                          std::string(reply->str, reply->len))),
+    done(absl::InternalError(absl::StrCat(
+             who_, " error from Redis: ", std::string(reply->str, reply->len))),
          nullptr);
     return;
   }
@@ -150,9 +152,9 @@ void RedisConnection::OnTimeout(uint64_t seq) {
   const std::string why =
       absl::StrCat("no reply within ", absl::FormatDuration(timeout_));
   done(LedgerUnavailableError(
-           absl::StrCat("budget ledger unavailable: Redis at ", host_, ":",
-                        port_, " gave ", why,
-                        " (budget.redis_timeout_ms); reconnecting"),
+           absl::StrCat(who_, " unavailable: Redis at ", host_, ":", port_,
+                        " gave ", why, " (", timeout_setting_,
+                        "); reconnecting"),
            backoff_),
        nullptr);
   // A Redis that does not answer one command answers none behind it.

@@ -35,8 +35,13 @@ class RedisConnection {
   using ReplyFn = absl::AnyInvocable<void(absl::Status, redisReply*)>;
   enum class State { kDown, kConnecting, kReady };
 
+  // `who` and `timeout_setting` name the user and its timeout setting in
+  // error messages ("budget ledger unavailable: ...
+  // (budget.redis_timeout_ms)").
   RedisConnection(http::EventLoop* loop, std::string host, int port,
-                  absl::Duration timeout, std::vector<std::string> scripts);
+                  absl::Duration timeout, std::vector<std::string> scripts,
+                  std::string who = "budget ledger",
+                  std::string timeout_setting = "budget.redis_timeout_ms");
   // Fails every command in flight (UNAVAILABLE) and closes the connection.
   ~RedisConnection();
 
@@ -77,6 +82,8 @@ class RedisConnection {
   const int port_;
   const absl::Duration timeout_;
   const std::vector<std::string> scripts_;
+  const std::string who_;
+  const std::string timeout_setting_;
   absl::AnyInvocable<void()> on_ready_;
   absl::AnyInvocable<void(const std::string&)> on_down_;
   redisAsyncContext* ctx_ = nullptr;

@@ -27,7 +27,8 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
 TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
               //budget:sqlite_ledger_test //budget:in_memory_ledger_test
               //audit:audit_log_test //auth:auth_test //http:http_client_test
-              //tests/budget:redis_ledger_test)
+              //tests/budget:redis_ledger_test
+              //tests/security:redis_rate_limiter_test)
 
 passed=0
 failed=0

@@ -74,7 +74,8 @@ build() {
 
 COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
         providers/common/json_fields.cc providers/common/codec_util.cc
-        registry/provider.cc)
+        registry/provider.cc registry/chat_content.cc
+        providers/common/wire_codec.cc)
 declare -A CODEC_SRCS=(
   [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc"
   [anthropic]="providers/anthropic/anthropic_codec.cc"
@@ -99,6 +100,7 @@ build_all() {
   build config "" fuzz/config_fuzzer.cc config/gateway_config.cc \
     config/budget_config.cc config/resilience_config.cc config/yaml_util.cc \
     config/env_lookup.cc common/money.cc registry/provider.cc \
+    registry/chat_content.cc \
     auth/auth_config.cc auth/digest.cc -- -lyaml-cpp -lcrypto \
     || failed=1
   TARGETS+=(config)

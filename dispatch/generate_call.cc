@@ -3,6 +3,7 @@
 // generate_call_stream.cc.
 #include "dispatch/generate_call.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "dispatch/failure_details.h"
@@ -124,13 +125,24 @@ void GenerateCall::Settle() {
   // The caller hears back once the charge is recorded (durably).
   charge_.Commit(
       ChargeTargetFor(plan_[target_index_]), result_.reply.usage,
-      static_cast<int64_t>(result_.reply.text.size()), input_.request,
+      static_cast<int64_t>(result_.reply.text.size()) + OutputExtraBytes(),
+      input_.request,
       [self = shared_from_this()](Settlement settlement, absl::Status) {
         self->result_.cost_nano_usd = settlement.cost_nano_usd;
         self->result_.reply.usage = settlement.usage;
         self->result_.usage_estimated = settlement.usage_estimated;
         self->Deliver();
       });
+}
+
+int64_t GenerateCall::OutputExtraBytes() const {
+  // What a stream forwarded, or what a unary reply holds.
+  int64_t in_reply = static_cast<int64_t>(result_.reply.refusal.size());
+  for (const ToolCall& call : result_.reply.tool_calls) {
+    in_reply +=
+        static_cast<int64_t>(call.name.size() + call.arguments_json.size());
+  }
+  return std::max(in_reply, delivered_extra_bytes_);
 }
 
 CallObservation GenerateCall::Observation() const {

@@ -134,8 +134,19 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Thread-safe, idempotent.
   void Cancel(bool deadline);
 
+  // Streams only, set before Start: where tool-call and refusal pieces go
+  // (loop thread, in order with the text deltas). Like text, they count as
+  // output started (no failover after them), re-arm the idle timer, and their
+  // bytes count as delivered output when a broken stream is billed.
+  using ToolCallDeltaCallback = std::function<void(const ToolCallDelta&)>;
+  using RefusalDeltaCallback = std::function<void(absl::string_view)>;
+  void SetRichDeltaCallbacks(ToolCallDeltaCallback on_tool_call_delta,
+                             RefusalDeltaCallback on_refusal_delta);
+
   // StreamSink (loop thread).
   void OnDelta(absl::string_view text) override;
+  void OnToolCallDelta(const ToolCallDelta& delta) override;
+  void OnRefusalDelta(absl::string_view refusal) override;
 
   GenerateCall(const DispatchDeps& deps, GenerateInput input,
                DeltaCallback on_delta, DoneCallback on_done);
@@ -150,6 +161,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void Settle();
   void Deliver();
   ChargeTarget ChargeTargetFor(const Target& target) const;
+  // Tool-call and refusal bytes of the output (estimates without usage).
+  int64_t OutputExtraBytes() const;
   // What the metrics record of the settled call.
   CallObservation Observation() const;
   CallInfo Info() const { return CallInfo{input_.request.request_id}; }
@@ -175,6 +188,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void FinishAllFailed();
 
   // generate_call_stream.cc: stream timers.
+  // Records output reaching the caller: first token, idle timer.
+  void MarkOutput();
   void ArmFirstTokenTimer(const Target& target, const AttemptBudget& budget);
   void ArmStreamTimer(absl::Duration after, std::string detail);
   void CancelStreamTimer();
@@ -183,6 +198,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   const DispatchDeps deps_;
   GenerateInput input_;
   DeltaCallback on_delta_;
+  ToolCallDeltaCallback on_tool_call_delta_;
+  RefusalDeltaCallback on_refusal_delta_;
   DoneCallback on_done_;
 
   // Loop-thread state.
@@ -222,6 +239,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   std::string stream_timeout_;
   CallCharge charge_;
   bool delivered_any_ = false;
+  // Tool-call argument and refusal bytes forwarded (billing a broken stream).
+  int64_t delivered_extra_bytes_ = 0;
   bool cancelled_ = false;
   bool cancelled_by_deadline_ = false;
   bool finished_ = false;

@@ -6,8 +6,14 @@
 
 namespace llmgw {
 
-void GenerateCall::OnDelta(absl::string_view text) {
-  if (finished_ || text.empty()) return;
+void GenerateCall::SetRichDeltaCallbacks(
+    ToolCallDeltaCallback on_tool_call_delta,
+    RefusalDeltaCallback on_refusal_delta) {
+  on_tool_call_delta_ = std::move(on_tool_call_delta);
+  on_refusal_delta_ = std::move(on_refusal_delta);
+}
+
+void GenerateCall::MarkOutput() {
   if (!delivered_any_) {
     delivered_any_ = true;
     result_.time_to_first_token = deps_.loop->Now() - input_.arrival;
@@ -24,7 +30,27 @@ void GenerateCall::OnDelta(absl::string_view text) {
       stream_timer_is_idle_ = true;
     }
   }
+}
+
+void GenerateCall::OnDelta(absl::string_view text) {
+  if (finished_ || text.empty()) return;
+  MarkOutput();
   if (on_delta_) on_delta_(text);
+}
+
+void GenerateCall::OnToolCallDelta(const ToolCallDelta& delta) {
+  if (finished_) return;
+  MarkOutput();
+  delivered_extra_bytes_ += static_cast<int64_t>(
+      delta.arguments_json_delta.size() + delta.name.size());
+  if (on_tool_call_delta_) on_tool_call_delta_(delta);
+}
+
+void GenerateCall::OnRefusalDelta(absl::string_view refusal) {
+  if (finished_ || refusal.empty()) return;
+  MarkOutput();
+  delivered_extra_bytes_ += static_cast<int64_t>(refusal.size());
+  if (on_refusal_delta_) on_refusal_delta_(refusal);
 }
 
 void GenerateCall::ArmFirstTokenTimer(const Target& target,

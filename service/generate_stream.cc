@@ -1,4 +1,5 @@
-// GenerateStream: text deltas as the provider produces them, then a summary.
+// GenerateStream: text, refusal and tool-call deltas as the provider produces
+// them (in order), then a summary.
 #include <deque>
 #include <memory>
 #include <optional>
@@ -99,6 +100,9 @@ class GenerateStreamReactor
           RecordCallTokens(*core_, caller_, result);
           OnResult(std::move(result));
         });
+    call->SetRichDeltaCallbacks(
+        [this](const ToolCallDelta& delta) { OnToolCallDelta(delta); },
+        [this](absl::string_view refusal) { OnRefusalDelta(refusal); });
     bool cancelled;
     {
       absl::MutexLock lock(&mu_);
@@ -112,17 +116,65 @@ class GenerateStreamReactor
   }
 
   void OnDelta(absl::string_view text) {
+    Enqueue(
+        [text](pb::GenerateStreamEvent* last) {
+          if (last != nullptr && last->has_delta() &&
+              last->delta().refusal().empty()) {
+            last->mutable_delta()->mutable_text()->append(text.data(),
+                                                          text.size());
+            return true;
+          }
+          return false;
+        },
+        [text](pb::GenerateStreamEvent& event) {
+          event.mutable_delta()->set_text(std::string(text));
+        });
+  }
+
+  // A refusal piece: its own TextDelta (text empty), coalesced only with a
+  // queued refusal piece.
+  void OnRefusalDelta(absl::string_view refusal) {
+    Enqueue(
+        [refusal](pb::GenerateStreamEvent* last) {
+          if (last != nullptr && last->has_delta() &&
+              last->delta().text().empty()) {
+            last->mutable_delta()->mutable_refusal()->append(refusal.data(),
+                                                             refusal.size());
+            return true;
+          }
+          return false;
+        },
+        [refusal](pb::GenerateStreamEvent& event) {
+          event.mutable_delta()->set_refusal(std::string(refusal));
+        });
+  }
+
+  // A tool-call piece: always its own event, in order with the text.
+  void OnToolCallDelta(const ToolCallDelta& delta) {
+    Enqueue([](pb::GenerateStreamEvent*) { return false; },
+            [&delta](pb::GenerateStreamEvent& event) {
+              pb::ToolCallDelta* d = event.mutable_tool_call_delta();
+              d->set_index(delta.index);
+              d->set_id(delta.id);
+              d->set_name(delta.name);
+              d->set_arguments_json_delta(delta.arguments_json_delta);
+            });
+  }
+
+  // Queues an event: `merge` may fold it into the last queued event that is
+  // not being written (returns true when it did); otherwise `fill` builds a
+  // new one.
+  template <typename Merge, typename Fill>
+  void Enqueue(Merge merge, Fill fill) {
     Action action;
     {
       absl::MutexLock lock(&mu_);
       if (client_gone_) return;
-      // Coalesce into the last queued delta unless it is being written.
-      if (queue_.size() > (writing_ ? 1u : 0u) && queue_.back().has_delta()) {
-        queue_.back().mutable_delta()->mutable_text()->append(text.data(),
-                                                              text.size());
-      } else {
+      pb::GenerateStreamEvent* last =
+          queue_.size() > (writing_ ? 1u : 0u) ? &queue_.back() : nullptr;
+      if (!merge(last)) {
         pb::GenerateStreamEvent event;
-        event.mutable_delta()->set_text(std::string(text));
+        fill(event);
         queue_.push_back(std::move(event));
       }
       action = NextActionLocked();
@@ -156,7 +208,8 @@ class GenerateStreamReactor
                                      absl::StatusCodeToString(status.code()),
                                      absl::Now() - arrival_);
     if (broken != nullptr &&
-        (broken->cost_nano_usd > 0 || !broken->reply.text.empty())) {
+        (broken->cost_nano_usd > 0 || !broken->reply.text.empty() ||
+         !broken->reply.tool_calls.empty())) {
       context_->AddTrailingMetadata("llmgw-cost-nano-usd",
                                     std::to_string(broken->cost_nano_usd));
       context_->AddTrailingMetadata(

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/error_details.h"
+#include "service/proto_convert_content.h"
 #include "service/strict_parse.h"
 
 namespace llmgw {
@@ -45,6 +46,10 @@ void FillUsage(const GenerateResult& result, pb::Usage* usage) {
   usage->set_input_tokens(result.reply.usage.input_tokens);
   usage->set_output_tokens(result.reply.usage.output_tokens);
   usage->set_estimated(result.usage_estimated);
+  usage->set_cached_input_tokens(result.reply.usage.cached_input_tokens);
+  usage->set_cache_write_input_tokens(
+      result.reply.usage.cache_write_input_tokens);
+  usage->set_reasoning_tokens(result.reply.usage.reasoning_tokens);
 }
 
 absl::Status Invalid(absl::string_view field, absl::string_view what) {
@@ -144,30 +149,27 @@ absl::Status ConvertMessages(const pb::GenerateRequest& request,
         msg.role = MessageRole::kAssistant;
         has_turn = true;
         break;
+      case pb::ROLE_TOOL:
+        msg.role = MessageRole::kTool;
+        has_turn = true;
+        break;
       default:
         return Invalid(absl::StrCat("messages[", i, "].role"),
                        absl::StrCat("messages[", i,
-                                    "].role must be ROLE_SYSTEM, ROLE_USER or "
-                                    "ROLE_ASSISTANT"));
+                                    "].role must be ROLE_SYSTEM, ROLE_USER, "
+                                    "ROLE_ASSISTANT or ROLE_TOOL"));
     }
-    if (m.content().empty()) {
-      return Invalid(absl::StrCat("messages[", i, "].content"),
-                     absl::StrCat("messages[", i, "].content is empty"));
+    if (absl::Status s = ConvertMessageContent(m, i, kMaxContentBytes, msg);
+        !s.ok()) {
+      return s;
     }
-    if (m.content().size() > kMaxContentBytes) {
-      return Invalid(
-          absl::StrCat("messages[", i, "].content"),
-          absl::StrCat("messages[", i, "].content has ", m.content().size(),
-                       " bytes; at most ", kMaxContentBytes, " are allowed"));
-    }
-    msg.content = m.content();
     input.request.messages.push_back(std::move(msg));
   }
   if (!has_turn) {
     return Invalid("messages",
                    "messages has only system messages: add a user message");
   }
-  return absl::OkStatus();
+  return ResolveToolNames(input.request.messages);
 }
 
 // model, max_tokens, temperature, top_p and stop sequences.
@@ -279,7 +281,8 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   if (absl::Status s = ConvertClientId(context, request, input); !s.ok()) {
     return s;
   }
-  for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting}) {
+  for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting,
+                       ConvertGenerationOptions}) {
     if (absl::Status s = convert(request, input); !s.ok()) return s;
   }
   return input;
@@ -297,6 +300,9 @@ void FillGenerateResponse(const GenerateResult& result,
   response->set_latency_ms(absl::ToInt64Milliseconds(result.latency));
   FillAttempts(result.attempts, response->mutable_attempts());
   response->set_request_id(request_id);
+  FillToolCalls(result.reply.tool_calls, response->mutable_tool_calls());
+  response->set_refusal(result.reply.refusal);
+  response->set_block_reason(result.reply.block_reason);
 }
 
 void FillStreamSummary(const GenerateResult& result,
@@ -314,6 +320,9 @@ void FillStreamSummary(const GenerateResult& result,
   summary->set_request_id(request_id);
   summary->set_time_to_first_token_ms(
       absl::ToInt64Milliseconds(result.time_to_first_token));
+  FillToolCalls(result.reply.tool_calls, summary->mutable_tool_calls());
+  summary->set_refusal(result.reply.refusal);
+  summary->set_block_reason(result.reply.block_reason);
 }
 
 }  // namespace llmgw

@@ -95,6 +95,7 @@ absl::Status GatewayProcess::Start(
   }
   grpc_port_ = j.value("grpc_port", 0);
   metrics_port_ = j.value("metrics_port", 0);
+  http_port_ = j.value("http_port", 0);
   return absl::OkStatus();
 }
 
@@ -161,6 +162,17 @@ absl::StatusOr<std::string> HttpGet(int port, const std::string& path) {
         absl::StrCat("GET ", path, " -> ", res->status));
   }
   return res->body;
+}
+
+absl::StatusOr<int> HttpPostJson(int port, const std::string& path,
+                                 const std::string& body) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10, 0);
+  auto res = client.Post(path.c_str(), body, "application/json");
+  if (!res) {
+    return absl::UnavailableError(absl::StrCat("POST ", path, " failed"));
+  }
+  return res->status;
 }
 
 }  // namespace llmgw::testing

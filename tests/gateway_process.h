@@ -30,6 +30,8 @@ class GatewayProcess {
   // A client stub for the process's gRPC port.
   std::unique_ptr<llmgateway::v1::LlmGateway::Stub> NewStub() const;
   int metrics_port() const { return metrics_port_; }
+  // The OpenAI-compatible HTTP front's port (with --http_port), else <= 0.
+  int http_port() const { return http_port_; }
   pid_t pid() const { return pid_; }
   // The first stdout line (the JSON "listening" line).
   const std::string& startup_line() const { return startup_line_; }
@@ -44,6 +46,7 @@ class GatewayProcess {
   pid_t pid_ = -1;
   int grpc_port_ = 0;
   int metrics_port_ = 0;
+  int http_port_ = 0;
   std::string startup_line_;
   std::string stderr_path_;
 };
@@ -60,6 +63,10 @@ CommandResult RunCommand(const std::string& command, const std::string& input);
 
 // GET http://127.0.0.1:<port><path>; the body, or an error.
 absl::StatusOr<std::string> HttpGet(int port, const std::string& path);
+// POST http://127.0.0.1:<port><path> with a JSON body; the HTTP status (any),
+// or an error when no response arrived.
+absl::StatusOr<int> HttpPostJson(int port, const std::string& path,
+                                 const std::string& body);
 
 }  // namespace llmgw::testing
 

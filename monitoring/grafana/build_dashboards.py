@@ -172,6 +172,22 @@ def overview():
               "Retry rounds started and moves to the next target of a call's plan.",
               [q(f"sum(rate(llmgw_retries_total{{{I},{P}}}[{RI}]))", "retries"),
                q(f"sum(rate(llmgw_fallbacks_total{{{I},{P}}}[{RI}]))", "fallbacks")], "ops"),
+        panel("timeseries", "HTTP front requests by status",
+              "OpenAI-compatible HTTP front (--http_port): requests by route and HTTP status. "
+              "4xx = caller errors (400 bad JSON or field, 401/403 auth, 404 model, 413/431 "
+              "too large, 429 budget or rate limit); 5xx = every provider failed (502/503) "
+              "or the gateway failed (500). Empty when the front is off.",
+              [q(f"sum by (route, status) (rate(llmgw_http_front_requests_total{{{I}}}[{RI}]))",
+                 "{{route}} {{status}}")], "reqps", w=8),
+        panel("timeseries", "HTTP front latency",
+              "Receipt of an HTTP front request to its last byte queued (streams: the whole "
+              "stream), by route.",
+              quantiles("llmgw_http_front_request_duration_seconds", I, "route"), "s", w=8),
+        panel("timeseries", "HTTP front connections",
+              "Peak open HTTP front connections per interval (keep-alive included); bounded "
+              "by max_connections (docs/http-front.md).",
+              [q(f"max by (instance) (max_over_time(llmgw_http_front_connections{{{I}}}[{IV}]))",
+                 "{{instance}}")], w=8),
         panel("timeseries", "CPU", "CPU seconds per second used by each gateway process.",
               [q(f"rate(process_cpu_seconds_total[{RI}]) * {GW}", "{{instance}}")],
               "percentunit", w=8),

@@ -7,7 +7,11 @@
 // nothing (or only zeros / NaN) fails the test, naming the dashboard and the
 // panel. The alert rules are
 // evaluated on the same data: the alerts this load must trip do.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -90,6 +94,21 @@ std::string Substitute(const std::string& expr, bool all = true) {
                                     {"$model", all ? ".*" : "gpt-4o-mini"}});
 }
 
+// A TCP connection to 127.0.0.1:`port` (the fd), or -1.
+int ConnectLoopback(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 class DashboardQueriesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -128,7 +147,7 @@ class DashboardQueriesTest : public ::testing::Test {
                             {"LLMGW_BASE_DELAY", "0.05"},
                             {"LLMGW_MAX_DELAY", "0.2"},
                         },
-                        {"--config=" + config})
+                        {"--config=" + config, "--http_port=0"})
                     .ok())
         << gateway_.Stderr();
     absl::Status started =
@@ -147,6 +166,29 @@ class DashboardQueriesTest : public ::testing::Test {
       auto s = gateway_.NewStub();
       for (int i = 0; !stop; ++i) {
         Do(*s, {"deepseek/deepseek-chat", i % 2 == 1});
+      }
+    });
+    // The OpenAI-compatible HTTP front, through the whole load (on the slow
+    // upstream, whose behaviour is not scripted per call): answers,
+    // caller errors, the model list, and one idle keep-alive connection held
+    // open (the connections gauge).
+    ASSERT_GT(gateway_.http_port(), 0) << gateway_.startup_line();
+    const int idle = ConnectLoopback(gateway_.http_port());
+    EXPECT_GE(idle, 0);
+    std::thread front([&] {
+      const std::string chat =
+          R"({"model":"deepseek/deepseek-chat","messages":[{"role":"user","content":"hi"}]})";
+      while (!stop) {
+        EXPECT_EQ(
+            HttpPostJson(gateway_.http_port(), "/v1/chat/completions", chat)
+                .value_or(0),
+            200);
+        EXPECT_EQ(
+            HttpPostJson(gateway_.http_port(), "/v1/chat/completions", "{")
+                .value_or(0),
+            400);
+        EXPECT_TRUE(HttpGet(gateway_.http_port(), "/v1/models").ok());
+        absl::SleepFor(absl::Milliseconds(200));
       }
     });
     for (int i = 0; i < 10; ++i) {
@@ -190,6 +232,8 @@ class DashboardQueriesTest : public ::testing::Test {
     }
     stop = true;
     slow.join();
+    front.join();
+    close(idle);
   }
 
   // The alert rules, evaluated by the same Prometheus on the same run: the

@@ -15,129 +15,16 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "providers/anthropic/anthropic_reply.h"
+#include "providers/anthropic/anthropic_request.h"
+#include "providers/anthropic/anthropic_stream.h"
 #include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 
 namespace llmgw {
-namespace {
 
 using Json = nlohmann::json;
-
-absl::string_view RoleName(MessageRole role) {
-  return role == MessageRole::kAssistant ? "assistant" : "user";
-}
-
-// The token counts of a Messages API "usage" object. Fields are absent in
-// some events (message_delta carries only what changed), so each is kept
-// separately and updated when present.
-struct AnthropicUsage {
-  int64_t input_tokens = 0;
-  int64_t cache_creation_input_tokens = 0;
-  int64_t cache_read_input_tokens = 0;
-  int64_t output_tokens = 0;
-  bool reported = false;
-
-  // Applies the fields present in `usage` (counts are cumulative, so they
-  // replace earlier values).
-  void Update(const Json& usage) {
-    if (!usage.is_object()) return;
-    if (auto v = CountField(usage, "input_tokens")) {
-      input_tokens = *v;
-      reported = true;
-    }
-    if (auto v = CountField(usage, "cache_creation_input_tokens")) {
-      cache_creation_input_tokens = *v;
-    }
-    if (auto v = CountField(usage, "cache_read_input_tokens")) {
-      cache_read_input_tokens = *v;
-    }
-    if (auto v = CountField(usage, "output_tokens")) {
-      output_tokens = *v;
-      reported = true;
-    }
-  }
-
-  TokenUsage ToTokenUsage() const {
-    TokenUsage usage;
-    usage.input_tokens =
-        input_tokens + cache_creation_input_tokens + cache_read_input_tokens;
-    usage.output_tokens = output_tokens;
-    usage.reported = reported;
-    return usage;
-  }
-};
-
-// An error object ({"type":...,"message":...,"details":{"error_code":...}})
-// as a ProviderError without HTTP details.
-ProviderError ErrorFromObject(const Json& error, int http_status) {
-  std::string type = StringField(error, "type");
-  std::string message = StringField(error, "message");
-  std::string error_code;
-  if (const Json* details = Field(error, "details")) {
-    error_code = StringField(*details, "error_code");
-  }
-  ProviderError result;
-  result.http_status = http_status;
-  result.error_class =
-      ClassifyAnthropicError(http_status, type, message, error_code);
-  if (type.empty()) {
-    result.message = message;
-  } else if (message.empty()) {
-    result.message = type;
-  } else {
-    result.message = absl::StrCat(type, ": ", message);
-  }
-  return result;
-}
-
-class AnthropicStreamDecoder : public TypedEventDecoder {
- public:
-  AnthropicStreamDecoder() : TypedEventDecoder("Anthropic") {}
-
- protected:
-  void OnTypedEvent(const std::string& type, const Json& data,
-                    const http::SseEvent& event,
-                    StreamUpdate& update) override {
-    if (type == "message_start") {
-      if (const Json* message = Field(data, "message")) {
-        std::string model = StringField(*message, "model");
-        if (!model.empty()) summary_.model = std::move(model);
-        if (const Json* usage = Field(*message, "usage")) usage_.Update(*usage);
-      }
-    } else if (type == "content_block_delta") {
-      const Json* delta = Field(data, "delta");
-      if (delta != nullptr && StringField(*delta, "type") == "text_delta") {
-        update.delta = StringField(*delta, "text");
-      }
-    } else if (type == "message_delta") {
-      if (const Json* delta = Field(data, "delta")) {
-        const Json* stop_reason = Field(*delta, "stop_reason");
-        if (stop_reason != nullptr && stop_reason->is_string()) {
-          summary_.finish_reason =
-              AnthropicFinishReason(stop_reason->get<std::string>());
-        }
-      }
-      if (const Json* usage = Field(data, "usage")) usage_.Update(*usage);
-    } else if (type == "message_stop") {
-      update.done = true;
-    } else if (type == "error") {
-      const Json* error = Field(data, "error");
-      update.error = ErrorFromObject(error != nullptr ? *error : Json(), 0);
-      if (update.error->message.empty()) {
-        update.error->message = BodyExcerpt(event.data);
-      }
-    }
-    // ping, content_block_start, content_block_stop and event types added
-    // later carry nothing for the caller.
-    summary_.usage = usage_.ToTokenUsage();
-  }
-
- private:
-  AnthropicUsage usage_;
-};
-
-}  // namespace
 
 FinishReason AnthropicFinishReason(absl::string_view stop_reason) {
   if (stop_reason == "end_turn" || stop_reason == "stop_sequence" ||
@@ -217,48 +104,13 @@ absl::StatusOr<http::HttpRequest> AnthropicCodec::BuildRequest(
   if (request.model.empty()) {
     return absl::InvalidArgumentError("Anthropic requests need a model");
   }
-  std::vector<std::string> system_parts;
-  // Turns after merging consecutive same-role messages.
-  struct Turn {
-    MessageRole role;
-    std::vector<const std::string*> texts;
-  };
-  std::vector<Turn> turns;
-  for (const Message& message : request.messages) {
-    if (message.role == MessageRole::kSystem) {
-      system_parts.push_back(message.content);
-      continue;
-    }
-    if (turns.empty() || turns.back().role != message.role) {
-      turns.push_back(Turn{message.role, {}});
-    }
-    turns.back().texts.push_back(&message.content);
-  }
-  if (turns.empty()) {
-    return absl::InvalidArgumentError(
-        "Anthropic requests need at least one user or assistant message");
-  }
-
-  Json messages = Json::array();
-  for (const Turn& turn : turns) {
-    Json content;
-    if (turn.texts.size() == 1) {
-      content = *turn.texts.front();
-    } else {
-      content = Json::array();
-      for (const std::string* text : turn.texts) {
-        content.push_back({{"type", "text"}, {"text", *text}});
-      }
-    }
-    messages.push_back(
-        {{"role", std::string(RoleName(turn.role))}, {"content", content}});
-  }
-
+  absl::StatusOr<AnthropicPrompt> prompt = BuildAnthropicPrompt(request);
+  if (!prompt.ok()) return prompt.status();
   Json body = {{"model", request.model},
                {"max_tokens", EffectiveMaxTokens(request)},
-               {"messages", std::move(messages)}};
-  if (!system_parts.empty()) {
-    body["system"] = absl::StrJoin(system_parts, "\n\n");
+               {"messages", std::move(prompt->messages)}};
+  if (!prompt->system_parts.empty()) {
+    body["system"] = absl::StrJoin(prompt->system_parts, "\n\n");
   }
   if (request.temperature.has_value()) {
     body["temperature"] = WireNumber(*request.temperature);
@@ -266,6 +118,8 @@ absl::StatusOr<http::HttpRequest> AnthropicCodec::BuildRequest(
   if (request.top_p.has_value()) body["top_p"] = WireNumber(*request.top_p);
   if (!request.stop.empty()) body["stop_sequences"] = request.stop;
   if (stream) body["stream"] = true;
+  absl::Status options = AddAnthropicOptions(request, body);
+  if (!options.ok()) return options;
 
   http::HttpRequest http_request;
   http_request.method = "POST";
@@ -291,8 +145,8 @@ ProviderOutcome AnthropicCodec::ParseReply(
   }
   if (StringField(*body, "type") == "error") {
     const Json* error = Field(*body, "error");
-    outcome.error = ErrorFromObject(error != nullptr ? *error : Json(),
-                                    response.status_code);
+    outcome.error = AnthropicErrorFromObject(error != nullptr ? *error : Json(),
+                                             response.status_code);
     return outcome;
   }
   const Json* content = Field(*body, "content");
@@ -304,10 +158,11 @@ ProviderOutcome AnthropicCodec::ParseReply(
   for (const Json& block : *content) {
     if (StringField(block, "type") == "text") {
       outcome.reply.text += StringField(block, "text");
+    } else if (std::optional<ToolCall> call = AnthropicToolCall(block)) {
+      outcome.reply.tool_calls.push_back(*std::move(call));
     }
   }
-  outcome.reply.finish_reason =
-      AnthropicFinishReason(StringField(*body, "stop_reason"));
+  ApplyAnthropicStop(*body, outcome.reply);
   outcome.reply.model = StringField(*body, "model");
   if (const Json* usage = Field(*body, "usage")) {
     AnthropicUsage parsed;
@@ -325,14 +180,14 @@ ProviderError AnthropicCodec::ParseError(
     // Not Anthropic's shape (e.g. a proxy's HTML page): status only.
     return MakeHttpError(response, "");
   }
-  ProviderError parsed = ErrorFromObject(*error, response.status_code);
+  ProviderError parsed = AnthropicErrorFromObject(*error, response.status_code);
   ProviderError result = MakeHttpError(response, std::move(parsed.message));
   result.error_class = parsed.error_class;
   return result;
 }
 
 std::unique_ptr<StreamDecoder> AnthropicCodec::NewStreamDecoder() const {
-  return std::make_unique<AnthropicStreamDecoder>();
+  return NewAnthropicStreamDecoder();
 }
 
 }  // namespace llmgw

@@ -73,6 +73,7 @@
 #include <cstdint>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "tests/fake_upstream/anthropic/anthropic_rich.h"
 #include "tests/fake_upstream/wire_format.h"
 
 namespace llmgw::fake_upstream {
@@ -198,7 +200,8 @@ std::string Expected(absl::string_view what) {
 // joined with spaces); validates it. `at` is the field path.
 std::optional<std::string> ContentText(const json& content,
                                        const std::string& at,
-                                       std::string* error) {
+                                       std::string* error,
+                                       anthropic::BlockContext& context) {
   if (content.is_string()) return content.get<std::string>();
   if (!content.is_array()) {
     *error = absl::StrCat(at, ": ", Expected("list"));
@@ -217,7 +220,13 @@ std::optional<std::string> ContentText(const json& content,
       *error = absl::StrCat(block_at, ".type: Field required");
       return std::nullopt;
     }
-    if (type->get<std::string>() != "text") continue;
+    if (type->get<std::string>() != "text") {
+      if (auto bad = anthropic::CheckBlock(block, block_at, context, texts)) {
+        *error = *bad;
+        return std::nullopt;
+      }
+      continue;
+    }
     auto text = block.find("text");
     if (text == block.end() || !text->is_string()) {
       *error = absl::StrCat(block_at, ".text: Field required");
@@ -270,7 +279,9 @@ std::optional<std::string> ParseMessagesRequest(const json& body,
   auto system = body.find("system");
   if (system != body.end() && !system->is_null()) {
     std::string error;
-    std::optional<std::string> text = ContentText(*system, "system", &error);
+    anthropic::BlockContext system_context;
+    std::optional<std::string> text =
+        ContentText(*system, "system", &error, system_context);
     if (!text.has_value()) return error;
     g->message_texts.push_back(*std::move(text));
   }
@@ -283,6 +294,7 @@ std::optional<std::string> ParseMessagesRequest(const json& body,
   if (messages->empty()) {
     return std::string("messages: at least one message is required");
   }
+  std::set<std::string> previous_tool_use_ids;
   for (size_t i = 0; i < messages->size(); ++i) {
     const json& m = (*messages)[i];
     const std::string at = absl::StrCat("messages.", i);
@@ -301,11 +313,15 @@ std::optional<std::string> ParseMessagesRequest(const json& body,
     auto content = m.find("content");
     if (content == m.end()) return absl::StrCat(at, ".content: Field required");
     std::string error;
-    std::optional<std::string> text =
-        ContentText(*content, absl::StrCat(at, ".content"), &error);
-    if (!text.has_value()) return error;
-    const bool last = i + 1 == messages->size();
     const bool assistant = role->get<std::string>() == "assistant";
+    anthropic::BlockContext context;
+    context.assistant = assistant;
+    context.previous_tool_use_ids = std::move(previous_tool_use_ids);
+    std::optional<std::string> text =
+        ContentText(*content, absl::StrCat(at, ".content"), &error, context);
+    if (!text.has_value()) return error;
+    previous_tool_use_ids = std::move(context.tool_use_ids);
+    const bool last = i + 1 == messages->size();
     if (content->is_string() ? text->empty() : content->empty()) {
       if (!(last && assistant)) {
         return absl::StrCat(at,
@@ -367,7 +383,7 @@ std::optional<std::string> ParseMessagesRequest(const json& body,
     }
     g->stream = stream->get<bool>();
   }
-  return std::nullopt;
+  return anthropic::CheckOptions(body);
 }
 
 // The stop sequence reported with stop_reason "stop_sequence".
@@ -382,29 +398,20 @@ ojson MatchedStopSequence(const GenerationRequest& req,
   return (*stop)[0].get<std::string>();
 }
 
-ojson UsageJson(const Usage& u, int64_t output_tokens) {
-  return {
-      {"input_tokens", u.prompt_tokens},
-      {"cache_creation_input_tokens", 0},
-      {"cache_read_input_tokens", 0},
-      {"cache_creation",
-       {{"ephemeral_5m_input_tokens", 0}, {"ephemeral_1h_input_tokens", 0}}},
-      {"output_tokens", output_tokens},
-      {"service_tier", "standard"}};
-}
-
-std::string Event(absl::string_view type, const ojson& data) {
-  return absl::StrCat("event: ", type, "\ndata: ", data.dump(), "\n\n");
-}
+using anthropic::Event;
+using anthropic::UsageJson;
 
 class MessagesRenderer : public GenerationRenderer {
  public:
   HttpReply Reply(const GenerationRequest& req,
                   const Generation& gen) const override {
-    const std::string stop_reason = gen.FinishReason("end_turn", "max_tokens");
+    const std::string stop_reason = anthropic::StopReason(gen);
     ojson content = ojson::array();
     if (!gen.text.empty()) {
       content.push_back({{"type", "text"}, {"text", gen.text}});
+    }
+    for (ojson& block : anthropic::ToolUseBlocks(gen)) {
+      content.push_back(std::move(block));
     }
     ojson body = {{"id", MessageId(req.seq)},
                   {"type", "message"},
@@ -414,6 +421,9 @@ class MessagesRenderer : public GenerationRenderer {
                   {"stop_reason", stop_reason},
                   {"stop_sequence", MatchedStopSequence(req, stop_reason)},
                   {"usage", UsageJson(gen.usage, gen.usage.completion_tokens)}};
+    if (gen.refusal.has_value()) {
+      body["stop_details"] = anthropic::StopDetails(gen);
+    }
     HttpReply r;
     r.body = body.dump();
     r.headers = SuccessHeaders(req.seq);
@@ -422,7 +432,7 @@ class MessagesRenderer : public GenerationRenderer {
 
   StreamScript Stream(const GenerationRequest& req,
                       const Generation& gen) const override {
-    const std::string stop_reason = gen.FinishReason("end_turn", "max_tokens");
+    const std::string stop_reason = anthropic::StopReason(gen);
     StreamScript s;
     s.content_type = "text/event-stream; charset=utf-8";
     s.headers = SuccessHeaders(req.seq);
@@ -450,12 +460,19 @@ class MessagesRenderer : public GenerationRenderer {
     }
     s.tail.push_back(Event("content_block_stop",
                            {{"type", "content_block_stop"}, {"index", 0}}));
+    for (std::string& event : anthropic::ToolCallEvents(gen, 1)) {
+      s.tail.push_back(std::move(event));
+    }
+    ojson delta = {{"stop_reason", stop_reason},
+                   {"stop_sequence", MatchedStopSequence(req, stop_reason)}};
+    if (gen.refusal.has_value()) {
+      delta["stop_details"] = anthropic::StopDetails(gen);
+    }
+    // Only the output count: the input counts came with message_start.
     s.tail.push_back(
         Event("message_delta",
               {{"type", "message_delta"},
-               {"delta",
-                {{"stop_reason", stop_reason},
-                 {"stop_sequence", MatchedStopSequence(req, stop_reason)}}},
+               {"delta", std::move(delta)},
                {"usage", {{"output_tokens", gen.usage.completion_tokens}}}}));
     s.tail.push_back(Event("message_stop", {{"type", "message_stop"}}));
     s.keep_alive = kPing;

@@ -263,9 +263,6 @@ TEST(AnthropicRichTest, CachedTokensBilledAtCatalogPricesUnary) {
   ExpectCachedUsage(response.usage());
   EXPECT_EQ(response.cost_nano_usd(), kCachedCost);
   EXPECT_EQ(h.SettledBudget().spent_nano_usd(), kCachedCost);
-  // The wire shape: input_tokens excludes both cache counts.
-  std::optional<RecordedRequest> sent = h.upstream().LastRequest();
-  ASSERT_TRUE(sent.has_value());
 }
 
 TEST(AnthropicRichTest, CachedTokensBilledAtCatalogPricesStreamed) {

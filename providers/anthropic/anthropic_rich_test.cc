@@ -222,6 +222,16 @@ TEST(AnthropicOptionsRequestTest, UnsupportedFeaturesAreNamed) {
             std::string::npos);
 }
 
+TEST(AnthropicOptionsRequestTest, NoEmbeddingsEndpoint) {
+  ProviderRequest request;
+  request.model = "claude-sonnet-5-5";
+  request.operation = Operation::kEmbed;
+  request.embed.inputs = {"hello"};
+  auto built = Codec().BuildEmbedRequest(request, kBase, "sk-ant");
+  ASSERT_FALSE(built.ok());
+  EXPECT_EQ(built.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 http::HttpResponse Ok(std::string body) {
   http::HttpResponse response;
   response.status_code = 200;

@@ -29,6 +29,11 @@
 //      and claude-<family>-<5-9>...) reject "temperature" together with
 //      "top_p": "`temperature` and `top_p` cannot both be specified for this
 //      model. Please use only one."
+//      Content blocks beyond text, "tools", "tool_choice", "metadata" and
+//      "output_config" are validated by anthropic_rich.h (image sources and
+//      media types, tool_use only from the assistant, tool_result naming a
+//      tool_use of the previous message, tool schemas of type "object",
+//      tool_choice naming a defined tool, output_config json_schema).
 //   4. Model "does-not-exist", "unknown-*", or a retired model (claude-2*,
 //      claude-instant*, claude-3-* - the Claude 3.x generation is retired
 //      on the Claude API): 404 not_found_error "model: <model>".
@@ -38,19 +43,24 @@
 // last "user" message's (text blocks joined with spaces, as consecutive
 // same-role turns are combined into one).
 //
-// Replies: non-stream
+// Replies (tool calls, refusals and usage detail: anthropic_rich.h):
+// non-stream
 //   {"id":"msg_fake<seq>","type":"message","role":"assistant",
-//    "model":<model>,"content":[{"type":"text","text":<text>}],
+//    "model":<model>,"content":[{"type":"text","text":<text>},
+//                               {"type":"tool_use",...}...],
 //    "stop_reason":"end_turn"|"max_tokens"|<override>,"stop_sequence":null,
-//    "usage":{"input_tokens":..,"cache_creation_input_tokens":0,
-//             "cache_read_input_tokens":0,"cache_creation":{...},
+//    "usage":{"input_tokens": prompt - cached - cache writes,
+//             "cache_creation_input_tokens": cache_write_tokens,
+//             "cache_read_input_tokens": cached_tokens,"cache_creation":{...},
 //             "output_tokens":..,"service_tier":"standard"}}
 // stream (text/event-stream), each event "event: <type>\ndata: <json>\n\n":
 //   message_start (the message with empty content, stop_reason null, the
 //   input usage and output_tokens 1), content_block_start (an empty text
 //   block), ping, one content_block_delta (text_delta) per delta,
-//   content_block_stop, message_delta (stop_reason, stop_sequence and the
-//   cumulative {"output_tokens":N}), message_stop. Keep-alives (kTrickle)
+//   content_block_stop, per tool call content_block_start (tool_use) +
+//   input_json_delta pieces + content_block_stop, message_delta
+//   (stop_reason, stop_sequence, stop_details of a refusal, and the
+//   cumulative {"output_tokens":N} only), message_stop. Keep-alives (kTrickle)
 //   are ping events. An override "stop_sequence" reports the request's first
 //   stop sequence as the one matched.
 //

@@ -28,18 +28,20 @@ inline constexpr int32_t kAnthropicFallbackMaxTokens = 4096;
 // https://platform.claude.com/docs/en/api/messages and .../api/errors:
 //
 // Request: `x-api-key` and `anthropic-version` headers; system messages are
-// joined with "\n\n" into the top-level "system" string; consecutive
-// user/assistant messages of the same role are merged into one turn whose
-// content is an array of text blocks (a lone message keeps string content);
-// max_tokens is always sent (caller's value, else the catalog's
-// max_output_tokens for the model, else 4096); temperature, top_p and
-// stop_sequences only when set; "stream": true only when streaming.
+// joined with "\n\n" into the top-level "system" string; turns, content
+// blocks (text, images), tool_use / tool_result blocks, tools, tool_choice,
+// output_config (json_schema) and metadata.user_id as BuildAnthropicPrompt
+// and AddAnthropicOptions (anthropic_request.h) document; max_tokens is always
+// sent (caller's value, else the catalog's max_output_tokens for the model,
+// else 4096); temperature, top_p and stop_sequences only when set; "stream":
+// true only when streaming. Features the API cannot express (json_object,
+// seed, penalties) are InvalidArgument naming them.
 //
-// Reply: the "text" content blocks concatenated (thinking, tool_use and other
-// blocks carry no text for the caller); stop_reason mapped by
-// AnthropicFinishReason; usage input = input_tokens +
-// cache_creation_input_tokens + cache_read_input_tokens (all are billed
-// input), output = output_tokens.
+// Reply: the "text" content blocks concatenated; "tool_use" blocks as tool
+// calls; stop_reason mapped by AnthropicFinishReason, a refusal's
+// stop_details as refusal / block_reason; usage as AnthropicUsage
+// (anthropic_reply.h) normalises it (input includes cache reads and writes).
+// Stream: anthropic_stream.h.
 //
 // Errors: {"type":"error","error":{"type":...,"message":...}} classified by
 // ClassifyAnthropicError; Retry-After and anthropic-ratelimit-* headers are

@@ -58,8 +58,8 @@ void GenerateCall::Cancel(bool deadline) {
 void GenerateCall::Run() {
   if (cancelled_) return;
   absl::StatusOr<std::vector<PlanTarget>> plan =
-      BuildAttemptPlan(*deps_.registry, input_.request.model,
-                       input_.fallback_models, &result_.attempts);
+      BuildAttemptPlan(*deps_.registry, input_.request, input_.fallback_models,
+                       &result_.attempts);
   if (!plan.ok()) {
     Finish(plan.status());
     return;

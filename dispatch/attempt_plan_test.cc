@@ -47,7 +47,8 @@ class AttemptPlanTest : public ::testing::Test {
     registry_ = *std::move(registry);
   }
   void BuildAll() {
-    Build({{"ALPHA_API_KEY", "ka"}, {"BETA_API_KEY", "kb"},
+    Build({{"ALPHA_API_KEY", "ka"},
+           {"BETA_API_KEY", "kb"},
            {"GAMMA_API_KEY", "kg"}});
   }
 
@@ -105,11 +106,11 @@ TEST(FeatureFunctionsTest, MissingFeaturesOnlyForDeclaredCatalogModels) {
 }
 
 TEST(FeatureFunctionsTest, SkipDetailNamesModelProviderAndFeatures) {
-  EXPECT_EQ(FeatureSkipDetail("gpt-3.5-turbo", "openai",
-                              {ModelFeature::kVision}),
-            "gpt-3.5-turbo on openai does not support vision");
-  EXPECT_EQ(FeatureSkipDetail("m", "p",
-                              {ModelFeature::kTools, ModelFeature::kJsonObject}),
+  EXPECT_EQ(
+      FeatureSkipDetail("gpt-3.5-turbo", "openai", {ModelFeature::kVision}),
+      "gpt-3.5-turbo on openai does not support vision");
+  EXPECT_EQ(FeatureSkipDetail(
+                "m", "p", {ModelFeature::kTools, ModelFeature::kJsonObject}),
             "m on p does not support tools, json_object");
 }
 
@@ -158,8 +159,8 @@ TEST_F(AttemptPlanTest, PlainChatKeepsTheOldPlan) {
   r.messages.push_back(Message{MessageRole::kUser, "hi"});
   auto plan = BuildAttemptPlan(*registry_, r, {}, &skipped_);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"alpha/a-1", "beta/b-1",
-                                                    "gamma/g-1"}));
+  EXPECT_EQ(Names(*plan),
+            (std::vector<std::string>{"alpha/a-1", "beta/b-1", "gamma/g-1"}));
   EXPECT_TRUE(skipped_.empty());
 }
 
@@ -222,8 +223,8 @@ TEST_F(AttemptPlanTest, EmbedDefaultsToEmbeddingModelsOnly) {
   auto plan = BuildAttemptPlan(*registry_, Embed(""), {}, &skipped_);
   ASSERT_TRUE(plan.ok()) << plan.status();
   // beta has no embedding model: not in the embed chain, and no skip record.
-  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"alpha/a-embed",
-                                                    "gamma/g-embed"}));
+  EXPECT_EQ(Names(*plan),
+            (std::vector<std::string>{"alpha/a-embed", "gamma/g-embed"}));
   EXPECT_TRUE(skipped_.empty());
 }
 
@@ -248,8 +249,8 @@ TEST_F(AttemptPlanTest, EmbedWithoutAnyEmbeddingModelSaysWhatToDo) {
 TEST_F(AttemptPlanTest, EmbedNamedModelIsUsedAsGiven) {
   BuildAll();
   // Not in the catalog: tried as given, then the embed chain.
-  auto plan = BuildAttemptPlan(*registry_, Embed("beta/b-embed-new"), {},
-                               &skipped_);
+  auto plan =
+      BuildAttemptPlan(*registry_, Embed("beta/b-embed-new"), {}, &skipped_);
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(Names(*plan),
             (std::vector<std::string>{"beta/b-embed-new", "alpha/a-embed",
@@ -258,8 +259,8 @@ TEST_F(AttemptPlanTest, EmbedNamedModelIsUsedAsGiven) {
   skipped_.clear();
   plan = BuildAttemptPlan(*registry_, Embed("beta/b-1"), {}, &skipped_);
   ASSERT_TRUE(plan.ok()) << plan.status();
-  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"alpha/a-embed",
-                                                    "gamma/g-embed"}));
+  EXPECT_EQ(Names(*plan),
+            (std::vector<std::string>{"alpha/a-embed", "gamma/g-embed"}));
   ASSERT_EQ(skipped_.size(), 1u);
   EXPECT_EQ(skipped_[0].detail, "b-1 on beta does not support embeddings");
 }

@@ -60,6 +60,12 @@ void GenerateCall::Run() {
   absl::StatusOr<std::vector<PlanTarget>> plan =
       BuildAttemptPlan(*deps_.registry, input_.request, input_.fallback_models,
                        &result_.attempts);
+  // Targets left out for missing features count as skipped attempts.
+  for (const AttemptRecord& a : result_.attempts) {
+    if (!a.provider.empty() && deps_.observer != nullptr) {
+      deps_.observer->AttemptSkipped(Info(), a);
+    }
+  }
   if (!plan.ok()) {
     Finish(plan.status());
     return;

@@ -44,7 +44,9 @@ int ErrorTypeIndex(absl::string_view outcome) {
 
 int SkipReasonIndex(absl::string_view admission_reason) {
   // ProviderHealth::Admit says "circuit open ..." / "circuit half_open ...";
+  // the attempt plan says "<model> on <provider> does not support <feature>";
   // every other refusal is about keys.
+  if (absl::StrContains(admission_reason, " does not support ")) return 2;
   return absl::StartsWith(admission_reason, "circuit") ? 0 : 1;
 }
 

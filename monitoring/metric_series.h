@@ -25,8 +25,10 @@ inline constexpr std::array<absl::string_view, 8> kErrorTypes = {
     "transient_error", "timeout",         "rate_limited",        "auth_error",
     "invalid_request", "model_not_found", "failed_precondition", "cancelled"};
 // error_type values of skipped attempts.
-inline constexpr std::array<absl::string_view, 2> kSkipReasons = {
-    "circuit_open", "no_healthy_key"};
+// unsupported_feature: the catalog says the model lacks a feature the
+// request needs (dispatch/attempt_plan.h FeatureSkipDetail).
+inline constexpr std::array<absl::string_view, 3> kSkipReasons = {
+    "circuit_open", "no_healthy_key", "unsupported_feature"};
 // reason values of retries and fallbacks: error types, skip reasons, other.
 inline constexpr size_t kReasonCount =
     kErrorTypes.size() + kSkipReasons.size() + 1;

@@ -50,6 +50,9 @@ TEST(ReasonTest, FailureTextsMapToFixedReasons) {
             "circuit_open");
   EXPECT_EQ(ReasonName(ReasonIndexOf("skipped: no healthy key: key:1c2e ...")),
             "no_healthy_key");
+  EXPECT_EQ(ReasonName(
+                ReasonIndexOf("skipped: a-1 on alpha does not support vision")),
+            "unsupported_feature");
   EXPECT_EQ(ReasonName(ReasonIndexOf("something new and unbounded 123")),
             "other");
   EXPECT_EQ(ReasonName(ReasonIndexOf("")), "other");

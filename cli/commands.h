@@ -55,6 +55,15 @@ const std::vector<FlagSpec>& GenerateFlags();
 absl::StatusOr<llmgateway::v1::GenerateRequest> BuildGenerateRequest(
     const CommandLine& line, FILE* in);
 
+// Flags of embed.
+const std::vector<FlagSpec>& EmbedFlags();
+
+// Builds the EmbedRequest of embed: the texts are the positional arguments,
+// or the non-empty lines of stdin when there are none or the only one is "-"
+// (at most 2048 texts, 8 MiB of stdin). InvalidArgument for bad values.
+absl::StatusOr<llmgateway::v1::EmbedRequest> BuildEmbedRequest(
+    const CommandLine& line, FILE* in);
+
 // Each returns the process exit code (kExitOk, kExitRpcError...).
 int RunGenerate(llmgateway::v1::LlmGateway::StubInterface& stub,
                 const GlobalOptions& options,
@@ -62,6 +71,12 @@ int RunGenerate(llmgateway::v1::LlmGateway::StubInterface& stub,
 int RunStream(llmgateway::v1::LlmGateway::StubInterface& stub,
               const GlobalOptions& options,
               const llmgateway::v1::GenerateRequest& request, const Io& io);
+// Vectors on stdout, one line per input ("<index>\t<v0> <v1> ..."), or with
+// `quiet` one line "N vectors of D dimensions"; the summary on stderr.
+int RunEmbed(llmgateway::v1::LlmGateway::StubInterface& stub,
+             const GlobalOptions& options,
+             const llmgateway::v1::EmbedRequest& request, bool quiet,
+             const Io& io);
 int RunStatus(llmgateway::v1::LlmGateway::StubInterface& stub,
               const GlobalOptions& options, const Io& io);
 int RunBudget(llmgateway::v1::LlmGateway::StubInterface& stub,

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 
 namespace llmgw::cli {
@@ -78,6 +79,9 @@ absl::StatusOr<CommandLine> ParseCommandLine(
       value = std::string(body.substr(eq + 1));
       body = body.substr(0, eq);
     }
+    // "--max-tokens" and "--max_tokens" are the same flag.
+    const std::string name = absl::StrReplaceAll(body, {{"-", "_"}});
+    body = name;
     auto command_flags = per_command.find(line.command);
     const FlagSpec* spec = FindFlag(global, body);
     if (spec == nullptr && command_flags != per_command.end()) {
@@ -110,6 +114,16 @@ absl::StatusOr<CommandLine> ParseCommandLine(
 absl::StatusOr<int32_t> ParseInt32Flag(absl::string_view name,
                                        absl::string_view value) {
   int32_t out = 0;
+  if (!absl::SimpleAtoi(value, &out)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " wants an integer, got \"", value, "\""));
+  }
+  return out;
+}
+
+absl::StatusOr<int64_t> ParseInt64Flag(absl::string_view name,
+                                       absl::string_view value) {
+  int64_t out = 0;
   if (!absl::SimpleAtoi(value, &out)) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", name, " wants an integer, got \"", value, "\""));

@@ -12,7 +12,8 @@
 namespace llmgw::cli {
 
 // One accepted flag. Flags are written "--name value" or "--name=value";
-// boolean flags take no separate value ("--json", or "--json=false").
+// boolean flags take no separate value ("--json", or "--json=false"). Names
+// are spelled with '_'; on the command line '-' works too ("--max-tokens").
 struct FlagSpec {
   std::string name;
   bool is_bool = false;
@@ -49,6 +50,8 @@ absl::StatusOr<CommandLine> ParseCommandLine(
 
 // Typed values of flags; InvalidArgument naming the flag when malformed.
 absl::StatusOr<int32_t> ParseInt32Flag(absl::string_view name,
+                                       absl::string_view value);
+absl::StatusOr<int64_t> ParseInt64Flag(absl::string_view name,
                                        absl::string_view value);
 absl::StatusOr<double> ParseDoubleFlag(absl::string_view name,
                                        absl::string_view value);

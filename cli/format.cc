@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -97,14 +98,49 @@ std::string AttemptOutcomeName(v1::AttemptOutcome outcome) {
   return absl::AsciiStrToLower(name);
 }
 
+namespace {
+
+// " (8 cached, 2 cache write)" when the provider reported cache detail.
+std::string InputDetail(const v1::Usage& usage) {
+  std::vector<std::string> parts;
+  if (usage.cached_input_tokens() > 0) {
+    parts.push_back(absl::StrCat(usage.cached_input_tokens(), " cached"));
+  }
+  if (usage.cache_write_input_tokens() > 0) {
+    parts.push_back(
+        absl::StrCat(usage.cache_write_input_tokens(), " cache write"));
+  }
+  if (parts.empty()) return "";
+  return absl::StrCat(" (", absl::StrJoin(parts, ", "), ")");
+}
+
+std::string OutputDetail(const v1::Usage& usage) {
+  if (usage.reasoning_tokens() <= 0) return "";
+  return absl::StrCat(" (", usage.reasoning_tokens(), " reasoning)");
+}
+
+}  // namespace
+
+std::string ToolCallLines(
+    const google::protobuf::RepeatedPtrField<v1::ToolCall>& calls) {
+  std::string out;
+  for (const v1::ToolCall& call : calls) {
+    absl::StrAppend(
+        &out, "tool_call ", call.id(), " ", call.name(), " ",
+        call.arguments_json().empty() ? "{}" : call.arguments_json(), "\n");
+  }
+  return out;
+}
+
 std::string SummaryLine(absl::string_view provider, absl::string_view model,
                         v1::FinishReason finish, const v1::Usage& usage,
                         int64_t cost_nano_usd, int64_t latency_ms, int attempts,
                         absl::string_view request_id) {
   std::string line = absl::StrCat(
       provider, "/", model, " | finish ", FinishReasonName(finish),
-      " | tokens ", usage.input_tokens(), " in / ", usage.output_tokens(),
-      " out", usage.estimated() ? " (estimated)" : "", " | cost ",
+      " | tokens ", usage.input_tokens(), " in", InputDetail(usage), " / ",
+      usage.output_tokens(), " out", OutputDetail(usage),
+      usage.estimated() ? " (estimated)" : "", " | cost ",
       FormatNanoUsd(cost_nano_usd), " | ", latency_ms, " ms | ", attempts,
       attempts == 1 ? " attempt" : " attempts");
   if (!request_id.empty()) absl::StrAppend(&line, " | request ", request_id);

@@ -35,12 +35,18 @@ std::string AttemptOutcomeName(llmgateway::v1::AttemptOutcome outcome);
 // The one-line summary of a generation:
 // "openai/gpt-4o-mini | finish stop | tokens 12 in / 34 out | cost
 // $0.000001234 | 532 ms | 1 attempt | request r-1". Usage the gateway
-// estimated is marked "(estimated)".
+// estimated is marked "(estimated)"; usage detail the provider reported
+// follows its total: "tokens 1200 in (1000 cached, 100 cache write) / 80 out
+// (64 reasoning)".
 std::string SummaryLine(absl::string_view provider, absl::string_view model,
                         llmgateway::v1::FinishReason finish,
                         const llmgateway::v1::Usage& usage,
                         int64_t cost_nano_usd, int64_t latency_ms, int attempts,
                         absl::string_view request_id);
+
+// One line per tool call: "tool_call <id> <name> <arguments JSON>".
+std::string ToolCallLines(
+    const google::protobuf::RepeatedPtrField<llmgateway::v1::ToolCall>& calls);
 
 // One line per attempt when there was more than one (failures and skips
 // matter then): "  attempt 1: openai/gpt-4o rate_limited http 429 120 ms:

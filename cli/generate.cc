@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/request_options.h"
 
 namespace llmgw::cli {
 
@@ -49,30 +50,50 @@ void AddMessage(v1::Role role, std::string content,
 }  // namespace
 
 const std::vector<FlagSpec>& GenerateFlags() {
-  static const std::vector<FlagSpec> kFlags = {
-      {"model"},    {"system"},        {"max_tokens"}, {"temperature"},
-      {"top_p"},    {"stop"},          {"fallback"},   {"request_id"},
-      {"metadata"}, {"min_confidence"}};
+  static const std::vector<FlagSpec> kFlags = [] {
+    std::vector<FlagSpec> flags = {
+        {"model"},    {"system"},        {"max_tokens"}, {"temperature"},
+        {"top_p"},    {"stop"},          {"fallback"},   {"request_id"},
+        {"metadata"}, {"min_confidence"}};
+    for (const FlagSpec& f : ContractFlags()) flags.push_back(f);
+    return flags;
+  }();
   return kFlags;
 }
 
 absl::StatusOr<v1::GenerateRequest> BuildGenerateRequest(
     const CommandLine& line, FILE* in) {
   v1::GenerateRequest request;
+  // --messages: earlier turns; the prompt is then optional (stdin is read
+  // only for "-").
+  std::vector<v1::ChatMessage> earlier;
+  if (auto path = line.Last("messages")) {
+    absl::StatusOr<std::string> json =
+        ReadBoundedFile("messages", *path, kMaxJsonFileBytes);
+    if (!json.ok()) return json.status();
+    absl::StatusOr<std::vector<v1::ChatMessage>> parsed =
+        ParseMessagesJson(*json);
+    if (!parsed.ok()) return parsed.status();
+    earlier = *std::move(parsed);
+  }
   std::string prompt;
-  if (line.args.empty() || (line.args.size() == 1 && line.args[0] == "-")) {
+  if ((line.args.empty() && earlier.empty()) ||
+      (line.args.size() == 1 && line.args[0] == "-")) {
     prompt = ReadAll(in);
     if (!prompt.empty() && prompt.back() == '\n') prompt.pop_back();
     if (!prompt.empty() && prompt.back() == '\r') prompt.pop_back();
   } else {
     prompt = absl::StrJoin(line.args, " ");
   }
-  if (prompt.empty()) return absl::InvalidArgumentError("the prompt is empty");
+  if (prompt.empty() && earlier.empty()) {
+    return absl::InvalidArgumentError("the prompt is empty");
+  }
 
   if (auto system = line.Last("system")) {
     AddMessage(v1::ROLE_SYSTEM, *system, &request);
   }
-  AddMessage(v1::ROLE_USER, std::move(prompt), &request);
+  for (v1::ChatMessage& m : earlier) *request.add_messages() = std::move(m);
+  if (!prompt.empty()) AddMessage(v1::ROLE_USER, std::move(prompt), &request);
   if (auto model = line.Last("model")) request.set_model(*model);
   if (auto value = line.Last("max_tokens")) {
     absl::StatusOr<int32_t> max_tokens = ParseInt32Flag("max_tokens", *value);
@@ -104,6 +125,10 @@ absl::StatusOr<v1::GenerateRequest> BuildGenerateRequest(
   if (absl::Status status = AddMetadata(line, &request); !status.ok()) {
     return status;
   }
+  if (absl::Status status = ApplyContractOptions(line, &request);
+      !status.ok()) {
+    return status;
+  }
   return request;
 }
 
@@ -121,18 +146,27 @@ int RunGenerate(v1::LlmGateway::StubInterface& stub,
     std::fprintf(io.out, "%s\n", ToJson(response, /*pretty=*/true).c_str());
     return kExitOk;
   }
-  std::fputs(response.text().c_str(), io.out);
-  if (response.text().empty() || response.text().back() != '\n') {
-    std::fputc('\n', io.out);
+  const std::string& text = response.text();
+  const bool only_calls = text.empty() && response.tool_calls_size() > 0;
+  if (!only_calls) {
+    std::fputs(text.c_str(), io.out);
+    if (text.empty() || text.back() != '\n') std::fputc('\n', io.out);
+  }
+  std::fputs(ToolCallLines(response.tool_calls()).c_str(), io.out);
+  if (!response.refusal().empty()) {
+    std::fprintf(io.out, "refusal: %s\n", response.refusal().c_str());
   }
   std::fflush(io.out);
-  std::fprintf(io.err, "%s\n%s",
+  std::fprintf(io.err, "%s\n",
                SummaryLine(response.provider(), response.model(),
                            response.finish_reason(), response.usage(),
                            response.cost_nano_usd(), response.latency_ms(),
                            response.attempts_size(), response.request_id())
-                   .c_str(),
-               AttemptLines(response.attempts()).c_str());
+                   .c_str());
+  if (!response.block_reason().empty()) {
+    std::fprintf(io.err, "blocked: %s\n", response.block_reason().c_str());
+  }
+  std::fputs(AttemptLines(response.attempts()).c_str(), io.err);
   return kExitOk;
 }
 

@@ -32,6 +32,9 @@ commands:
                                  there are none or the only one is "-"
   stream [flags] [PROMPT...]     same, printing text as it arrives; the
                                  summary goes to stderr
+  embed [flags] [TEXT...]        one vector per text (the arguments, or the
+                                 non-empty lines of stdin); the summary goes
+                                 to stderr
   status                         providers, keys (fingerprints), fallback chain
   budget [--scope SCOPE]         spend of the current window ("global",
                                  "provider:NAME", ...)
@@ -48,6 +51,28 @@ generate/stream flags:
   --request_id ID      idempotency / correlation id
   --metadata K=V       tag recorded with the call; repeatable
   --min_confidence C   skip providers with a lower confidence score
+  --tool 'NAME:DESCRIPTION:{JSON SCHEMA}'
+                       a tool the model may call; repeatable
+  --tools_file FILE    tools as an OpenAI-style JSON array
+  --tool_choice C      auto, none, required or a tool's name
+  --messages FILE      earlier turns (JSON array of ChatMessage, proto JSON):
+                       tool calls and tool results for a round trip
+  --json_schema S      JSON output matching the schema (a file, or inline
+                       when it starts with "{"); --schema_name N, --strict
+  --json_object        any JSON object
+  --image PATH_OR_URL  an image for the prompt (.png .jpg .webp .gif, at
+                       most 20 MiB, or an http(s)/data URL); repeatable
+  --seed N             best-effort deterministic sampling
+
+embed flags:
+  --model M            embedding model ("" = the primary's default one)
+  --dimensions N       shorter vectors where the model supports it
+  --input_type T       search_document, search_query, classification or
+                       clustering
+  --fallback, --request_id, --metadata as for generate
+  --quiet              print "N vectors of D dimensions" instead of vectors
+
+Flag names take '-' or '_' alike (--tool-choice = --tool_choice).
 
 global flags:
   --addr HOST:PORT     gateway address (default $LLMGW_ADDR or 127.0.0.1:50051)
@@ -74,11 +99,9 @@ const std::vector<FlagSpec>& GlobalFlags() {
 
 const std::map<std::string, std::vector<FlagSpec>>& CommandFlags() {
   static const std::map<std::string, std::vector<FlagSpec>> kFlags = {
-      {"generate", GenerateFlags()},
-      {"stream", GenerateFlags()},
-      {"status", {}},
-      {"budget", {{"scope"}}},
-      {"help", {}},
+      {"generate", GenerateFlags()}, {"stream", GenerateFlags()},
+      {"embed", EmbedFlags()},       {"status", {}},
+      {"budget", {{"scope"}}},       {"help", {}},
   };
   return kFlags;
 }
@@ -113,7 +136,8 @@ int Main(int argc, char** argv) {
   }
 
   const bool generates = line.command == "generate" || line.command == "stream";
-  if (!generates && !line.args.empty()) {
+  const bool embeds = line.command == "embed";
+  if (!generates && !embeds && !line.args.empty()) {
     return UsageError(line.command + " takes no arguments");
   }
   llmgateway::v1::GenerateRequest request;
@@ -122,6 +146,13 @@ int Main(int argc, char** argv) {
         BuildGenerateRequest(line, stdin);
     if (!built.ok()) return UsageError(std::string(built.status().message()));
     request = *std::move(built);
+  }
+  llmgateway::v1::EmbedRequest embed;
+  if (embeds) {
+    absl::StatusOr<llmgateway::v1::EmbedRequest> built =
+        BuildEmbedRequest(line, stdin);
+    if (!built.ok()) return UsageError(std::string(built.status().message()));
+    embed = *std::move(built);
   }
 
   std::shared_ptr<grpc::Channel> channel =
@@ -132,6 +163,7 @@ int Main(int argc, char** argv) {
   if (line.command == "generate")
     return RunGenerate(*stub, options, request, io);
   if (line.command == "stream") return RunStream(*stub, options, request, io);
+  if (embeds) return RunEmbed(*stub, options, embed, line.IsSet("quiet"), io);
   if (line.command == "status") return RunStatus(*stub, options, io);
   return RunBudget(*stub, options, line.Last("scope").value_or(""), io);
 }

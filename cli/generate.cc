@@ -147,8 +147,10 @@ int RunGenerate(v1::LlmGateway::StubInterface& stub,
     return kExitOk;
   }
   const std::string& text = response.text();
-  const bool only_calls = text.empty() && response.tool_calls_size() > 0;
-  if (!only_calls) {
+  // No blank line before tool calls or a refusal that come without text.
+  const bool no_text = text.empty() && (response.tool_calls_size() > 0 ||
+                                        !response.refusal().empty());
+  if (!no_text) {
     std::fputs(text.c_str(), io.out);
     if (text.empty() || text.back() != '\n') std::fputc('\n', io.out);
   }

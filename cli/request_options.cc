@@ -252,6 +252,11 @@ absl::StatusOr<std::string> ReadBoundedFile(absl::string_view flag,
 
 absl::StatusOr<std::vector<v1::ChatMessage>> ParseMessagesJson(
     absl::string_view json) {
+  // The proto parser would take a lone object for a repeated field.
+  nlohmann::json parsed = nlohmann::json::parse(json, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_array()) {
+    return Bad("messages", "wants a JSON array of ChatMessage");
+  }
   v1::GenerateRequest holder;
   google::protobuf::util::JsonParseOptions options;
   auto status = google::protobuf::util::JsonStringToMessage(

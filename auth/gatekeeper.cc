@@ -193,7 +193,8 @@ void Gatekeeper::CountDenied(const Caller& caller,
 
 absl::Status Gatekeeper::ApplyModelPolicy(
     const Caller& caller, const ProviderRegistry& registry,
-    absl::string_view model, std::vector<std::string>& fallback_models) const {
+    const ProviderRequest& request,
+    std::vector<std::string>& fallback_models) const {
   std::shared_ptr<const Keys> keys = this->keys();
   const TenantPolicy* policy = PolicyOf(*keys, caller);
   if (policy == nullptr ||
@@ -202,7 +203,7 @@ absl::Status Gatekeeper::ApplyModelPolicy(
   }
   std::vector<AttemptRecord> skipped;
   absl::StatusOr<std::vector<PlanTarget>> plan =
-      BuildAttemptPlan(registry, model, fallback_models, &skipped);
+      BuildAttemptPlan(registry, request, fallback_models, &skipped);
   // Routing errors are the dispatcher's to report.
   if (!plan.ok() || plan->empty()) return absl::OkStatus();
   const bool explicit_fallbacks = !fallback_models.empty();

@@ -67,10 +67,13 @@ class Gatekeeper {
   // fallback models must all be allowed (PERMISSION_DENIED naming the first
   // that is not); targets of the configured chain that are not allowed are
   // dropped by rewriting `fallback_models` to the allowed ones.
-  // `registry` is the one the call will be dispatched with.
+  // `registry` is the one the call will be dispatched with; `request` (its
+  // model, operation and features) is planned as the call will plan it
+  // (dispatch/attempt_plan.h).
   absl::Status ApplyModelPolicy(
       const Caller& caller, const ProviderRegistry& registry,
-      absl::string_view model, std::vector<std::string>& fallback_models) const;
+      const ProviderRequest& request,
+      std::vector<std::string>& fallback_models) const;
 
   // Counts one request against the tenant's rate limits; `done` runs once,
   // inline or on the event loop. Open mode and tenants without limits are

@@ -26,8 +26,7 @@ void AdmitCall(const GatewayCore& core, const Caller& caller,
   // The generation's registry routes the models (held while checking).
   std::shared_ptr<const ConfigGeneration> generation = core.current();
   absl::Status allowed = core.gatekeeper().ApplyModelPolicy(
-      caller, *generation->registry, input.request.model,
-      input.fallback_models);
+      caller, *generation->registry, input.request, input.fallback_models);
   if (!allowed.ok()) {
     done(std::move(allowed));
     return;

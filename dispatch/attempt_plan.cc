@@ -29,9 +29,11 @@ bool Declares(const ModelSpec& model, ModelFeature feature) {
 // catalog entry lacks a required feature.
 class PlanBuilder {
  public:
-  PlanBuilder(std::vector<ModelFeature> required,
+  PlanBuilder(std::vector<ModelFeature> required, int64_t min_input_tokens,
               std::vector<AttemptRecord>* skipped)
-      : required_(std::move(required)), skipped_(skipped) {}
+      : required_(std::move(required)),
+        min_input_tokens_(min_input_tokens),
+        skipped_(skipped) {}
 
   void Consider(const ProviderEntry* entry, std::string model) {
     for (const auto& [e, m] : considered_) {
@@ -40,8 +42,22 @@ class PlanBuilder {
     considered_.emplace_back(entry, model);
     std::vector<ModelFeature> missing =
         MissingFeatures(entry->spec, model, required_);
-    if (missing.empty()) {
+    std::string too_small =
+        missing.empty()
+            ? ContextWindowSkipDetail(entry->spec, model, min_input_tokens_)
+            : "";
+    if (missing.empty() && too_small.empty()) {
       plan_.push_back(PlanTarget{entry, std::move(model)});
+      return;
+    }
+    if (!too_small.empty()) {
+      AttemptRecord record;
+      record.provider = entry->spec.name;
+      record.model = model;
+      record.outcome = AttemptOutcome::kSkipped;
+      record.detail = std::move(too_small);
+      context_skips_.push_back(record);
+      skipped_->push_back(std::move(record));
       return;
     }
     for (ModelFeature f : missing) {
@@ -85,16 +101,34 @@ class PlanBuilder {
       }
       return FeatureUnsupportedStatus(missing, feature_skips_);
     }
+    if (!context_skips_.empty()) return ContextTooLongStatus();
     if (routing.ok()) return absl::InternalError("empty attempt plan");
     return routing;
   }
 
  private:
+  absl::Status ContextTooLongStatus() const {
+    std::vector<absl::string_view> details;
+    for (const AttemptRecord& r : context_skips_) details.push_back(r.detail);
+    absl::Status status = absl::FailedPreconditionError(absl::StrCat(
+        "the request is too long for every model in the plan (",
+        absl::StrJoin(details, "; "),
+        "): shorten it, or name a model with a larger context window"));
+    SetErrorReason(status, "CONTEXT_WINDOW_EXCEEDED");
+    if (context_skips_.size() == 1) {
+      SetErrorMeta(status, "provider", context_skips_[0].provider);
+      SetErrorMeta(status, "model", context_skips_[0].model);
+    }
+    return status;
+  }
+
   const std::vector<ModelFeature> required_;
+  const int64_t min_input_tokens_;
   std::vector<AttemptRecord>* skipped_;
   std::vector<PlanTarget> plan_;
   std::vector<std::pair<const ProviderEntry*, std::string>> considered_;
   std::vector<AttemptRecord> feature_skips_;
+  std::vector<AttemptRecord> context_skips_;
   std::vector<ModelFeature> missing_;
 };
 
@@ -139,6 +173,42 @@ std::string FeatureSkipDetail(absl::string_view model,
                       FeatureList(missing, ", "));
 }
 
+int64_t MinInputTokens(const ProviderRequest& request) {
+  int64_t bytes =
+      static_cast<int64_t>(request.response_format.json_schema.size());
+  for (const Message& m : request.messages) {
+    bytes += static_cast<int64_t>(m.content.size());
+    for (const ContentPart& part : m.parts) {
+      bytes += static_cast<int64_t>(part.text.size());
+    }
+    for (const ToolCall& call : m.tool_calls) {
+      bytes += static_cast<int64_t>(call.arguments_json.size());
+    }
+  }
+  for (const ToolDefinition& tool : request.tools) {
+    bytes += static_cast<int64_t>(tool.description.size() +
+                                  tool.parameters_json_schema.size());
+  }
+  for (const std::string& input : request.embed.inputs) {
+    bytes += static_cast<int64_t>(input.size());
+  }
+  return bytes / kMaxBytesPerToken;
+}
+
+std::string ContextWindowSkipDetail(const ProviderSpec& spec,
+                                    absl::string_view model,
+                                    int64_t min_input_tokens) {
+  const ModelSpec* entry = spec.FindModel(std::string(model));
+  if (entry == nullptr || entry->context_window <= 0 ||
+      min_input_tokens <= entry->context_window) {
+    return "";
+  }
+  return absl::StrCat(model, " on ", spec.name, " has a context window of ",
+                      entry->context_window,
+                      " tokens; the request has at least ", min_input_tokens,
+                      " input tokens");
+}
+
 std::string DefaultEmbeddingModel(const ProviderSpec& spec) {
   for (const ModelSpec& m : spec.models) {
     if (Declares(m, ModelFeature::kEmbeddings)) return m.name;
@@ -172,7 +242,8 @@ absl::StatusOr<std::vector<PlanTarget>> BuildAttemptPlan(
     const std::vector<std::string>& fallback_models,
     std::vector<AttemptRecord>* skipped) {
   const bool embed = request.operation == Operation::kEmbed;
-  PlanBuilder plan(request.RequiredFeatures(), skipped);
+  PlanBuilder plan(request.RequiredFeatures(), MinInputTokens(request),
+                   skipped);
   absl::StatusOr<Route> first = embed && request.model.empty()
                                     ? DefaultEmbeddingRoute(registry)
                                     : registry.Resolve(request.model);

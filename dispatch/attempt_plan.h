@@ -7,6 +7,7 @@
 // ModelSpec::features before any target is tried. The checks are pure
 // functions (no clock, no I/O) so they are unit-tested on their own.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,23 @@ std::string FeatureSkipDetail(absl::string_view model,
                               absl::string_view provider,
                               const std::vector<ModelFeature>& missing);
 
+// Bytes of text one token covers at most, for a lower bound of a request's
+// input tokens (common tokenizers average 2 to 4 bytes per token on text and
+// code; pathological repeats can do better, hence the margin).
+inline constexpr int64_t kMaxBytesPerToken = 8;
+
+// A lower bound of the request's input tokens: its text bytes (message text,
+// tool calls and results, tool definitions, the response schema, embed
+// inputs) / kMaxBytesPerToken. Images are not counted.
+int64_t MinInputTokens(const ProviderRequest& request);
+
+// "gpt-4 on openai has a context window of 8192 tokens; the request has at
+// least 20000 input tokens" when the catalog entry of `model` has a
+// context_window below `min_input_tokens`; "" otherwise (or when unknown).
+std::string ContextWindowSkipDetail(const ProviderSpec& spec,
+                                    absl::string_view model,
+                                    int64_t min_input_tokens);
+
 // The provider's default embedding model: its first catalog model whose
 // features include "embeddings"; "" when it has none.
 std::string DefaultEmbeddingModel(const ProviderSpec& spec);
@@ -59,11 +77,14 @@ absl::Status FeatureUnsupportedStatus(
 //     the automatic chain holds only providers with an embedding model, each
 //     with its own; a named or "provider/"-pinned model is used as given.
 // Every target whose catalog entry declares features lacking one of
-// request.RequiredFeatures() is left out and appended to `skipped` as an
-// ATTEMPT_OUTCOME_SKIPPED record (FeatureSkipDetail); so are fallback names
-// that cannot be routed (saying why). Fails with FeatureUnsupportedStatus
-// when targets were skipped for features and none is left, else with the
-// routing error (NOT_FOUND with what to configure) when nothing can be tried.
+// request.RequiredFeatures(), or whose context window is smaller than
+// MinInputTokens(request), is left out and appended to `skipped` as an
+// ATTEMPT_OUTCOME_SKIPPED record (FeatureSkipDetail /
+// ContextWindowSkipDetail); so are fallback names that cannot be routed
+// (saying why). When targets were skipped so and none is left, fails with
+// FeatureUnsupportedStatus, or FAILED_PRECONDITION (CONTEXT_WINDOW_EXCEEDED)
+// when only context windows were too small; else with the routing error
+// (NOT_FOUND with what to configure) when nothing can be tried.
 absl::StatusOr<std::vector<PlanTarget>> BuildAttemptPlan(
     const ProviderRegistry& registry, const ProviderRequest& request,
     const std::vector<std::string>& fallback_models,

@@ -265,6 +265,63 @@ TEST_F(AttemptPlanTest, EmbedNamedModelIsUsedAsGiven) {
   EXPECT_EQ(skipped_[0].detail, "b-1 on beta does not support embeddings");
 }
 
+TEST(FeatureFunctionsTest, MinInputTokensIsALowerBound) {
+  ProviderRequest r;
+  r.messages.push_back(Message{MessageRole::kUser, std::string(800, 'x')});
+  EXPECT_EQ(MinInputTokens(r), 100);
+  ToolDefinition tool;
+  tool.description = std::string(80, 'd');
+  r.tools.push_back(tool);
+  r.response_format.json_schema = std::string(80, 's');
+  EXPECT_EQ(MinInputTokens(r), 120);
+  ProviderRequest embed = Embed("");
+  embed.embed.inputs = {std::string(16, 'a'), std::string(16, 'b')};
+  EXPECT_EQ(MinInputTokens(embed), 4);
+}
+
+TEST(FeatureFunctionsTest, ContextWindowDetail) {
+  ProviderSpec spec;
+  spec.name = "openai";
+  spec.models.push_back(ModelSpec{"gpt-4", 8192});
+  spec.models.push_back(ModelSpec{"unknown-window"});
+  EXPECT_EQ(ContextWindowSkipDetail(spec, "gpt-4", 20000),
+            "gpt-4 on openai has a context window of 8192 tokens; the "
+            "request has at least 20000 input tokens");
+  EXPECT_EQ(ContextWindowSkipDetail(spec, "gpt-4", 8192), "");
+  EXPECT_EQ(ContextWindowSkipDetail(spec, "unknown-window", 1 << 30), "");
+  EXPECT_EQ(ContextWindowSkipDetail(spec, "not-in-catalog", 1 << 30), "");
+}
+
+TEST_F(AttemptPlanTest, ContextWindowsTooSmallAreSkipped) {
+  Build({{"ALPHA_API_KEY", "ka"}, {"BETA_API_KEY", "kb"}}, R"yaml(
+providers:
+  alpha:
+    models: [{name: a-1, context_window: 100}]
+  beta:
+    models: [{name: b-1, context_window: 1000}]
+)yaml");
+  ProviderRequest r;
+  r.messages.push_back(Message{MessageRole::kUser, std::string(4000, 'x')});
+  auto plan = BuildAttemptPlan(*registry_, r, {}, &skipped_);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(Names(*plan), (std::vector<std::string>{"beta/b-1"}));
+  ASSERT_EQ(skipped_.size(), 1u);
+  EXPECT_EQ(skipped_[0].detail,
+            "a-1 on alpha has a context window of 100 tokens; the request "
+            "has at least 500 input tokens");
+  // Too long for both: FAILED_PRECONDITION, CONTEXT_WINDOW_EXCEEDED.
+  skipped_.clear();
+  r.messages[0].content = std::string(80000, 'x');
+  plan = BuildAttemptPlan(*registry_, r, {}, &skipped_);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(plan.status()), "CONTEXT_WINDOW_EXCEEDED");
+  EXPECT_TRUE(absl::StrContains(plan.status().message(),
+                                "b-1 on beta has a context window of 1000"))
+      << plan.status();
+  EXPECT_EQ(skipped_.size(), 2u);
+}
+
 TEST_F(AttemptPlanTest, NothingConfiguredKeepsTheRoutingError) {
   Build({});
   auto plan = BuildAttemptPlan(*registry_, Embed(""), {}, &skipped_);

@@ -46,7 +46,10 @@ int SkipReasonIndex(absl::string_view admission_reason) {
   // ProviderHealth::Admit says "circuit open ..." / "circuit half_open ...";
   // the attempt plan says "<model> on <provider> does not support <feature>";
   // every other refusal is about keys.
-  if (absl::StrContains(admission_reason, " does not support ")) return 2;
+  if (absl::StrContains(admission_reason, " does not support ") ||
+      absl::StrContains(admission_reason, " has a context window of ")) {
+    return 2;
+  }
   return absl::StartsWith(admission_reason, "circuit") ? 0 : 1;
 }
 

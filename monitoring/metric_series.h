@@ -26,7 +26,8 @@ inline constexpr std::array<absl::string_view, 8> kErrorTypes = {
     "invalid_request", "model_not_found", "failed_precondition", "cancelled"};
 // error_type values of skipped attempts.
 // unsupported_feature: the catalog says the model lacks a feature the
-// request needs (dispatch/attempt_plan.h FeatureSkipDetail).
+// request needs, or its context window is too small for the request
+// (dispatch/attempt_plan.h FeatureSkipDetail, ContextWindowSkipDetail).
 inline constexpr std::array<absl::string_view, 3> kSkipReasons = {
     "circuit_open", "no_healthy_key", "unsupported_feature"};
 // reason values of retries and fallbacks: error types, skip reasons, other.

@@ -53,6 +53,10 @@ TEST(ReasonTest, FailureTextsMapToFixedReasons) {
   EXPECT_EQ(ReasonName(
                 ReasonIndexOf("skipped: a-1 on alpha does not support vision")),
             "unsupported_feature");
+  EXPECT_EQ(ReasonName(ReasonIndexOf(
+                "skipped: a-1 on alpha has a context window of 10 tokens; "
+                "the request has at least 20 input tokens")),
+            "unsupported_feature");
   EXPECT_EQ(ReasonName(ReasonIndexOf("something new and unbounded 123")),
             "other");
   EXPECT_EQ(ReasonName(ReasonIndexOf("")), "other");

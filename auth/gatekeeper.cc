@@ -211,27 +211,34 @@ absl::Status Gatekeeper::ApplyModelPolicy(
   for (size_t i = 0; i < plan->size(); ++i) {
     const PlanTarget& t = (*plan)[i];
     const bool ok = ModelAllowed(*policy, t);
-    if (!ok && (i == 0 || explicit_fallbacks)) {
+    if (!ok && (t.routed || explicit_fallbacks)) {
       CountDenied(caller,
                   absl::StrCat("model ", t.entry->spec.name, "/", t.model));
       return Denied(absl::StrCat(
           "tenant '", caller.tenant, "' may not use ", t.entry->spec.name, "/",
-          t.model, i == 0 ? "" : " (in fallback_models)", "; allowed models: [",
-          absl::StrJoin(policy->allowed_models, ", "), "], providers: [",
-          absl::StrJoin(policy->allowed_providers, ", "), "]"));
+          t.model, t.routed ? "" : " (in fallback_models)",
+          "; allowed models: [", absl::StrJoin(policy->allowed_models, ", "),
+          "], providers: [", absl::StrJoin(policy->allowed_providers, ", "),
+          "]"));
     }
-    if (ok && i > 0) {
+    if (ok && !t.routed) {
       allowed_rest.push_back(absl::StrCat(t.entry->spec.name, "/", t.model));
     }
   }
   if (!explicit_fallbacks) {
     // Pin the chain to the allowed targets; a lone target pins itself (an
-    // empty list would mean "the whole configured chain").
+    // empty list would mean "the whole configured chain"). When the routed
+    // model was skipped (it lacks a feature: its record is the first) and
+    // no chain target is allowed, pinning it lets the call say why.
     const PlanTarget& first = plan->front();
-    fallback_models = allowed_rest.empty()
-                          ? std::vector<std::string>{absl::StrCat(
-                                first.entry->spec.name, "/", first.model)}
-                          : std::move(allowed_rest);
+    const bool routed_skipped =
+        !first.routed && !skipped.empty() && !skipped[0].provider.empty();
+    const std::string lone =
+        routed_skipped
+            ? absl::StrCat(skipped[0].provider, "/", skipped[0].model)
+            : absl::StrCat(first.entry->spec.name, "/", first.model);
+    fallback_models = allowed_rest.empty() ? std::vector<std::string>{lone}
+                                           : std::move(allowed_rest);
   }
   return absl::OkStatus();
 }

@@ -101,5 +101,40 @@ TEST_F(LlmgwGatewayTest, SkippedTargetShowsInTheAttemptLines) {
   EXPECT_EQ(harness_.upstream().RequestCount(), 1);
 }
 
+// A tenant limited to openai whose routed model lacks chat: the chain's
+// other provider is not allowed, so the call reports the missing feature
+// (not a permission error about a model the caller never named); an
+// unrestricted tenant falls back to that provider.
+TEST(LlmgwTenantFeatureTest, RestrictedTenantGetsTheFeatureError) {
+  GatewayConfig config = *ParseGatewayConfig(kConfig);
+  config.primary_provider = "openai";
+  config.fallback_chain = {"openai", "groq"};
+  TenantPolicy openai_only;
+  openai_only.allowed_providers = {"openai"};
+  config.auth.tenants["team-a"] = openai_only;
+  GatewayHarness harness(
+      {{"OPENAI_API_KEY", "sk-test-key-0123456789"},
+       {"GROQ_API_KEY", "sk-test-key-0123456789"},
+       {"GROQ_API_BASE", GatewayHarness::kFakeBaseUrl},
+       {"LLMGW_CLIENT_KEYS",
+        "team-a:sk-client-a-123456,team-b:sk-client-b-7890"}},
+      config);
+  const std::string addr =
+      "127.0.0.1:" + std::to_string(harness.server().grpc_port());
+  RunResult a = RunLlmgw({"--addr", addr, "generate", "hi"}, "",
+                         {"LLMGW_CLIENT_KEY=sk-client-a-123456"});
+  EXPECT_EQ(a.exit_code, 1);
+  EXPECT_THAT(a.err, StartsWith("error: FAILED_PRECONDITION: no model in the "
+                                "plan supports chat"))
+      << a.err;
+  EXPECT_EQ(harness.upstream().RequestCount(), 0);
+  RunResult b = RunLlmgw({"--addr", addr, "generate", "hi"}, "",
+                         {"LLMGW_CLIENT_KEY=sk-client-b-7890"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_THAT(b.err, StartsWith("groq/llama-3.1-8b-instant | finish stop"));
+  EXPECT_THAT(b.err, HasSubstr("skipped 0 ms: text-embedding-3-small on "
+                               "openai does not support chat"));
+}
+
 }  // namespace
 }  // namespace llmgw

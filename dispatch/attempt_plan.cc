@@ -35,9 +35,10 @@ class PlanBuilder {
         min_input_tokens_(min_input_tokens),
         skipped_(skipped) {}
 
-  void Consider(const ProviderEntry* entry, std::string model) {
+  // True when the target was planned.
+  bool Consider(const ProviderEntry* entry, std::string model) {
     for (const auto& [e, m] : considered_) {
-      if (e == entry && m == model) return;
+      if (e == entry && m == model) return false;
     }
     considered_.emplace_back(entry, model);
     std::vector<ModelFeature> missing =
@@ -48,7 +49,7 @@ class PlanBuilder {
             : "";
     if (missing.empty() && too_small.empty()) {
       plan_.push_back(PlanTarget{entry, std::move(model)});
-      return;
+      return true;
     }
     if (!too_small.empty()) {
       AttemptRecord record;
@@ -58,7 +59,7 @@ class PlanBuilder {
       record.detail = std::move(too_small);
       context_skips_.push_back(record);
       skipped_->push_back(std::move(record));
-      return;
+      return false;
     }
     for (ModelFeature f : missing) {
       if (std::find(missing_.begin(), missing_.end(), f) == missing_.end()) {
@@ -72,7 +73,10 @@ class PlanBuilder {
     record.detail = FeatureSkipDetail(model, entry->spec.name, missing);
     feature_skips_.push_back(record);
     skipped_->push_back(std::move(record));
+    return false;
   }
+
+  void MarkLastRouted() { plan_.back().routed = true; }
 
   void SkipUnroutable(const std::string& name, const absl::Status& why) {
     AttemptRecord record;
@@ -248,7 +252,7 @@ absl::StatusOr<std::vector<PlanTarget>> BuildAttemptPlan(
                                     ? DefaultEmbeddingRoute(registry)
                                     : registry.Resolve(request.model);
   if (first.ok()) {
-    plan.Consider(first->entry, first->model);
+    if (plan.Consider(first->entry, first->model)) plan.MarkLastRouted();
   } else if (fallback_models.empty()) {
     return first.status();
   }

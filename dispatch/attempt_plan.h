@@ -24,6 +24,10 @@ namespace llmgw {
 struct PlanTarget {
   const ProviderEntry* entry = nullptr;
   std::string model;
+  // The target the request's own model routed to (first in the plan), as
+  // opposed to a fallback; false for every target when that one was
+  // skipped.
+  bool routed = false;
 };
 
 // The features of `required` that the catalog entry of `model` in `spec`

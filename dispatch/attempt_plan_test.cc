@@ -146,6 +146,8 @@ TEST_F(AttemptPlanTest, ImageRequestSkipsModelsWithoutVision) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   // a-1 lacks vision; b-1 declares it; g-1 declares nothing (tried).
   EXPECT_EQ(Names(*plan), (std::vector<std::string>{"beta/b-1", "gamma/g-1"}));
+  // The routed target (alpha/a-1) was skipped: no target is the routed one.
+  EXPECT_FALSE((*plan)[0].routed);
   ASSERT_EQ(skipped_.size(), 1u);
   EXPECT_EQ(skipped_[0].provider, "alpha");
   EXPECT_EQ(skipped_[0].model, "a-1");
@@ -162,6 +164,8 @@ TEST_F(AttemptPlanTest, PlainChatKeepsTheOldPlan) {
   EXPECT_EQ(Names(*plan),
             (std::vector<std::string>{"alpha/a-1", "beta/b-1", "gamma/g-1"}));
   EXPECT_TRUE(skipped_.empty());
+  EXPECT_TRUE((*plan)[0].routed);
+  EXPECT_FALSE((*plan)[1].routed);
 }
 
 TEST_F(AttemptPlanTest, EveryTargetSkippedIsFailedPrecondition) {

@@ -1,6 +1,8 @@
 // The built llmgw binary against a real gateway (in-process, real event loop
 // and HTTP client) in front of the fake OpenAI upstream on loopback: feature
 // routing as a caller sees it on the command line.
+#include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "cli/run_binary.h"
@@ -87,6 +89,21 @@ TEST_F(LlmgwGatewayTest, ModelsWithTheFeatureOrWithoutDeclarationsAreTried) {
   ASSERT_EQ(undeclared.exit_code, 0) << undeclared.err;
   EXPECT_THAT(undeclared.err, StartsWith("openai/new-model | finish stop"));
   EXPECT_EQ(harness_.upstream().RequestCount(), 2);
+}
+
+TEST_F(LlmgwGatewayTest, ImageToAModelWithoutVisionIsRefusedBeforeSending) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/photo.png";
+  std::ofstream(path, std::ios::binary) << std::string("\x89PNG\r\n\x1a\n", 8);
+  RunResult run =
+      Run({"generate", "--model", "gpt-4o-mini", "--image", path, "What?"});
+  EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+  EXPECT_THAT(run.err,
+              StartsWith("error: FAILED_PRECONDITION: no model in the plan "
+                         "supports all of chat, vision (gpt-4o-mini on openai "
+                         "does not support vision; text-embedding-3-small on "
+                         "openai does not support chat, vision)"));
+  EXPECT_EQ(harness_.upstream().RequestCount(), 0);
 }
 
 TEST_F(LlmgwGatewayTest, SkippedTargetShowsInTheAttemptLines) {

@@ -227,11 +227,11 @@ absl::Status FeatureUnsupportedStatus(
   details.reserve(feature_skips.size());
   for (const AttemptRecord& r : feature_skips) details.push_back(r.detail);
   const std::string features = FeatureList(missing, ", ");
-  absl::Status status = absl::FailedPreconditionError(
-      absl::StrCat("no model in the plan supports ", features, " (",
-                   absl::StrJoin(details, "; "),
-                   "): name a model whose catalog features include ", features,
-                   ", or leave the feature out of the request"));
+  absl::Status status = absl::FailedPreconditionError(absl::StrCat(
+      "no model in the plan supports ", missing.size() > 1 ? "all of " : "",
+      features, " (", absl::StrJoin(details, "; "),
+      "): name a model whose catalog features include ", features,
+      ", or leave the feature out of the request"));
   SetErrorReason(status, "FEATURE_UNSUPPORTED");
   SetErrorMeta(status, "feature", FeatureList(missing, ","));
   if (feature_skips.size() == 1) {

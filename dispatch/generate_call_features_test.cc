@@ -126,7 +126,7 @@ TEST_F(GenerateCallFeaturesTest, NoCapableModelIsFailedPrecondition) {
   const GenerateResult& r = Run(std::move(input));
   EXPECT_EQ(r.status.code(), absl::StatusCode::kFailedPrecondition) << r.status;
   EXPECT_EQ(ErrorReason(r.status), "FEATURE_UNSUPPORTED");
-  EXPECT_TRUE(absl::StrContains(r.status.message(), "supports chat, vision"))
+  EXPECT_TRUE(absl::StrContains(r.status.message(), "supports all of chat, vision"))
       << r.status;
   EXPECT_TRUE(FakeProviderOf(*registry_, "alpha")->requests().empty());
   EXPECT_EQ(r.attempts.size(), 2u);

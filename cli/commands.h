@@ -77,8 +77,16 @@ int RunEmbed(llmgateway::v1::LlmGateway::StubInterface& stub,
              const GlobalOptions& options,
              const llmgateway::v1::EmbedRequest& request, bool quiet,
              const Io& io);
+// `models`: one row per catalog model (context window, prices per million
+// tokens, features) instead of the provider table.
 int RunStatus(llmgateway::v1::LlmGateway::StubInterface& stub,
-              const GlobalOptions& options, const Io& io);
+              const GlobalOptions& options, bool models, const Io& io);
+
+// "$2.50" for 2,500,000,000 nano-USD per million: exact, at least two
+// decimals, no trailing zeros beyond.
+std::string FormatUsdPerMillion(int64_t nano_usd_per_million);
+// The table of `llmgw status --models`.
+std::string ModelsTable(const llmgateway::v1::StatusResponse& response);
 int RunBudget(llmgateway::v1::LlmGateway::StubInterface& stub,
               const GlobalOptions& options, const std::string& scope,
               const Io& io);

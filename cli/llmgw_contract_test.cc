@@ -114,6 +114,28 @@ class ContractGateway final : public v1::LlmGateway::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status Status(grpc::ServerContext*, const v1::StatusRequest*,
+                      v1::StatusResponse* response) override {
+    v1::ProviderStatus* p = response->add_providers();
+    p->set_name("anthropic");
+    v1::ModelInfo* m = p->add_models();
+    m->set_name("claude-sonnet");
+    m->set_context_window(200000);
+    m->set_input_nano_usd_per_million(3'000'000'000);
+    m->set_output_nano_usd_per_million(15'000'000'000);
+    m->set_cached_input_nano_usd_per_million(300'000'000);
+    m->set_cache_write_nano_usd_per_million(3'750'000'000);
+    for (const char* f : {"chat", "tools", "vision"}) m->add_features(f);
+    v1::ProviderStatus* o = response->add_providers();
+    o->set_name("openai");
+    v1::ModelInfo* e = o->add_models();
+    e->set_name("text-embedding-3-small");
+    e->set_input_nano_usd_per_million(20'000'000);
+    e->add_features("embeddings");
+    o->add_models()->set_name("legacy");
+    return grpc::Status::OK;
+  }
+
   v1::GenerateRequest LastGenerate() {
     std::lock_guard<std::mutex> lock(mu_);
     return generates_.empty() ? v1::GenerateRequest() : generates_.back();
@@ -348,6 +370,20 @@ TEST_F(LlmgwContractTest, EmbedStdinLinesQuietAndErrors) {
   EXPECT_THAT(refused.err,
               HasSubstr("error: FAILED_PRECONDITION: chat-only on openai does "
                         "not support embeddings"));
+}
+
+TEST_F(LlmgwContractTest, StatusModelsShowsPricesAndFeatures) {
+  RunResult run = Run({"status", "--models"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out,
+            "PROVIDER   MODEL                   CONTEXT  IN/M   OUT/M   "
+            "CACHED/M  CACHE_WRITE/M  REASONING/M  FEATURES\n"
+            "anthropic  claude-sonnet           200000   $3.00  $15.00  "
+            "$0.30     $3.75          -            chat,tools,vision\n"
+            "openai     text-embedding-3-small  -        $0.02  $0.00   "
+            "-         -              -            embeddings\n"
+            "openai     legacy                  -        $0.00  $0.00   "
+            "-         -              -            (not declared)\n");
 }
 
 TEST_F(LlmgwContractTest, EmbedJson) {

@@ -35,7 +35,9 @@ commands:
   embed [flags] [TEXT...]        one vector per text (the arguments, or the
                                  non-empty lines of stdin); the summary goes
                                  to stderr
-  status                         providers, keys (fingerprints), fallback chain
+  status [--models]              providers, keys (fingerprints), fallback
+                                 chain; --models: every model's context
+                                 window, prices per million and features
   budget [--scope SCOPE]         spend of the current window ("global",
                                  "provider:NAME", ...)
   help                           this text
@@ -100,7 +102,7 @@ const std::vector<FlagSpec>& GlobalFlags() {
 const std::map<std::string, std::vector<FlagSpec>>& CommandFlags() {
   static const std::map<std::string, std::vector<FlagSpec>> kFlags = {
       {"generate", GenerateFlags()}, {"stream", GenerateFlags()},
-      {"embed", EmbedFlags()},       {"status", {}},
+      {"embed", EmbedFlags()},       {"status", {{"models", true}}},
       {"budget", {{"scope"}}},       {"help", {}},
   };
   return kFlags;
@@ -164,7 +166,9 @@ int Main(int argc, char** argv) {
     return RunGenerate(*stub, options, request, io);
   if (line.command == "stream") return RunStream(*stub, options, request, io);
   if (embeds) return RunEmbed(*stub, options, embed, line.IsSet("quiet"), io);
-  if (line.command == "status") return RunStatus(*stub, options, io);
+  if (line.command == "status") {
+    return RunStatus(*stub, options, line.IsSet("models"), io);
+  }
   return RunBudget(*stub, options, line.Last("scope").value_or(""), io);
 }
 

@@ -76,7 +76,7 @@ std::string ModelsText(const v1::ProviderStatus& provider) {
 }  // namespace
 
 int RunStatus(v1::LlmGateway::StubInterface& stub, const GlobalOptions& options,
-              const Io& io) {
+              bool models, const Io& io) {
   auto context = NewCallContext(options);
   v1::StatusResponse response;
   grpc::Status status =
@@ -87,6 +87,10 @@ int RunStatus(v1::LlmGateway::StubInterface& stub, const GlobalOptions& options,
   }
   if (options.json) {
     std::fprintf(io.out, "%s\n", ToJson(response, /*pretty=*/true).c_str());
+    return kExitOk;
+  }
+  if (models) {
+    std::fputs(ModelsTable(response).c_str(), io.out);
     return kExitOk;
   }
   std::string out = absl::StrCat("state: ", ServingStateName(response.state()));

@@ -159,8 +159,11 @@ std::optional<RichError> CheckTools(const json& body,
                      "'^[a-zA-Z0-9_-]+$'.",
                  at + ".function.name", "invalid_value");
     }
-    if (fn.contains("parameters") && !fn["parameters"].is_object()) {
-      return Bad("Invalid schema for function '" + name + "'.",
+    if (fn.contains("parameters") &&
+        (!fn["parameters"].is_object() ||
+         fn["parameters"].value("type", "object") != "object")) {
+      return Bad("Invalid schema for function '" + name +
+                     "': schema must be a JSON Schema of 'type: \"object\"'.",
                  at + ".function.parameters", "invalid_function_parameters");
     }
     names.insert(name);

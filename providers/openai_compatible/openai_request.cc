@@ -189,6 +189,10 @@ absl::Status AddRequestOptions(const ProviderRequest& request,
   }
   if (!request.tools.empty()) {
     if (absl::Status s = AddTools(request, api_name, body); !s.ok()) return s;
+  } else if (request.parallel_tool_calls) {
+    // OpenAI answers 400 for it without tools; say so before sending.
+    return absl::InvalidArgumentError(
+        absl::StrCat("parallel_tool_calls needs tools (", api_name, " API)"));
   }
   AddToolChoice(request.tool_choice, body);
   if (absl::Status s =

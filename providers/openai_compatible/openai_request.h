@@ -43,6 +43,7 @@ struct OptionSupport {
 // tools only), response_format ({"type": "json_object"} | {"type":
 // "json_schema", "json_schema": {"name", "schema", "strict"}}), seed,
 // presence_penalty, frequency_penalty and user, each only when set.
+// parallel_tool_calls without tools is InvalidArgument (OpenAI rejects it).
 // InvalidArgument naming `api_name` when a schema is not a JSON object.
 absl::Status AddRequestOptions(const ProviderRequest& request,
                                absl::string_view api_name,

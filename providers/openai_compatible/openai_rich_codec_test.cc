@@ -126,6 +126,10 @@ TEST(OpenAiRichRequest, ResponseFormatsAndToolChoiceModes) {
   body = json::parse(codec.BuildRequest(request, kBase, "", false)->body);
   EXPECT_EQ(body["response_format"], json({{"type", "json_object"}}));
   EXPECT_EQ(body["tool_choice"], "none");
+  request.parallel_tool_calls = true;
+  EXPECT_EQ(codec.BuildRequest(request, kBase, "", false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  request.parallel_tool_calls.reset();
   request.response_format.json_schema = "[1]";
   request.response_format.type = ResponseFormat::Type::kJsonSchema;
   EXPECT_EQ(codec.BuildRequest(request, kBase, "", false).status().code(),

@@ -46,6 +46,13 @@ absl::StatusOr<http::HttpRequest> MiniMaxCodec::BuildRequest(
   dialect.path = "/text/chatcompletion_v2";
   dialect.max_tokens_field = "max_completion_tokens";
   dialect.sampling = SamplingValue;
+  // chatcompletion_v2 documents tools, tool_choice (auto / none / named) and
+  // response_format, but no seed, penalties, parallel_tool_calls or user.
+  dialect.support.seed = false;
+  dialect.support.penalties = false;
+  dialect.support.parallel_tool_calls = false;
+  dialect.support.user = false;
+  dialect.support.required_tool_choice = false;
   return openai_compat::BuildChatRequest(dialect, request, base_url, api_key,
                                          stream);
 }

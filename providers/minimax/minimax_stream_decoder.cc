@@ -75,6 +75,8 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
     if (auto delta = choice->find("delta"); delta != choice->end()) {
       update.delta = MemberText(*delta);
       delivered_ += update.delta;
+      if (delta->is_object()) tools_.OnDelta(*delta, update, summary_);
+      if (update.error) return update;
     }
     if (auto message = choice->find("message"); message != choice->end()) {
       final_event = true;
@@ -86,6 +88,15 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
         delivered_ += rest;
         update.delta += rest;
       }
+      // Tool calls the deltas did not carry come whole in the final message.
+      if (summary_.tool_calls.empty() && message->is_object()) {
+        openai_compat::ReadToolCallsAndRefusal(*message, summary_);
+        for (size_t i = 0; i < summary_.tool_calls.size(); ++i) {
+          const ToolCall& call = summary_.tool_calls[i];
+          update.tool_call_deltas.push_back({static_cast<int32_t>(i), call.id,
+                                             call.name, call.arguments_json});
+        }
+      }
     }
     FinishReason finish = ReplyFinishReason(chunk, *choice);
     if (finish != FinishReason::kUnspecified) summary_.finish_reason = finish;
@@ -94,6 +105,11 @@ StreamUpdate MiniMaxStreamDecoder::OnEvent(const http::SseEvent& event) {
     summary_.finish_reason = FinishReason::kContentFilter;
   }
   update.done = final_event;
+  if (final_event) {
+    for (ToolCall& call : summary_.tool_calls) {
+      if (call.arguments_json.empty()) call.arguments_json = "{}";
+    }
+  }
   return update;
 }
 

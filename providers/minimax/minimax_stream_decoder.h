@@ -5,6 +5,7 @@
 
 #include "http/sse_parser.h"
 #include "providers/common/wire_codec.h"
+#include "providers/openai_compatible/openai_tools.h"
 #include "registry/provider.h"
 
 namespace llmgw::minimax {
@@ -35,6 +36,7 @@ class MiniMaxStreamDecoder : public StreamDecoder {
 
  private:
   ProviderReply summary_;
+  openai_compat::ToolCallAssembler tools_;
   // The text delivered so far, to avoid repeating the final message.
   std::string delivered_;
 };

@@ -1,5 +1,6 @@
 #include "providers/openai_compatible/openai_compatible_catalog.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <utility>
@@ -50,10 +51,28 @@ TEST(OpenAiCompatibleCatalogTest, EveryPresetIsWellFormed) {
     for (const ModelSpec& model : spec.models) {
       SCOPED_TRACE(model.name);
       EXPECT_GT(model.context_window, 0);
-      EXPECT_GT(model.max_output_tokens, 0);
       EXPECT_LE(model.max_output_tokens, model.context_window);
       EXPECT_GE(model.input_nano_usd_per_million, 0);
       EXPECT_GE(model.output_nano_usd_per_million, 0);
+      // Every model declares its features (#13): chat models "chat" (plus
+      // what their docs list), embedding models only "embeddings", which
+      // produce no output tokens and cost nothing per output token.
+      ASSERT_FALSE(model.features.empty());
+      const bool embeds =
+          std::find(model.features.begin(), model.features.end(),
+                    "embeddings") != model.features.end();
+      if (embeds) {
+        EXPECT_EQ(model.features.size(), 1u);
+        EXPECT_EQ(model.output_nano_usd_per_million, 0);
+        EXPECT_EQ(model.max_output_tokens, 0);
+      } else {
+        EXPECT_EQ(model.features.front(), "chat");
+        EXPECT_GT(model.max_output_tokens, 0);
+      }
+      if (model.cached_input_nano_usd_per_million) {
+        EXPECT_LT(*model.cached_input_nano_usd_per_million,
+                  model.input_nano_usd_per_million);
+      }
     }
   }
 }
@@ -193,6 +212,44 @@ TEST(OpenAiCompatibleCatalogTest, OptionsAreStrict) {
     EXPECT_NE(parsed.status().message().find(message), std::string::npos)
         << parsed.status();
   }
+}
+
+TEST(OpenAiCompatibleCatalogTest, CachedPricesFeaturesAndEmbeddingModels) {
+  const std::vector<ProviderSpec> presets = OpenAiCompatiblePresets();
+  auto model = [&](const char* provider, const char* name) {
+    for (const ProviderSpec& spec : presets) {
+      if (spec.name == provider) return spec.FindModel(name);
+    }
+    return static_cast<const ModelSpec*>(nullptr);
+  };
+  struct Cached {
+    const char* provider;
+    const char* name;
+    int64_t nano;
+  };
+  for (const Cached& c :
+       std::vector<Cached>{{"openai", "gpt-4o", 1'250'000'000},
+                           {"openai", "gpt-4o-mini", 75'000'000},
+                           {"openai", "gpt-4.1", 500'000'000},
+                           {"deepseek", "deepseek-chat", 28'000'000}}) {
+    const ModelSpec* m = model(c.provider, c.name);
+    ASSERT_NE(m, nullptr) << c.name;
+    EXPECT_EQ(m->cached_input_nano_usd_per_million, c.nano) << c.name;
+    // o-series reasoning is billed at the output price: left unset.
+    EXPECT_FALSE(m->reasoning_nano_usd_per_million.has_value());
+  }
+  EXPECT_EQ(model("openai", "gpt-4o")->features,
+            (std::vector<std::string>{"chat", "tools", "vision", "json_object",
+                                      "json_schema"}));
+  for (const char* name : {"text-embedding-3-small", "text-embedding-3-large",
+                           "text-embedding-ada-002"}) {
+    const ModelSpec* m = model("openai", name);
+    ASSERT_NE(m, nullptr) << name;
+    EXPECT_EQ(m->features, std::vector<std::string>{"embeddings"});
+  }
+  EXPECT_EQ(
+      model("openai", "text-embedding-3-small")->input_nano_usd_per_million,
+      20'000'000);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 #include "providers/openai_compatible/openai_dialect.h"
+#include "providers/openai_compatible/openai_embed.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
 #include "providers/openai_compatible/openai_stream_decoder.h"
@@ -24,6 +25,18 @@ namespace llmgw {
 namespace {
 
 using nlohmann::json;
+
+std::optional<ProviderError> InBandError(const json& body,
+                                         const http::HttpResponse& r) {
+  std::optional<openai_compat::OpenAiErrorFields> fields =
+      openai_compat::ExtractOpenAiError(body);
+  if (!fields) return std::nullopt;
+  ProviderError error =
+      MakeHttpError(r, openai_compat::OpenAiErrorMessage(*fields));
+  error.error_class =
+      openai_compat::ClassifyOpenAiError(r.status_code, *fields);
+  return error;
+}
 
 }  // namespace
 
@@ -87,18 +100,7 @@ absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildRequest(
 ProviderOutcome OpenAiCompatibleCodec::ParseReply(
     const http::HttpResponse& response) const {
   return openai_compat::ParseChatReply(
-      "chat completion", response,
-      [](const json& body,
-         const http::HttpResponse& r) -> std::optional<ProviderError> {
-        std::optional<openai_compat::OpenAiErrorFields> fields =
-            openai_compat::ExtractOpenAiError(body);
-        if (!fields) return std::nullopt;
-        ProviderError error =
-            MakeHttpError(r, openai_compat::OpenAiErrorMessage(*fields));
-        error.error_class =
-            openai_compat::ClassifyOpenAiError(r.status_code, *fields);
-        return error;
-      },
+      "chat completion", response, InBandError,
       [](const json&, const json& choice) {
         return openai_compat::ChoiceFinishReason(choice);
       });
@@ -111,6 +113,26 @@ ProviderError OpenAiCompatibleCodec::ParseError(
 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleCodec::NewStreamDecoder() const {
   return std::make_unique<openai_compat::OpenAiStreamDecoder>();
+}
+
+absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildEmbedRequest(
+    const ProviderRequest& request, absl::string_view base_url,
+    absl::string_view api_key) const {
+  return openai_compat::BuildEmbedRequest(request, base_url, api_key,
+                                          options_.extra_headers);
+}
+
+ProviderOutcome OpenAiCompatibleCodec::ParseEmbedReply(
+    const http::HttpResponse& response) const {
+  json body = ParseJsonOrDiscarded(response.body);
+  if (body.is_object()) {
+    if (std::optional<ProviderError> error = InBandError(body, response)) {
+      ProviderOutcome outcome;
+      outcome.error = *std::move(error);
+      return outcome;
+    }
+  }
+  return openai_compat::ParseEmbedReply(response);
 }
 
 }  // namespace llmgw

@@ -63,15 +63,19 @@ struct OpenAiCompatibleOptions {
 //
 // Request: "Authorization: Bearer <key>" (omitted when the key is empty:
 // local servers), "Content-Type: application/json". Body: model, messages
-// [{role: system|user|assistant, content}] in conversation order, the max
-// tokens field when max_tokens > 0, temperature and top_p only when set,
-// stop only when non-empty, and when streaming "stream": true plus
-// "stream_options": {"include_usage": true}. Nothing else is sent.
+// (openai_request.h: text or typed parts, tool_calls, tool results) in
+// conversation order, the max tokens field when max_tokens > 0, temperature
+// and top_p only when set, stop only when non-empty, tools / tool_choice /
+// parallel_tool_calls / response_format / seed / penalties / user when set,
+// and when streaming "stream": true plus "stream_options": {"include_usage":
+// true} (unless the preset's stream_usage option is false).
 //
-// Reply: choices[0].message.content (null -> ""), finish_reason mapped by
-// openai_compat::OpenAiFinishReason, usage prompt_tokens/completion_tokens
-// (reported only when present), model. An "error" object in a 2xx body is an
-// error outcome (OpenRouter reports late failures that way).
+// Reply: choices[0].message.content (null -> ""), tool_calls and refusal
+// (openai_tools.h), finish_reason mapped by openai_compat::OpenAiFinishReason
+// (content_filter also sets block_reason "content_filter"), usage with
+// cached/reasoning detail (openai_response.h ParseUsage), model. An "error"
+// object in a 2xx body is an error outcome (OpenRouter reports late failures
+// that way).
 //
 // Errors: see openai_errors.h.
 class OpenAiCompatibleCodec : public WireCodec {
@@ -85,6 +89,15 @@ class OpenAiCompatibleCodec : public WireCodec {
   ProviderOutcome ParseReply(const http::HttpResponse& response) const override;
   ProviderError ParseError(const http::HttpResponse& response) const override;
   std::unique_ptr<StreamDecoder> NewStreamDecoder() const override;
+  // POST {base}/embeddings (openai_embed.h); every preset gets it, the
+  // catalog says which models embed.
+  absl::StatusOr<http::HttpRequest> BuildEmbedRequest(
+      const ProviderRequest& request, absl::string_view base_url,
+      absl::string_view api_key) const override;
+  // An "error" member in a 2xx body first (as ParseReply), then
+  // openai_compat::ParseEmbedReply.
+  ProviderOutcome ParseEmbedReply(
+      const http::HttpResponse& response) const override;
 
   const OpenAiCompatibleOptions& options() const { return options_; }
 

@@ -10,21 +10,18 @@
 #include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_request.h"
 #include "providers/openai_compatible/openai_response.h"
+#include "providers/openai_compatible/openai_tools.h"
 
 namespace llmgw::openai_compat {
 namespace {
 
 using nlohmann::json;
 
-json ChatBody(const ChatDialect& dialect, const ProviderRequest& request,
-              bool stream) {
-  json messages = json::array();
-  for (const Message& message : request.messages) {
-    messages.push_back(
-        {{"role", ChatRoleName(message.role)}, {"content", message.content}});
-  }
-  json body = {{"model", request.model}, {"messages", std::move(messages)}};
+absl::StatusOr<json> ChatBody(const ChatDialect& dialect,
+                              const ProviderRequest& request, bool stream) {
+  json body = {{"model", request.model}, {"messages", MessagesJson(request)}};
   if (request.max_tokens > 0) {
     body[dialect.max_tokens_field] = request.max_tokens;
   }
@@ -38,6 +35,9 @@ json ChatBody(const ChatDialect& dialect, const ProviderRequest& request,
       body["stream_options"] = {{"include_usage", true}};
     }
   }
+  absl::Status rich =
+      AddRequestOptions(request, dialect.api_name, dialect.support, body);
+  if (!rich.ok()) return rich;
   return body;
 }
 
@@ -78,7 +78,9 @@ absl::StatusOr<http::HttpRequest> BuildChatRequest(
   for (const auto& header : dialect.extra_headers) {
     http_request.headers.push_back(header);
   }
-  http_request.body = ChatBody(dialect, request, stream).dump();
+  absl::StatusOr<json> body = ChatBody(dialect, request, stream);
+  if (!body.ok()) return body.status();
+  http_request.body = DumpJson(*body);
   return http_request;
 }
 
@@ -104,7 +106,12 @@ ProviderOutcome ParseChatReply(absl::string_view api_name,
   if (auto content = message->find("content"); content != message->end()) {
     outcome.reply.text = ContentText(*content);
   }
+  ReadToolCallsAndRefusal(*message, outcome.reply);
   outcome.reply.finish_reason = finish(body, *choice);
+  if (outcome.reply.finish_reason == FinishReason::kContentFilter &&
+      outcome.reply.block_reason.empty()) {
+    outcome.reply.block_reason = "content_filter";
+  }
   if (auto usage = body.find("usage"); usage != body.end()) {
     if (std::optional<TokenUsage> parsed = ParseUsage(*usage)) {
       outcome.reply.usage = *parsed;

@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "http/http_types.h"
 #include "http/sse_parser.h"
+#include "providers/openai_compatible/openai_request.h"
 #include "registry/provider.h"
 
 namespace llmgw::openai_compat {
@@ -35,11 +36,14 @@ struct ChatDialect {
   double (*sampling)(float) = nullptr;
   // Sent after the standard headers.
   http::HeaderList extra_headers;
+  // Optional fields the server accepts (openai_request.h).
+  OptionSupport support;
 };
 
 // POST {base_url}{path}: Bearer key (omitted when empty), JSON body of model,
-// messages [{role, content}], the max-tokens field when > 0, temperature and
-// top_p when set, stop when non-empty, "stream": true when streaming.
+// messages (openai_request.h MessagesJson), the max-tokens field when > 0,
+// temperature and top_p when set, stop when non-empty, "stream": true when
+// streaming, then the rich options (AddRequestOptions with dialect.support).
 // InvalidArgument when the request has no model or no messages.
 absl::StatusOr<http::HttpRequest> BuildChatRequest(
     const ChatDialect& dialect, const ProviderRequest& request,

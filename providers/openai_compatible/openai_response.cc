@@ -1,5 +1,6 @@
 #include "providers/openai_compatible/openai_response.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -67,11 +68,28 @@ std::optional<TokenUsage> ParseUsage(const json& usage) {
   if (!usage.is_object()) return std::nullopt;
   std::optional<int64_t> input = IntField(usage, "prompt_tokens");
   std::optional<int64_t> output = IntField(usage, "completion_tokens");
+  // DeepSeek: prompt_tokens = prompt_cache_hit_tokens + ..._miss_tokens.
+  std::optional<int64_t> hit = IntField(usage, "prompt_cache_hit_tokens");
+  std::optional<int64_t> miss = IntField(usage, "prompt_cache_miss_tokens");
+  if (!input && (hit || miss)) input = hit.value_or(0) + miss.value_or(0);
   if (!input && !output) return std::nullopt;
   TokenUsage result;
-  result.input_tokens = input.value_or(0);
-  result.output_tokens = output.value_or(0);
+  result.input_tokens = std::max<int64_t>(0, input.value_or(0));
+  result.output_tokens = std::max<int64_t>(0, output.value_or(0));
   result.reported = true;
+  int64_t cached = hit.value_or(0);
+  if (auto details = usage.find("prompt_tokens_details");
+      details != usage.end() && details->is_object()) {
+    cached = std::max(cached, IntField(*details, "cached_tokens").value_or(0));
+  }
+  if (auto details = usage.find("completion_tokens_details");
+      details != usage.end() && details->is_object()) {
+    result.reasoning_tokens =
+        std::clamp<int64_t>(IntField(*details, "reasoning_tokens").value_or(0),
+                            0, result.output_tokens);
+  }
+  result.cached_input_tokens =
+      std::clamp<int64_t>(cached, 0, result.input_tokens);
   return result;
 }
 

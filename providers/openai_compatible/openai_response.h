@@ -31,9 +31,13 @@ FinishReason ChoiceFinishReason(const nlohmann::json& choice);
 // servers answer with parts).
 std::string ContentText(const nlohmann::json& content);
 
-// A "usage" object: prompt_tokens -> input_tokens, completion_tokens ->
-// output_tokens, reported = true. nullopt when `usage` is not an object or
-// carries neither count.
+// A "usage" object: prompt_tokens -> input_tokens (OpenAI's count already
+// includes cached tokens), completion_tokens -> output_tokens (includes
+// reasoning), prompt_tokens_details.cached_tokens (OpenAI) or
+// prompt_cache_hit_tokens (DeepSeek) -> cached_input_tokens,
+// completion_tokens_details.reasoning_tokens -> reasoning_tokens (details
+// clamped to their totals), reported = true. nullopt when `usage` is not an
+// object or carries no count.
 std::optional<TokenUsage> ParseUsage(const nlohmann::json& usage);
 
 // The first choice (index 0) of a response or chunk, or nullptr when

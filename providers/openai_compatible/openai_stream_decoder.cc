@@ -25,6 +25,9 @@ StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
       return update;
     case ChunkKind::kDone:
       update.done = true;
+      for (ToolCall& call : summary_.tool_calls) {
+        if (call.arguments_json.empty()) call.arguments_json = "{}";
+      }
       return update;
     case ChunkKind::kChunk:
       break;
@@ -49,9 +52,14 @@ StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
     if (delta != choice->end() && delta->is_object()) {
       auto content = delta->find("content");
       if (content != delta->end()) update.delta = ContentText(*content);
+      tools_.OnDelta(*delta, update, summary_);
+      if (update.error) return update;
     }
     FinishReason finish = ChoiceFinishReason(*choice);
     if (finish != FinishReason::kUnspecified) summary_.finish_reason = finish;
+    if (finish == FinishReason::kContentFilter) {
+      summary_.block_reason = "content_filter";
+    }
   }
   if (auto groq = chunk.find("x_groq");
       groq != chunk.end() && groq->is_object() && groq->contains("usage")) {

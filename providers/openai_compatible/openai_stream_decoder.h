@@ -3,6 +3,7 @@
 
 #include "http/sse_parser.h"
 #include "providers/common/wire_codec.h"
+#include "providers/openai_compatible/openai_tools.h"
 #include "registry/provider.h"
 
 namespace llmgw::openai_compat {
@@ -11,6 +12,11 @@ namespace llmgw::openai_compat {
 // chat.completion.chunk, terminated by "data: [DONE]".
 //
 //   - choices[0].delta.content       -> StreamUpdate::delta
+//   - choices[0].delta.tool_calls    -> StreamUpdate::tool_call_deltas and
+//       Summary().tool_calls (ToolCallAssembler: at most 128 calls, 1 MiB of
+//       arguments each; empty arguments become "{}" at [DONE])
+//   - choices[0].delta.refusal       -> StreamUpdate::refusal_delta and
+//                                       Summary().refusal
 //   - choices[0].finish_reason       -> Summary().finish_reason (OpenAI sends
 //                                       it on the last content chunk, with an
 //                                       empty delta)
@@ -33,6 +39,7 @@ class OpenAiStreamDecoder : public StreamDecoder {
 
  private:
   ProviderReply summary_;
+  ToolCallAssembler tools_;
 };
 
 }  // namespace llmgw::openai_compat

@@ -2,7 +2,11 @@
 //
 // Routes (base URL "<url>/v1"):
 //   POST /v1/chat/completions  the generation endpoint (runs the behaviour
-//                              script).
+//                              script); the rich request fields (parts,
+//                              tools, tool_choice, response_format...) are
+//                              validated and tool calls, refusals and usage
+//                              detail rendered by openai_rich.h.
+//   POST /v1/embeddings        deterministic embeddings (openai_rich.h).
 //   GET  /v1/models            lists gpt-4o, gpt-4o-mini, gpt-3.5-turbo.
 //   GET  /v1/models/{model}    one model, or 404 model_not_found.
 //
@@ -53,6 +57,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
+#include "tests/fake_upstream/openai_rich.h"
 #include "tests/fake_upstream/wire_format.h"
 
 namespace llmgw::fake_upstream {
@@ -319,11 +324,7 @@ std::string CompletionId(int64_t seq) {
   return absl::StrFormat("chatcmpl-fake%025d", seq);
 }
 
-ojson UsageJson(const Usage& u) {
-  return {{"prompt_tokens", u.prompt_tokens},
-          {"completion_tokens", u.completion_tokens},
-          {"total_tokens", u.total()}};
-}
+using openai_rich::UsageJson;
 
 std::string Event(const ojson& data) {
   return absl::StrCat("data: ", data.dump(), "\n\n");
@@ -333,12 +334,10 @@ class ChatRenderer : public GenerationRenderer {
  public:
   HttpReply Reply(const GenerationRequest& req,
                   const Generation& gen) const override {
-    ojson message = {
-        {"role", "assistant"}, {"content", gen.text}, {"refusal", nullptr}};
     ojson choice = {{"index", 0},
-                    {"message", std::move(message)},
+                    {"message", openai_rich::Message(gen)},
                     {"logprobs", nullptr},
-                    {"finish_reason", gen.FinishReason("stop", "length")}};
+                    {"finish_reason", openai_rich::FinishReason(gen)}};
     ojson body = {{"id", CompletionId(req.seq)},
                   {"object", "chat.completion"},
                   {"created", absl::ToUnixSeconds(absl::Now())},
@@ -375,12 +374,15 @@ class ChatRenderer : public GenerationRenderer {
     s.headers = SuccessHeaders(req.seq);
     s.headers.emplace_back("cache-control", "no-cache");
     s.head.push_back(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-    s.deltas.reserve(gen.deltas.size());
-    for (const std::string& d : gen.deltas) {
-      s.deltas.push_back(chunk({{"content", d}}, nullptr));
+    if (!gen.refusal && !gen.block_reason) {
+      for (const std::string& d : gen.deltas) {
+        s.deltas.push_back(chunk({{"content", d}}, nullptr));
+      }
     }
-    s.tail.push_back(
-        chunk(ojson::object(), gen.FinishReason("stop", "length")));
+    for (ojson& delta : openai_rich::ExtraDeltas(gen)) {
+      s.deltas.push_back(chunk(std::move(delta), nullptr));
+    }
+    s.tail.push_back(chunk(ojson::object(), openai_rich::FinishReason(gen)));
     if (include_usage) {
       ojson c = {{"id", id},
                  {"object", "chat.completion.chunk"},
@@ -477,6 +479,7 @@ class OpenAiFormat : public WireFormat {
   void RegisterRoutes(Routes& routes) override {
     routes.Post("/v1/chat/completions",
                 [this](Exchange& ex) { ChatCompletions(ex); });
+    routes.Post("/v1/embeddings", [](Exchange& ex) { Embeddings(ex); });
     routes.Get("/v1/models", [](Exchange& ex) { ListModels(ex); });
     routes.Get("/v1/models/(.+)", [](Exchange& ex) { GetModel(ex); });
   }
@@ -528,6 +531,14 @@ class OpenAiFormat : public WireFormat {
       err->headers = CommonHeaders(ex.seq());
       return ex.Send(*err);
     }
+    if (std::optional<openai_rich::RichError> err =
+            openai_rich::Validate(*body)) {
+      HttpReply r = InvalidRequest(
+          400, err->message, err->param,
+          err->code && !err->code->empty() ? err->code : std::nullopt);
+      r.headers = CommonHeaders(ex.seq());
+      return ex.Send(r);
+    }
     if (ModelMissing(g.model)) {
       HttpReply r = ModelNotFound(g.model);
       r.headers = CommonHeaders(ex.seq());
@@ -535,6 +546,17 @@ class OpenAiFormat : public WireFormat {
     }
     g.body = *std::move(body);
     ex.Generate(std::move(g), renderer_);
+  }
+
+  static void Embeddings(Exchange& ex) {
+    if (std::optional<HttpReply> err = CheckAuth(ex)) return ex.Send(*err);
+    absl::StatusOr<json> body = ex.JsonBody();
+    if (!body.ok() || !body->is_object()) {
+      return ex.Send(InvalidRequest(400, kParseError));
+    }
+    HttpReply r = openai_rich::Embeddings(*body);
+    r.headers = CommonHeaders(ex.seq());
+    ex.Send(r);
   }
 
   static ojson ModelJson(const std::string& id, int64_t created,

@@ -57,6 +57,13 @@
 //   carries the finish_reason (a chunk with empty content does when there
 //   is no text); then one final "chat.completion" object repeating the
 //   whole message in choices[0].message with the real usage and base_resp.
+// Tool calls (Behavior tool_calls): the message carries OpenAI-shaped
+// "tool_calls" [{id, type: "function", function: {name, arguments}}] and
+// finish_reason "tool_calls"; streams send a delta with every call's index,
+// id and name, then each call's arguments in two delta pieces, then the
+// finish chunk and the final object repeating the whole message. "tools" and
+// "tool_choice" (auto | none | a named function among the tools) are
+// validated (code 2013 otherwise).
 // A Behavior finish_reason override is sent verbatim; "content_filter"
 // also sets output_sensitive: true and output_sensitive_type 7 ("other"),
 // which is how MiniMax marks filtered output.
@@ -233,6 +240,7 @@ class RequestParser {
         max_completion_tokens.has_value() ? max_completion_tokens : max_tokens;
     if (auto err = ParseSampling(body, "temperature")) return err;
     if (auto err = ParseSampling(body, "top_p")) return err;
+    if (auto err = ParseTools(body)) return err;
     return ParseStop(body);
   }
 
@@ -324,6 +332,42 @@ class RequestParser {
     return std::nullopt;
   }
 
+  // tools [{type: "function", function: {name, description?, parameters
+  // (object)}}] and tool_choice "auto" | "none" | {type: "function",
+  // function: {name}} naming one of them.
+  static std::optional<std::string> ParseTools(const json& body) {
+    std::vector<std::string> names;
+    auto tools = body.find("tools");
+    if (tools != body.end() && !tools->is_null()) {
+      if (!tools->is_array()) return Invalid("tools", "array", *tools);
+      for (const json& tool : *tools) {
+        const json* fn = tool.is_object() && tool.contains("function")
+                             ? &tool["function"]
+                             : nullptr;
+        if (fn == nullptr || !fn->is_object() ||
+            tool.value("type", "") != "function" ||
+            fn->value("name", "").empty() ||
+            (fn->contains("parameters") && !(*fn)["parameters"].is_object())) {
+          return std::string("invalid params, invalid function definition");
+        }
+        names.push_back(fn->value("name", ""));
+      }
+    }
+    auto choice = body.find("tool_choice");
+    if (choice == body.end() || choice->is_null()) return std::nullopt;
+    if (*choice == "auto" || *choice == "none") return std::nullopt;
+    const std::string name = choice->is_object() &&
+                                     choice->contains("function") &&
+                                     (*choice)["function"].is_object()
+                                 ? (*choice)["function"].value("name", "")
+                                 : std::string();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return absl::StrCat("invalid params, tool_choice names no tool: ",
+                          choice->dump());
+    }
+    return std::nullopt;
+  }
+
   static std::optional<std::string> ParseStop(const json& body) {
     auto it = body.find("stop");
     if (it == body.end() || it->is_null() || it->is_string()) {
@@ -361,13 +405,40 @@ ojson Message(const std::string& text) {
           {"audio_content", ""}};
 }
 
+std::string Finish(const Generation& gen) {
+  if (!gen.tool_calls.empty() && !gen.finish_reason_override) {
+    return "tool_calls";
+  }
+  return gen.FinishReason("stop", "length");
+}
+
+// OpenAI-shaped tool calls: whole ({id, type, function {name, arguments}})
+// in a message, or as the first piece of a stream delta (arguments "").
+ojson ToolCallsJson(const Generation& gen, bool first_piece) {
+  ojson calls = ojson::array();
+  for (size_t i = 0; i < gen.tool_calls.size(); ++i) {
+    const FakeToolCall& call = gen.tool_calls[i];
+    ojson c = {{"id", call.id},
+               {"type", "function"},
+               {"function",
+                {{"name", call.name},
+                 {"arguments", first_piece ? "" : call.arguments_json}}}};
+    if (first_piece) c["index"] = i;
+    calls.push_back(std::move(c));
+  }
+  return calls;
+}
+
 // The complete chat.completion object: the non-stream reply and the final
 // event of a stream.
 ojson Completion(const GenerationRequest& req, const Generation& gen,
                  int64_t created) {
-  ojson choice = {{"finish_reason", gen.FinishReason("stop", "length")},
+  ojson message = Message(gen.text);
+  if (!gen.tool_calls.empty())
+    message["tool_calls"] = ToolCallsJson(gen, false);
+  ojson choice = {{"finish_reason", Finish(gen)},
                   {"index", 0},
-                  {"message", Message(gen.text)}};
+                  {"message", std::move(message)}};
   ojson body = {{"id", CompletionId(req.seq)},
                 {"choices", ojson::array({std::move(choice)})},
                 {"created", created},
@@ -396,11 +467,13 @@ class ChatCompletionRenderer : public GenerationRenderer {
                       const Generation& gen) const override {
     const int64_t created = absl::ToUnixSeconds(absl::Now());
     const std::string id = CompletionId(req.seq);
-    auto chunk = [&](const std::string& content, bool last) {
+    auto chunk = [&](const std::string& content, bool last,
+                     ojson tool_calls = nullptr) {
       ojson choice = ojson::object();
-      if (last) choice["finish_reason"] = gen.FinishReason("stop", "length");
+      if (last) choice["finish_reason"] = Finish(gen);
       choice["index"] = 0;
       choice["delta"] = Message(content);
+      if (!tool_calls.is_null()) choice["delta"]["tool_calls"] = tool_calls;
       ojson c = {{"id", id},
                  {"choices", ojson::array({std::move(choice)})},
                  {"created", created},
@@ -412,10 +485,29 @@ class ChatCompletionRenderer : public GenerationRenderer {
     };
     StreamScript s;
     s.headers = {{"cache-control", "no-cache"}};
+    const bool tools = !gen.tool_calls.empty();
     for (size_t i = 0; i < gen.deltas.size(); ++i) {
-      s.deltas.push_back(chunk(gen.deltas[i], i + 1 == gen.deltas.size()));
+      s.deltas.push_back(
+          chunk(gen.deltas[i], !tools && i + 1 == gen.deltas.size()));
     }
-    if (gen.deltas.empty()) s.tail.push_back(chunk("", true));
+    if (tools) {
+      // The ids and names first, then each call's arguments in two pieces.
+      s.deltas.push_back(chunk("", false, ToolCallsJson(gen, true)));
+      for (size_t i = 0; i < gen.tool_calls.size(); ++i) {
+        const std::string& args = gen.tool_calls[i].arguments_json;
+        const size_t half = args.size() / 2;
+        for (const std::string& piece :
+             {args.substr(0, half), args.substr(half)}) {
+          s.deltas.push_back(chunk(
+              "", false,
+              ojson::array(
+                  {{{"index", i}, {"function", {{"arguments", piece}}}}})));
+        }
+      }
+      s.tail.push_back(chunk("", true));
+    } else if (gen.deltas.empty()) {
+      s.tail.push_back(chunk("", true));
+    }
     s.tail.push_back(Event(Completion(req, gen, created)));
     s.malformed = absl::StrCat(
         R"(data: {"id":")", id,

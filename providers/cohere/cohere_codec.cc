@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "providers/cohere/cohere_wire.h"
 #include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
@@ -25,88 +26,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Token usage from a Chat API "usage" object: billed_units first (what is
-// charged), each count falling back to tokens.
-TokenUsage UsageFrom(const Json& usage) {
-  TokenUsage result;
-  const Json* billed = Field(usage, "billed_units");
-  const Json* tokens = Field(usage, "tokens");
-  auto count = [&](const char* key) -> std::optional<int64_t> {
-    if (billed != nullptr) {
-      if (auto v = CountField(*billed, key)) return v;
-    }
-    if (tokens != nullptr) return CountField(*tokens, key);
-    return std::nullopt;
-  };
-  std::optional<int64_t> input = count("input_tokens");
-  std::optional<int64_t> output = count("output_tokens");
-  result.input_tokens = input.value_or(0);
-  result.output_tokens = output.value_or(0);
-  result.reported = input.has_value() || output.has_value();
-  return result;
-}
-
 // The message of an error body: "message", else "data".
 std::string ErrorMessage(const Json& body) {
   std::string message = StringField(body, "message");
   if (message.empty()) message = StringField(body, "data");
   return message;
 }
-
-ProviderError StreamError(std::string message) {
-  ProviderError error;
-  error.error_class = ErrorClass::kTransient;
-  error.message = std::move(message);
-  return error;
-}
-
-// The text of a content-start/content-delta event, if it is a text part.
-std::string ContentText(const Json& data) {
-  const Json* content = Path(data, {"delta", "message", "content"});
-  if (content == nullptr) return std::string();
-  const std::string type = StringField(*content, "type");
-  if (!type.empty() && type != "text") return std::string();
-  return StringField(*content, "text");
-}
-
-class CohereStreamDecoder : public TypedEventDecoder {
- public:
-  CohereStreamDecoder() : TypedEventDecoder("Cohere") {}
-
- protected:
-  void OnTypedEvent(const std::string& type, const Json& data,
-                    const http::SseEvent& event,
-                    StreamUpdate& update) override {
-    if (type == "content-start" || type == "content-delta") {
-      update.delta = ContentText(data);
-    } else if (type == "message-end") {
-      const Json* delta = Field(data, "delta");
-      if (delta != nullptr) {
-        const std::string finish_reason = StringField(*delta, "finish_reason");
-        if (!finish_reason.empty()) {
-          summary_.finish_reason = CohereFinishReason(finish_reason);
-        }
-        if (const Json* usage = Field(*delta, "usage")) {
-          summary_.usage = UsageFrom(*usage);
-        }
-      }
-      const std::string error =
-          delta != nullptr ? StringField(*delta, "error") : std::string();
-      if (!error.empty()) {
-        update.error = StreamError(absl::StrCat("generation error: ", error));
-      } else {
-        update.done = true;
-      }
-    } else if (type.empty() || type == "error") {
-      // Not a Chat stream event: an error body sent down the stream.
-      std::string message = ErrorMessage(data);
-      update.error =
-          StreamError(message.empty() ? BodyExcerpt(event.data) : message);
-    }
-    // message-start, content-end, tool-plan-delta, tool-call-*, citation-*,
-    // debug and event types added later carry nothing for the caller.
-  }
-};
 
 }  // namespace
 
@@ -157,29 +82,10 @@ absl::StatusOr<http::HttpRequest> CohereCodec::BuildRequest(
   if (request.model.empty()) {
     return absl::InvalidArgumentError("Cohere requests need a model");
   }
-  std::vector<absl::string_view> system_parts;
-  Json conversation = Json::array();
-  for (const Message& message : request.messages) {
-    if (message.role == MessageRole::kSystem) {
-      system_parts.push_back(message.content);
-      continue;
-    }
-    conversation.push_back({{"role", std::string(ChatRoleName(message.role))},
-                            {"content", message.content}});
-  }
-  if (conversation.empty()) {
-    return absl::InvalidArgumentError(
-        "Cohere requests need at least one user or assistant message");
-  }
-  Json messages = Json::array();
-  if (!system_parts.empty()) {
-    messages.push_back(
-        {{"role", "system"}, {"content", absl::StrJoin(system_parts, "\n\n")}});
-  }
-  for (Json& message : conversation) messages.push_back(std::move(message));
-
+  absl::StatusOr<Json> messages = cohere::Messages(request);
+  if (!messages.ok()) return messages.status();
   Json body = {{"model", request.model},
-               {"messages", std::move(messages)},
+               {"messages", *std::move(messages)},
                {"stream", stream}};
   if (request.max_tokens > 0) body["max_tokens"] = request.max_tokens;
   if (request.temperature.has_value()) {
@@ -187,6 +93,7 @@ absl::StatusOr<http::HttpRequest> CohereCodec::BuildRequest(
   }
   if (request.top_p.has_value()) body["p"] = WireNumber(*request.top_p);
   if (!request.stop.empty()) body["stop_sequences"] = request.stop;
+  if (absl::Status s = cohere::AddOptions(request, body); !s.ok()) return s;
 
   http::HttpRequest http_request;
   http_request.method = "POST";
@@ -234,10 +141,20 @@ ProviderOutcome CohereCodec::ParseReply(
       }
     }
   }
-  outcome.reply.finish_reason =
-      CohereFinishReason(StringField(*body, "finish_reason"));
+  if (absl::Status s = cohere::ToolCalls(*message, &outcome.reply.tool_calls);
+      !s.ok()) {
+    outcome.reply.tool_calls.clear();
+    outcome.error =
+        MalformedError("Cohere", "response", response.status_code, s.message());
+    return outcome;
+  }
+  const std::string finish_reason = StringField(*body, "finish_reason");
+  outcome.reply.finish_reason = CohereFinishReason(finish_reason);
+  if (outcome.reply.finish_reason == FinishReason::kContentFilter) {
+    outcome.reply.block_reason = finish_reason;
+  }
   if (const Json* usage = Field(*body, "usage")) {
-    outcome.reply.usage = UsageFrom(*usage);
+    outcome.reply.usage = cohere::Usage(*usage);
   }
   return outcome;
 }
@@ -254,7 +171,7 @@ ProviderError CohereCodec::ParseError(
 }
 
 std::unique_ptr<StreamDecoder> CohereCodec::NewStreamDecoder() const {
-  return std::make_unique<CohereStreamDecoder>();
+  return cohere::NewStreamDecoder();
 }
 
 }  // namespace llmgw

@@ -557,7 +557,7 @@ TEST(CoherePresetTest, SchemaEntry) {
   EXPECT_EQ(spec.default_base_url, "https://api.cohere.com/v2");
   EXPECT_EQ(spec.default_model, "command-r-plus");
   EXPECT_EQ(spec.route_prefixes,
-            (std::vector<std::string>{"command", "c4ai-"}));
+            (std::vector<std::string>{"command", "c4ai-", "embed-"}));
   EXPECT_DOUBLE_EQ(spec.confidence_score, 0.8);
   EXPECT_EQ(spec.timeouts.connect, absl::Seconds(10));
   EXPECT_EQ(spec.timeouts.read, absl::Seconds(60));
@@ -577,9 +577,22 @@ TEST(CoherePresetTest, CatalogPricesInNanoUsd) {
   EXPECT_EQ(command_a->max_output_tokens, 8'000);
   EXPECT_EQ(command_a->input_nano_usd_per_million, 2'500'000'000);
   EXPECT_EQ(command_a->output_nano_usd_per_million, 10'000'000'000);
+  const ModelSpec* embed = spec.FindModel("embed-v4.0");
+  ASSERT_NE(embed, nullptr);
+  EXPECT_EQ(embed->input_nano_usd_per_million, 120'000'000);
+  EXPECT_EQ(embed->output_nano_usd_per_million, 0);
   for (const ModelSpec& model : spec.models) {
     EXPECT_GT(model.context_window, 0) << model.name;
+    const bool embeddings =
+        model.features == std::vector<std::string>{"embeddings"};
+    if (embeddings) {
+      EXPECT_GT(model.input_nano_usd_per_million, 0) << model.name;
+      EXPECT_EQ(model.output_nano_usd_per_million, 0) << model.name;
+      continue;
+    }
     EXPECT_GT(model.max_output_tokens, 0) << model.name;
+    // Command A Vision has no public per-token price (catalog.yaml).
+    if (model.name == "command-a-vision-07-2025") continue;
     EXPECT_GT(model.input_nano_usd_per_million, 0) << model.name;
     EXPECT_GT(model.output_nano_usd_per_million,
               model.input_nano_usd_per_million)

@@ -94,9 +94,10 @@ Json ToolsJson(const std::vector<ToolDefinition>& tools) {
   return out;
 }
 
-absl::Status Unsupported(absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(what, " is not supported by ", kApi));
+absl::Status Unsupported(absl::string_view what, absl::string_view why = "") {
+  return absl::InvalidArgumentError(absl::StrCat(what, " is not supported by ",
+                                                 kApi, why.empty() ? "" : " (",
+                                                 why, why.empty() ? "" : ")"));
 }
 
 absl::Status AddPenalty(const char* name, const std::optional<float>& value,
@@ -120,7 +121,8 @@ absl::Status AddToolOptions(const ProviderRequest& request, Json& body) {
   // Cohere may call several tools in one turn and has no switch for it.
   if (request.parallel_tool_calls.has_value() &&
       !*request.parallel_tool_calls) {
-    return Unsupported("parallel_tool_calls = false");
+    return Unsupported("parallel_tool_calls = false",
+                       "the model may always call several tools per turn");
   }
   if (!request.tools.empty()) body["tools"] = ToolsJson(request.tools);
   if (choice.mode == ToolChoice::Mode::kRequired) {
@@ -139,7 +141,8 @@ absl::Status AddResponseFormat(const ProviderRequest& request, Json& body) {
   const ResponseFormat& format = request.response_format;
   if (format.type == ResponseFormat::Type::kText) return absl::OkStatus();
   if (!request.tools.empty()) {
-    return Unsupported("response_format together with tools");
+    return Unsupported("response_format together with tools",
+                       "the reference lists them as exclusive");
   }
   Json out = {{"type", "json_object"}};
   if (format.type == ResponseFormat::Type::kJsonSchema) {
@@ -188,7 +191,7 @@ absl::StatusOr<Json> Messages(const ProviderRequest& request) {
 
 absl::Status AddOptions(const ProviderRequest& request, Json& body) {
   if (!request.end_user_id.empty()) {
-    return Unsupported("end_user_id (a per-user id for abuse tracking)");
+    return Unsupported("end_user_id", "it has no per-user id field");
   }
   if (absl::Status s = AddToolOptions(request, body); !s.ok()) return s;
   if (absl::Status s = AddResponseFormat(request, body); !s.ok()) return s;

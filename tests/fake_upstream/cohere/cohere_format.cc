@@ -5,6 +5,7 @@
 // Routes (base URL "<url>/v2", like https://api.cohere.com/v2):
 //   POST /v2/chat   the generation endpoint, streamed when the body says
 //                   "stream": true (runs the behaviour script).
+//   POST /v2/embed  embeddings (cohere_embed.cc has its checks and reply).
 //
 // Checks, in this order, before any behaviour is consumed; every error is
 // Cohere's {"message": "..."} body:
@@ -33,6 +34,18 @@
 //      "preamble") are rejected with 400. That is stricter than the
 //      reference says (it does not say unknown fields are refused), on
 //      purpose: a codec that sends them fails loudly.
+//   5b. Rich contract (cohere_request.cc): content parts are text,
+//      image_url ({"url"} an http(s) URL or a base64 data URI of image/jpeg,
+//      png, webp or gif; user messages only; models whose id has "vision"
+//      only) or document; assistant "tool_calls" are [{id, type:"function",
+//      function:{name, arguments: a JSON string}}]; a tool message's
+//      tool_call_id must match a call of an earlier assistant message;
+//      "tools" [{type:"function", function:{name (unique), description?,
+//      parameters (object)}}]; "tool_choice" REQUIRED (needs tools) or
+//      NONE; "strict_tools" boolean; "response_format" {"type": "text" |
+//      "json_object", "json_schema"? object}, not with tools; "seed"
+//      integer; presence/frequency_penalty in [0, 1]; OpenAI-only fields
+//      (parallel_tool_calls, user, functions, ...) are 400.
 //   6. Model "does-not-exist" or "unknown-*": 404 "model '<m>' not found,
 //      make sure the correct model ID was used and that you have access to
 //      the model."
@@ -55,7 +68,15 @@
 //     {"text":<delta>}}}}   one per word
 //   content-end   {"type","index":0}
 //   message-end   {"type","delta":{"finish_reason":..,"usage":{..}}}
-// No "[DONE]" sentinel: message-end is the last event. kMalformed replaces
+// No "[DONE]" sentinel: message-end is the last event.
+// With Behavior tool calls: the reply's message has "tool_plan" (the text)
+// and "tool_calls" (finish_reason TOOL_CALL); the stream sends
+// tool-plan-delta events (one per word) instead of content events, then per
+// call tool-call-start (id, name, arguments ""), tool-call-delta (the
+// arguments in three pieces) and tool-call-end. A refusal is sent as the
+// text (Cohere has no refusal field); a block_reason becomes the
+// finish_reason with empty text. Usage cached_tokens > 0 adds
+// usage.cached_tokens. kMalformed replaces
 // the content deltas with one content-delta whose JSON is cut off.
 //
 // Injected errors (kHttpError without a body) use Cohere's {"message"}
@@ -67,260 +88,29 @@
 // 402 (billing), 403, 422, 498 (invalid token), 500, 501, 503 (Cohere's
 // "service unavailable", its overloaded status) and 504; their wording here
 // is the fake's own. Other statuses get a generic body of the same shape.
-// Cohere documents no Retry-After header; a test that wants one adds it with
-// Behavior::WithHeader. Every reply carries an "x-debug-trace-id" header.
 
-#include <cmath>
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "tests/fake_upstream/cohere/cohere_fake.h"
 #include "tests/fake_upstream/wire_format.h"
 
 namespace llmgw::fake_upstream {
 namespace {
 
+using namespace cohere_fake;  // NOLINT: this format's own helpers
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
 
 // Prompt-template tokens Cohere counts in usage.tokens but does not bill.
 constexpr int64_t kTemplateTokens = 8;
 constexpr int64_t kTemplateTokensPerMessage = 4;
-
-std::string MessageBody(absl::string_view message) {
-  return ojson{{"message", std::string(message)}}.dump();
-}
-
-std::string TraceId(int64_t seq) {
-  return absl::StrFormat("fa4e%028x", static_cast<uint64_t>(seq));
-}
-
-// Headers Cohere sends with every reply.
-HeaderList CommonHeaders(int64_t seq) {
-  return {{"x-debug-trace-id", TraceId(seq)}};
-}
-
-HttpReply ErrorReply(int status, absl::string_view message, int64_t seq) {
-  HttpReply r;
-  r.status = status;
-  r.body = MessageBody(message);
-  r.headers = CommonHeaders(seq);
-  return r;
-}
-
-HttpReply BadRequest(absl::string_view message, int64_t seq) {
-  return ErrorReply(400, message, seq);
-}
-
-bool ModelMissing(absl::string_view model) {
-  return model == "does-not-exist" || absl::StartsWith(model, "unknown-");
-}
-
-std::string ModelNotFoundMessage(absl::string_view model) {
-  return absl::StrCat("model '", model,
-                      "' not found, make sure the correct model ID was used "
-                      "and that you have access to the model.");
-}
-
-std::string TypeName(const json& v) {
-  if (v.is_number_integer()) return "integer";
-  if (v.is_number()) return "number";
-  if (v.is_string()) return "string";
-  if (v.is_boolean()) return "boolean";
-  if (v.is_array()) return "array";
-  if (v.is_object()) return "object";
-  return "null";
-}
-
-std::string InvalidType(absl::string_view field, absl::string_view expected,
-                        const json& got) {
-  return absl::StrCat("invalid request: ", field, " must be ", expected,
-                      ", got ", TypeName(got), ".");
-}
-
-// The text of a message's content: a string, or the text of an array's
-// {"type": "text"} parts joined with spaces. Sets *error on a bad shape.
-std::string ContentText(const json& content, absl::string_view at,
-                        std::optional<std::string>* error) {
-  if (content.is_string()) return content.get<std::string>();
-  if (!content.is_array()) {
-    *error = InvalidType(absl::StrCat(at, ".content"),
-                         "a string or an array of content objects", content);
-    return "";
-  }
-  std::vector<std::string> parts;
-  for (size_t i = 0; i < content.size(); ++i) {
-    const json& part = content[i];
-    const std::string part_at = absl::StrCat(at, ".content[", i, "]");
-    if (!part.is_object()) {
-      *error = InvalidType(part_at, "an object", part);
-      return "";
-    }
-    auto type = part.find("type");
-    if (type == part.end() || !type->is_string()) {
-      *error = absl::StrCat("invalid request: ", part_at, ".type is required.");
-      return "";
-    }
-    if (*type == "text") {
-      auto text = part.find("text");
-      if (text == part.end() || !text->is_string()) {
-        *error = absl::StrCat("invalid request: ", part_at,
-                              ".text must be a string.");
-        return "";
-      }
-      parts.push_back(text->get<std::string>());
-    }
-  }
-  return absl::StrJoin(parts, " ");
-}
-
-// Validates "messages"; fills `g`. Returns the error message if bad.
-std::optional<std::string> ParseMessages(const json& body,
-                                         GenerationRequest* g) {
-  auto it = body.find("messages");
-  if (it == body.end() || it->is_null()) {
-    return "invalid request: messages is required.";
-  }
-  const json& messages = *it;
-  if (!messages.is_array()) {
-    return InvalidType("messages", "an array", messages);
-  }
-  if (messages.empty()) {
-    return "invalid request: messages must contain at least one message.";
-  }
-  bool seen_turn = false;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    const json& m = messages[i];
-    const std::string at = absl::StrCat("messages[", i, "]");
-    if (!m.is_object()) return InvalidType(at, "an object", m);
-    auto role = m.find("role");
-    const std::string role_name =
-        role != m.end() && role->is_string() ? role->get<std::string>() : "";
-    if (role_name != "system" && role_name != "user" &&
-        role_name != "assistant" && role_name != "tool") {
-      const std::string shown =
-          role == m.end() || role->is_null()
-              ? std::string()
-              : (role->is_string() ? role_name : role->dump());
-      return absl::StrCat("invalid request: invalid role '", shown, "' at ", at,
-                          ". Role must be one of: system, user, assistant, "
-                          "tool.");
-    }
-    if (role_name == "system") {
-      if (seen_turn) return "system turn must be the first in the list";
-    } else {
-      seen_turn = true;
-    }
-    auto content = m.find("content");
-    const bool has_content = content != m.end() && !content->is_null();
-    if (role_name == "tool" && !m.contains("tool_call_id")) {
-      return absl::StrCat("invalid request: ", at,
-                          ".tool_call_id is required for tool messages.");
-    }
-    if (!has_content &&
-        !(role_name == "assistant" && m.contains("tool_calls"))) {
-      return absl::StrCat("invalid request: ", at, ".content is required.");
-    }
-    std::string text;
-    if (has_content) {
-      std::optional<std::string> error;
-      text = ContentText(*content, at, &error);
-      if (error.has_value()) return error;
-      if (content->is_string() && text.empty()) {
-        return "message must not be empty in a turn";
-      }
-    }
-    if (role_name == "user") g->last_user_text = text;
-    g->message_texts.push_back(std::move(text));
-  }
-  return std::nullopt;
-}
-
-// A number field within [lo, hi]; `range` describes it for the message.
-std::optional<std::string> CheckRange(const json& body, const char* name,
-                                      double lo, double hi,
-                                      absl::string_view range) {
-  auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_number()) return InvalidType(name, "a number", *it);
-  const double v = it->get<double>();
-  if (std::isnan(v) || v < lo || v > hi) {
-    return absl::StrCat("invalid request: ", name, " must be between ", range,
-                        " inclusive.");
-  }
-  return std::nullopt;
-}
-
-// Validates a chat body; fills `g`. Returns the error message if bad.
-std::optional<std::string> ParseChatRequest(const json& body,
-                                            GenerationRequest* g) {
-  auto model = body.find("model");
-  if (model == body.end() || model->is_null() ||
-      (model->is_string() && model->get<std::string>().empty())) {
-    return "model is required";
-  }
-  if (!model->is_string()) return InvalidType("model", "a string", *model);
-  g->model = model->get<std::string>();
-  if (std::optional<std::string> err = ParseMessages(body, g)) return err;
-  // Parameters of other APIs: Cohere v2 names them differently.
-  for (const char* foreign :
-       {"top_p", "stop", "max_completion_tokens", "stream_options", "message",
-        "chat_history", "preamble"}) {
-    if (body.contains(foreign)) {
-      return absl::StrCat("invalid request: unknown field '", foreign,
-                          "' for the v2 chat API.");
-    }
-  }
-  auto stream = body.find("stream");
-  if (stream != body.end() && !stream->is_null()) {
-    if (!stream->is_boolean()) {
-      return InvalidType("stream", "a boolean", *stream);
-    }
-    g->stream = stream->get<bool>();
-  }
-  auto max_tokens = body.find("max_tokens");
-  if (max_tokens != body.end() && !max_tokens->is_null()) {
-    if (!max_tokens->is_number_integer()) {
-      return InvalidType("max_tokens", "an integer", *max_tokens);
-    }
-    if (max_tokens->get<int64_t>() < 1) {
-      return "invalid request: max_tokens must be at least 1.";
-    }
-    g->max_tokens = max_tokens->get<int64_t>();
-  }
-  if (auto err = CheckRange(body, "temperature", 0.0, 1.0, "0 and 1.0")) {
-    return err;
-  }
-  if (auto err = CheckRange(body, "p", 0.01, 0.99, "0.01 and 0.99")) {
-    return err;
-  }
-  if (auto err = CheckRange(body, "k", 0, 500, "0 and 500")) return err;
-  auto stops = body.find("stop_sequences");
-  if (stops != body.end() && !stops->is_null()) {
-    if (!stops->is_array()) {
-      return InvalidType("stop_sequences", "an array of strings", *stops);
-    }
-    if (stops->size() > 5) {
-      return absl::StrCat(
-          "invalid request: stop_sequences can contain at most 5 sequences - "
-          "received ",
-          stops->size(), ".");
-    }
-    for (const json& s : *stops) {
-      if (!s.is_string()) {
-        return InvalidType("stop_sequences", "an array of strings", *stops);
-      }
-    }
-  }
-  return std::nullopt;
-}
 
 std::string MessageId(int64_t seq) {
   return absl::StrFormat("c0e4e5a1-9f3b-4c2d-8e7f-%012d", seq);
@@ -330,27 +120,96 @@ ojson UsageJson(const GenerationRequest& req, const Usage& u) {
   const int64_t template_tokens =
       kTemplateTokens + kTemplateTokensPerMessage *
                             static_cast<int64_t>(req.message_texts.size());
-  return {{"billed_units",
-           {{"input_tokens", u.prompt_tokens},
-            {"output_tokens", u.completion_tokens}}},
-          {"tokens",
-           {{"input_tokens", u.prompt_tokens + template_tokens},
-            {"output_tokens", u.completion_tokens}}}};
+  ojson usage = {{"billed_units",
+                  {{"input_tokens", u.prompt_tokens},
+                   {"output_tokens", u.completion_tokens}}},
+                 {"tokens",
+                  {{"input_tokens", u.prompt_tokens + template_tokens},
+                   {"output_tokens", u.completion_tokens}}}};
+  if (u.cached_tokens > 0) usage["cached_tokens"] = u.cached_tokens;
+  return usage;
 }
 
 std::string Event(const std::string& type, const ojson& data) {
   return absl::StrCat("event: ", type, "\ndata: ", data.dump(), "\n\n");
 }
 
+// What the message says: a refusal replaces the text (Cohere has no refusal
+// field; the model just says it), a block sends no text at all.
+std::string AnswerText(const Generation& gen) {
+  if (gen.block_reason.has_value()) return "";
+  return gen.refusal.value_or(gen.text);
+}
+
+std::string Finish(const Generation& gen) {
+  if (gen.finish_reason_override.has_value()) {
+    return *gen.finish_reason_override;
+  }
+  if (gen.block_reason.has_value()) return *gen.block_reason;
+  if (!gen.tool_calls.empty()) return "TOOL_CALL";
+  return gen.FinishReason("COMPLETE", "MAX_TOKENS");
+}
+
+ojson ToolCallJson(const FakeToolCall& call, const std::string& arguments) {
+  return {{"id", call.id},
+          {"type", "function"},
+          {"function", {{"name", call.name}, {"arguments", arguments}}}};
+}
+
+// `text` in three pieces (fewer when shorter), concatenating to it.
+std::vector<std::string> ArgumentPieces(const std::string& text) {
+  std::vector<std::string> pieces;
+  const size_t step = std::max<size_t>(1, (text.size() + 2) / 3);
+  for (size_t i = 0; i < text.size(); i += step) {
+    pieces.push_back(text.substr(i, step));
+  }
+  return pieces;
+}
+
+// The tool-call-start / -delta / -end events of every call.
+std::vector<std::string> ToolCallEvents(const Generation& gen) {
+  std::vector<std::string> events;
+  for (size_t i = 0; i < gen.tool_calls.size(); ++i) {
+    const FakeToolCall& call = gen.tool_calls[i];
+    events.push_back(Event(
+        "tool-call-start",
+        {{"type", "tool-call-start"},
+         {"index", i},
+         {"delta", {{"message", {{"tool_calls", ToolCallJson(call, "")}}}}}}));
+    for (const std::string& piece : ArgumentPieces(call.arguments_json)) {
+      events.push_back(Event(
+          "tool-call-delta",
+          {{"type", "tool-call-delta"},
+           {"index", i},
+           {"delta",
+            {{"message",
+              {{"tool_calls", {{"function", {{"arguments", piece}}}}}}}}}}));
+    }
+    events.push_back(
+        Event("tool-call-end", {{"type", "tool-call-end"}, {"index", i}}));
+  }
+  return events;
+}
+
 class ChatRenderer : public GenerationRenderer {
  public:
+  // With tool calls the text is the model's tool_plan, as Cohere sends it.
   HttpReply Reply(const GenerationRequest& req,
                   const Generation& gen) const override {
-    ojson text_part = {{"type", "text"}, {"text", gen.text}};
-    ojson message = {{"role", "assistant"},
-                     {"content", ojson::array({std::move(text_part)})}};
+    ojson message = {{"role", "assistant"}};
+    if (gen.tool_calls.empty()) {
+      message["content"] =
+          ojson::array({{{"type", "text"}, {"text", AnswerText(gen)}}});
+    } else {
+      message["tool_plan"] = gen.text;
+      ojson calls = ojson::array();
+      for (const FakeToolCall& c : gen.tool_calls) {
+        calls.push_back(ToolCallJson(c, c.arguments_json));
+      }
+      message["tool_calls"] = std::move(calls);
+    }
     ojson body = {{"id", MessageId(req.seq)},
-                  {"finish_reason", gen.FinishReason("COMPLETE", "MAX_TOKENS")},
+                  {"finish_reason", Finish(gen)},
                   {"message", std::move(message)},
                   {"usage", UsageJson(req, gen.usage)}};
     HttpReply r;
@@ -373,28 +232,39 @@ class ChatRenderer : public GenerationRenderer {
         "message-start", {{"id", MessageId(req.seq)},
                           {"type", "message-start"},
                           {"delta", {{"message", std::move(start_message)}}}}));
-    s.head.push_back(Event(
-        "content-start",
-        {{"type", "content-start"},
-         {"index", 0},
-         {"delta",
-          {{"message", {{"content", {{"type", "text"}, {"text", ""}}}}}}}}));
-    s.deltas.reserve(gen.deltas.size());
-    for (const std::string& d : gen.deltas) {
+    const bool tools = !gen.tool_calls.empty();
+    if (!tools) {
+      s.head.push_back(Event(
+          "content-start",
+          {{"type", "content-start"},
+           {"index", 0},
+           {"delta",
+            {{"message", {{"content", {{"type", "text"}, {"text", ""}}}}}}}}));
+    }
+    const std::vector<std::string> deltas =
+        tools ? gen.deltas : SplitDeltas(AnswerText(gen));
+    for (const std::string& d : deltas) {
       s.deltas.push_back(
-          Event("content-delta",
-                {{"type", "content-delta"},
-                 {"index", 0},
-                 {"delta", {{"message", {{"content", {{"text", d}}}}}}}}));
+          tools ? Event("tool-plan-delta",
+                        {{"type", "tool-plan-delta"},
+                         {"delta", {{"message", {{"tool_plan", d}}}}}})
+                : Event("content-delta",
+                        {{"type", "content-delta"},
+                         {"index", 0},
+                         {"delta",
+                          {{"message", {{"content", {{"text", d}}}}}}}}));
+    }
+    if (tools) {
+      s.tail = ToolCallEvents(gen);
+    } else {
+      s.tail.push_back(
+          Event("content-end", {{"type", "content-end"}, {"index", 0}}));
     }
     s.tail.push_back(
-        Event("content-end", {{"type", "content-end"}, {"index", 0}}));
-    s.tail.push_back(
-        Event("message-end",
-              {{"type", "message-end"},
-               {"delta",
-                {{"finish_reason", gen.FinishReason("COMPLETE", "MAX_TOKENS")},
-                 {"usage", UsageJson(req, gen.usage)}}}}));
+        Event("message-end", {{"type", "message-end"},
+                              {"delta",
+                               {{"finish_reason", Finish(gen)},
+                                {"usage", UsageJson(req, gen.usage)}}}}));
     s.malformed =
         "event: content-delta\n"
         "data: {\"type\":\"content-delta\",\"index\":0,\"delta\":"
@@ -481,49 +351,24 @@ class CohereFormat : public WireFormat {
 
   void RegisterRoutes(Routes& routes) override {
     routes.Post("/v2/chat", [this](Exchange& ex) { Chat(ex); });
+    routes.Post("/v2/embed", [](Exchange& ex) { Embed(ex); });
   }
 
  private:
-  // The 401 reply for a request without a usable key, if any.
-  static std::optional<HttpReply> CheckAuth(Exchange& ex) {
-    std::optional<std::string> auth = ex.Header("Authorization");
-    if (!auth.has_value() && !ex.upstream().options().require_api_key) {
-      return std::nullopt;
-    }
-    std::string key;
-    if (auth.has_value() && absl::StartsWithIgnoreCase(*auth, "bearer ")) {
-      key = std::string(
-          absl::StripAsciiWhitespace(absl::string_view(*auth).substr(7)));
-    }
-    if (key.empty()) return ErrorReply(401, "no api key supplied", ex.seq());
-    if (absl::StartsWith(key, "invalid")) {
-      return ErrorReply(401, "invalid api token", ex.seq());
-    }
-    return std::nullopt;
-  }
-
   void Chat(Exchange& ex) const {
     if (std::optional<HttpReply> err = CheckAuth(ex)) return ex.Send(*err);
-    const std::string content_type =
-        absl::AsciiStrToLower(ex.Header("Content-Type").value_or(""));
-    if (!absl::StartsWith(content_type, "application/json")) {
-      return ex.Send(BadRequest(
-          "invalid request: Content-Type must be application/json.", ex.seq()));
-    }
-    absl::StatusOr<json> body = ex.JsonBody();
-    if (!body.ok() || !body->is_object()) {
-      return ex.Send(BadRequest(
-          "invalid request: the request body must be a valid JSON object.",
-          ex.seq()));
+    json body;
+    if (std::optional<HttpReply> err = CheckJsonBody(ex, &body)) {
+      return ex.Send(*err);
     }
     GenerationRequest g;
-    if (std::optional<std::string> err = ParseChatRequest(*body, &g)) {
+    if (std::optional<std::string> err = ParseChatRequest(body, &g)) {
       return ex.Send(BadRequest(*err, ex.seq()));
     }
     if (ModelMissing(g.model)) {
       return ex.Send(ErrorReply(404, ModelNotFoundMessage(g.model), ex.seq()));
     }
-    g.body = *std::move(body);
+    g.body = std::move(body);
     ex.Generate(std::move(g), renderer_);
   }
 

@@ -16,7 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/gateway_harness.h"
 
-namespace llmgw {
+namespace llmgw::testing {
 namespace {
 
 namespace pb = ::llmgateway::v1;
@@ -282,4 +282,4 @@ TEST(CohereContractTest, WhatV2CannotExpressIsRefusedNotDropped) {
 }
 
 }  // namespace
-}  // namespace llmgw
+}  // namespace llmgw::testing

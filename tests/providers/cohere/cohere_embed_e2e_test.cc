@@ -12,7 +12,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/gateway_harness.h"
 
-namespace llmgw {
+namespace llmgw::testing {
 namespace {
 
 namespace pb = ::llmgateway::v1;
@@ -94,4 +94,4 @@ TEST(CohereEmbedE2eTest, DimensionsOnAModelWithoutThemIsRefused) {
 }
 
 }  // namespace
-}  // namespace llmgw
+}  // namespace llmgw::testing

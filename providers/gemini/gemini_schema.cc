@@ -46,6 +46,15 @@ bool IsDropped(absl::string_view key) {
   return false;
 }
 
+// Keywords mapped by Convert / ConvertKeyword.
+bool IsKnown(absl::string_view key) {
+  for (const char* k : {"type", "properties", "anyOf", "additionalProperties",
+                        "format", "enum", "const", "examples", "items"}) {
+    if (key == k) return true;
+  }
+  return IsCopied(key) || IsDropped(key);
+}
+
 // The Gemini Type of `schema` ("STRING"...), setting nullable for
 // ["T", "null"]; "" with an error for what cannot be expressed.
 absl::StatusOr<std::string> MapType(const json& schema, const std::string& at,
@@ -160,6 +169,9 @@ absl::StatusOr<json> Convert(const json& schema, const std::string& at,
                              int depth) {
   if (depth > kMaxDepth) return Refuse("a schema nested this deep", at);
   if (!schema.is_object()) return Refuse("a schema that is not an object", at);
+  for (const auto& [key, value] : schema.items()) {
+    if (!IsKnown(key)) return RefuseKeyword(key, at);
+  }
   bool nullable = false;
   absl::StatusOr<std::string> type = MapType(schema, at, &nullable);
   if (!type.ok()) return type.status();

@@ -6,6 +6,8 @@
 // Routes (base URL "<url>/v1beta"):
 //   POST /v1beta/models/{model}:generateContent        generation (runs the
 //   POST /v1beta/models/{model}:streamGenerateContent  behaviour script)
+//   POST /v1beta/models/{model}:batchEmbedContents  embeddings
+//   POST /v1beta/models/{model}:embedContent        (gemini_fake_embed.cc)
 //   POST /v1beta/models/{model}:countTokens
 //   GET  /v1beta/models, GET /v1beta/models/{model}
 //   anything else under /v1beta: Google Front End's HTML 404 page.
@@ -33,6 +35,9 @@
 //      no data), roles "user" / "model" / unset: 400 INVALID_ARGUMENT with
 //      Google's "* GenerateContentRequest.<field>: ..." lines (or "Please use
 //      a valid role: user, model.").
+//   4b. The rich contract (gemini_fake.h CheckContract): tools and their
+//      Schema, toolConfig, inlineData / fileData, function call / response
+//      turns, responseMimeType / responseSchema, as the API checks them.
 //   5. Prompt size: words of systemInstruction + contents above the model's
 //      inputTokenLimit: 400 INVALID_ARGUMENT "The input token count (N)
 //      exceeds the maximum number of tokens allowed (M)."
@@ -57,6 +62,14 @@
 // cumulative usageMetadata), then a last event with an empty text part, the
 // finishReason and the final usage. There is no terminal marker. Without
 // alt=sse the same objects come as one streamed JSON array.
+//
+// Behavior::tool_calls: functionCall parts after the text, finishReason STOP
+// (a stream sends each call whole in its own event, before the last one).
+// Behavior::refusal: Gemini has no refusal field, so it is the answer text.
+// Behavior::block_reason: the prompt is blocked (as "blockReason:" below).
+// Usage detail: cachedContentTokenCount (part of promptTokenCount) and
+// thoughtsTokenCount (candidatesTokenCount = completion - reasoning).
+// The echo text of a user turn includes its function responses as JSON.
 //
 // Finish reason overrides (Behavior::WithFinishReason) are sent verbatim as
 // candidates[0].finishReason ("SAFETY" also carries safetyRatings with the

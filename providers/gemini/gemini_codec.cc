@@ -190,7 +190,6 @@ std::string GeminiFinishDetail(absl::string_view reply_body) {
   return gemini::ParseResponseChunk(body).finish_detail;
 }
 
-
 absl::StatusOr<http::HttpRequest> GeminiCodec::BuildEmbedRequest(
     const ProviderRequest& request, absl::string_view base_url,
     absl::string_view api_key) const {

@@ -156,7 +156,8 @@ TEST(GeminiToolsRequestTest, ToolChoiceModes) {
     ASSERT_TRUE(body.ok()) << body.status();
     EXPECT_EQ((*body)["toolConfig"],
               json({{"functionCallingConfig", {{"mode", wire}}}}));
-    EXPECT_EQ((*body)["tools"][0]["functionDeclarations"][0], json({{"name", "f"}}));
+    EXPECT_EQ((*body)["tools"][0]["functionDeclarations"][0],
+              json({{"name", "f"}}));
   }
   request.tool_choice.mode = ToolChoice::Mode::kUnspecified;
   absl::StatusOr<json> body = Body(request);
@@ -173,29 +174,35 @@ TEST(GeminiToolsRequestTest, RefusesWhatTheApiCannotExpress) {
   absl::StatusOr<json> body = Body(request);
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(body.status().message(), "parallel_tool_calls"));
+  EXPECT_TRUE(
+      absl::StrContains(body.status().message(), "parallel_tool_calls"));
   EXPECT_TRUE(absl::StrContains(body.status().message(), "Gemini API"));
 
   struct Case {
     const char* schema;
     const char* keyword;
   };
-  for (const Case& c : {
-           Case{R"({"type":"object","properties":{"a":{"oneOf":[{"type":"string"}]}}})",
-                "oneOf"},
-           Case{R"({"type":"object","properties":{"a":{"$ref":"#/x"}}})",
-                "$ref"},
-           Case{R"({"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":"string"}}}})",
-                "additionalProperties"},
-           Case{R"({"type":"object","properties":{"o":{"type":"object"}}})",
-                "without properties"},
-           Case{R"({"type":"object","properties":{"n":{"type":"integer","enum":[1,2]}}})",
-                "non-string enum"},
-           Case{R"({"type":"object","properties":{"u":{"type":["string","integer"]}}})",
-                "union"},
-           Case{R"({"type":"object","properties":{"x":{"description":"any"}}})",
-                "without \"type\""},
-       }) {
+  for (
+      const Case& c : {
+          Case{
+              R"({"type":"object","properties":{"a":{"oneOf":[{"type":"string"}]}}})",
+              "oneOf"},
+          Case{R"({"type":"object","properties":{"a":{"$ref":"#/x"}}})",
+               "$ref"},
+          Case{
+              R"({"type":"object","properties":{"m":{"type":"object","additionalProperties":{"type":"string"}}}})",
+              "additionalProperties"},
+          Case{R"({"type":"object","properties":{"o":{"type":"object"}}})",
+               "without properties"},
+          Case{
+              R"({"type":"object","properties":{"n":{"type":"integer","enum":[1,2]}}})",
+              "non-string enum"},
+          Case{
+              R"({"type":"object","properties":{"u":{"type":["string","integer"]}}})",
+              "union"},
+          Case{R"({"type":"object","properties":{"x":{"description":"any"}}})",
+               "without \"type\""},
+      }) {
     ProviderRequest r = Base();
     r.tools = {{"t", "", c.schema}};
     absl::StatusOr<json> refused = Body(r);
@@ -290,7 +297,8 @@ TEST(GeminiConfigRequestTest, JsonSchemaSeedAndPenalties) {
   request.seed.reset();
   body = Body(request);
   ASSERT_TRUE(body.ok());
-  EXPECT_EQ((*body)["generationConfig"]["responseMimeType"], "application/json");
+  EXPECT_EQ((*body)["generationConfig"]["responseMimeType"],
+            "application/json");
   EXPECT_FALSE((*body)["generationConfig"].contains("responseSchema"));
 }
 
@@ -407,10 +415,12 @@ TEST(GeminiToolsStreamTest, BoundsCallsAndArguments) {
   auto decoder = codec.NewStreamDecoder();
   json parts = json::array();
   for (int i = 0; i < 129; ++i) {
-    parts.push_back({{"functionCall", {{"name", "f"}, {"args", json::object()}}}});
+    parts.push_back(
+        {{"functionCall", {{"name", "f"}, {"args", json::object()}}}});
   }
-  json chunk = {{"candidates",
-                 json::array({{{"content", {{"role", "model"}, {"parts", parts}}}}})}};
+  json chunk = {
+      {"candidates",
+       json::array({{{"content", {{"role", "model"}, {"parts", parts}}}}})}};
   StreamUpdate update = decoder->OnEvent(Data(chunk.dump()));
   ASSERT_TRUE(update.error.has_value());
   EXPECT_EQ(update.error->error_class, ErrorClass::kTransient);
@@ -419,12 +429,13 @@ TEST(GeminiToolsStreamTest, BoundsCallsAndArguments) {
 
   auto big = codec.NewStreamDecoder();
   json args = {{"blob", std::string((1 << 20) + 1, 'a')}};
-  json one = {{"candidates",
-               json::array({{{"content",
-                              {{"role", "model"},
-                               {"parts", json::array({{{"functionCall",
-                                                        {{"name", "f"},
-                                                         {"args", args}}}}})}}}}})}};
+  json one = {
+      {"candidates",
+       json::array({{{"content",
+                      {{"role", "model"},
+                       {"parts", json::array({{{"functionCall",
+                                                {{"name", "f"},
+                                                 {"args", args}}}}})}}}}})}};
   StreamUpdate too_big = big->OnEvent(Data(one.dump()));
   ASSERT_TRUE(too_big.error.has_value());
   EXPECT_EQ(too_big.error->error_class, ErrorClass::kTransient);
@@ -471,8 +482,7 @@ TEST(GeminiEmbedTest, BuildsBatchEmbedContents) {
   }
   EXPECT_TRUE(has_key);
 
-  for (auto [type, wire] :
-       std::vector<std::pair<EmbedInputType, std::string>>{
+  for (auto [type, wire] : std::vector<std::pair<EmbedInputType, std::string>>{
            {EmbedInputType::kSearchDocument, "RETRIEVAL_DOCUMENT"},
            {EmbedInputType::kClassification, "CLASSIFICATION"},
            {EmbedInputType::kClustering, "CLUSTERING"}}) {
@@ -505,7 +515,8 @@ TEST(GeminiEmbedTest, ParsesVectorsWithoutUsage) {
   EXPECT_EQ(outcome.reply.embeddings[1], (std::vector<float>{0, 0.125f, -1}));
   EXPECT_FALSE(outcome.reply.usage.reported);
 
-  ProviderOutcome bad = codec.ParseEmbedReply(Ok(R"({"embeddings": [{"values": ["x"]}]})"));
+  ProviderOutcome bad =
+      codec.ParseEmbedReply(Ok(R"({"embeddings": [{"values": ["x"]}]})"));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error->error_class, ErrorClass::kTransient);
   ProviderOutcome error = codec.ParseEmbedReply(Ok(R"({"error": {"code": 429,

@@ -103,7 +103,8 @@ ProviderOutcome ParseBatchEmbedReply(const http::HttpResponse& response) {
     outcome.reply.embeddings.push_back(std::move(vector));
   }
   if (const json* usage = Field(body, "usageMetadata")) {
-    if (std::optional<int64_t> prompt = CountField(*usage, "promptTokenCount")) {
+    if (std::optional<int64_t> prompt =
+            CountField(*usage, "promptTokenCount")) {
       outcome.reply.usage.input_tokens = *prompt;
       outcome.reply.usage.reported = true;
     }

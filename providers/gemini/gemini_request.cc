@@ -86,8 +86,8 @@ absl::StatusOr<json> DataUrlPart(absl::string_view url) {
 absl::StatusOr<json> ImagePart(const ImageContent& image,
                                std::string* resolution) {
   if (image.detail == "low" || image.detail == "high") {
-    const std::string wanted =
-        image.detail == "low" ? "MEDIA_RESOLUTION_LOW" : "MEDIA_RESOLUTION_HIGH";
+    const std::string wanted = image.detail == "low" ? "MEDIA_RESOLUTION_LOW"
+                                                     : "MEDIA_RESOLUTION_HIGH";
     if (!resolution->empty() && *resolution != wanted) {
       return Unsupported(
           "images of one request with different detail levels (it has one "
@@ -102,8 +102,8 @@ absl::StatusOr<json> ImagePart(const ImageContent& image,
   if (absl::StartsWithIgnoreCase(image.url, "data:")) {
     return DataUrlPart(image.url);
   }
-  std::string mime = image.mime_type.empty() ? GuessImageMime(image.url)
-                                             : image.mime_type;
+  std::string mime =
+      image.mime_type.empty() ? GuessImageMime(image.url) : image.mime_type;
   if (mime.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "an image URL needs a MIME type for ", kApi,
@@ -143,11 +143,12 @@ absl::StatusOr<json> ModelParts(const Message& message) {
     std::optional<json> args = ParseJson(call.arguments_json);
     if (call.arguments_json.empty()) args = json::object();
     if (!args.has_value() || !args->is_object()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the arguments of tool call \"", call.id, "\" are not a JSON object"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("the arguments of tool call \"", call.id,
+                       "\" are not a JSON object"));
     }
-    parts.push_back(
-        json{{"functionCall", {{"name", call.name}, {"args", *std::move(args)}}}});
+    parts.push_back(json{
+        {"functionCall", {{"name", call.name}, {"args", *std::move(args)}}}});
   }
   return parts;
 }
@@ -158,15 +159,16 @@ json ToolResultParts(const Message& message) {
   json response = result.has_value() && result->is_object()
                       ? *std::move(result)
                       : json{{"output", text}};
-  return json::array({{{"functionResponse",
-                        {{"name", message.tool_name},
-                         {"response", std::move(response)}}}}});
+  return json::array(
+      {{{"functionResponse",
+         {{"name", message.tool_name}, {"response", std::move(response)}}}}});
 }
 
 // Appends `parts` to contents[], merging into the last Content of `role`.
 void Append(const char* role, json parts, json* contents) {
   if (!contents->empty() && contents->back()["role"] == role) {
-    for (json& part : parts) contents->back()["parts"].push_back(std::move(part));
+    for (json& part : parts)
+      contents->back()["parts"].push_back(std::move(part));
     return;
   }
   contents->push_back(json{{"role", role}, {"parts", std::move(parts)}});
@@ -205,7 +207,8 @@ absl::StatusOr<json> Tools(const std::vector<ToolDefinition>& tools) {
   for (size_t i = 0; i < tools.size(); ++i) {
     const ToolDefinition& tool = tools[i];
     json declaration = {{"name", tool.name}};
-    if (!tool.description.empty()) declaration["description"] = tool.description;
+    if (!tool.description.empty())
+      declaration["description"] = tool.description;
     std::optional<json> schema = tool.parameters_json_schema.empty()
                                      ? json::object()
                                      : ParseJson(tool.parameters_json_schema);
@@ -265,7 +268,8 @@ absl::StatusOr<json> GenerationConfig(const ProviderRequest& request,
                                       const std::string& resolution) {
   json config = json::object();
   if (request.max_tokens > 0) config["maxOutputTokens"] = request.max_tokens;
-  if (request.temperature) config["temperature"] = WireNumber(*request.temperature);
+  if (request.temperature)
+    config["temperature"] = WireNumber(*request.temperature);
   if (request.top_p) config["topP"] = WireNumber(*request.top_p);
   if (!request.stop.empty()) config["stopSequences"] = request.stop;
   if (request.seed) {

@@ -28,10 +28,9 @@ absl::Status RefuseKeyword(absl::string_view key, absl::string_view where) {
 // Keywords copied as they are.
 bool IsCopied(absl::string_view key) {
   for (const char* k :
-       {"title", "description", "required", "nullable", "minItems",
-        "maxItems", "minProperties", "maxProperties", "minLength",
-        "maxLength", "pattern", "minimum", "maximum", "default", "example",
-        "propertyOrdering"}) {
+       {"title", "description", "required", "nullable", "minItems", "maxItems",
+        "minProperties", "maxProperties", "minLength", "maxLength", "pattern",
+        "minimum", "maximum", "default", "example", "propertyOrdering"}) {
     if (key == k) return true;
   }
   return false;
@@ -39,8 +38,8 @@ bool IsCopied(absl::string_view key) {
 
 // Keywords that only annotate (no effect on what is valid).
 bool IsDropped(absl::string_view key) {
-  for (const char* k : {"$schema", "$id", "$comment", "deprecated", "readOnly",
-                        "writeOnly"}) {
+  for (const char* k :
+       {"$schema", "$id", "$comment", "deprecated", "readOnly", "writeOnly"}) {
     if (key == k) return true;
   }
   return false;
@@ -106,8 +105,8 @@ absl::Status ConvertProperties(const json& properties, const std::string& at,
   if (!properties.is_object()) return Refuse("non-object \"properties\"", at);
   json mapped = json::object();
   for (const auto& [name, sub] : properties.items()) {
-    absl::StatusOr<json> converted = Convert(
-        sub, absl::StrCat(at, ".properties.", name), depth + 1);
+    absl::StatusOr<json> converted =
+        Convert(sub, absl::StrCat(at, ".properties.", name), depth + 1);
     if (!converted.ok()) return converted.status();
     mapped[name] = *std::move(converted);
   }
@@ -122,8 +121,8 @@ absl::Status ConvertAnyOf(const json& any_of, const std::string& at, int depth,
   }
   json mapped = json::array();
   for (size_t i = 0; i < any_of.size(); ++i) {
-    absl::StatusOr<json> converted = Convert(
-        any_of[i], absl::StrCat(at, ".anyOf[", i, "]"), depth + 1);
+    absl::StatusOr<json> converted =
+        Convert(any_of[i], absl::StrCat(at, ".anyOf[", i, "]"), depth + 1);
     if (!converted.ok()) return converted.status();
     mapped.push_back(*std::move(converted));
   }
@@ -182,7 +181,8 @@ absl::StatusOr<json> Convert(const json& schema, const std::string& at,
     absl::Status status;
     if (key == "type") continue;
     if (key == "properties") {
-      if (*type != "OBJECT") return Refuse("\"properties\" on a non-object", at);
+      if (*type != "OBJECT")
+        return Refuse("\"properties\" on a non-object", at);
       status = ConvertProperties(value, at, depth, &out);
     } else if (key == "anyOf") {
       status = ConvertAnyOf(value, at, depth, &out);

@@ -82,12 +82,14 @@ HttpReply Violation(const std::string& field, absl::string_view what) {
 Reply CheckSchema(const json& schema, const std::string& path, int depth) {
   if (depth > 64) return Violation(path, "schema nested too deeply");
   if (Reply r = UnknownField(
-          schema,
-          {"type", "format", "title", "description", "nullable", "enum",
-           "maxItems", "minItems", "properties", "required", "minProperties",
-           "maxProperties", "minLength", "maxLength", "pattern", "example",
-           "anyOf", "propertyOrdering", "default", "items", "minimum",
-           "maximum"},
+          schema, {"type",        "format",        "title",
+                   "description", "nullable",      "enum",
+                   "maxItems",    "minItems",      "properties",
+                   "required",    "minProperties", "maxProperties",
+                   "minLength",   "maxLength",     "pattern",
+                   "example",     "anyOf",         "propertyOrdering",
+                   "default",     "items",         "minimum",
+                   "maximum"},
           path)) {
     return r;
   }
@@ -113,7 +115,8 @@ Reply CheckSchema(const json& schema, const std::string& path, int depth) {
     return Violation(path + ".properties", "only allowed for OBJECT type");
   }
   if (type == "OBJECT" && (properties == nullptr || properties->empty())) {
-    return Violation(path + ".properties", "should be non-empty for OBJECT type");
+    return Violation(path + ".properties",
+                     "should be non-empty for OBJECT type");
   }
   if (properties != nullptr) {
     int i = 0;
@@ -150,11 +153,11 @@ bool ValidFunctionName(const std::string& name) {
 
 Reply CheckDeclaration(const json& d, const std::string& at,
                        std::vector<std::string>* names) {
-  if (Reply r = UnknownField(d,
-                             {"name", "description", "parameters",
-                              "parametersJsonSchema", "response",
-                              "responseJsonSchema", "behavior"},
-                             at)) {
+  if (Reply r = UnknownField(
+          d,
+          {"name", "description", "parameters", "parametersJsonSchema",
+           "response", "responseJsonSchema", "behavior"},
+          at)) {
     return r;
   }
   const json* name = Get(d, "name", "name");
@@ -176,23 +179,24 @@ Reply CheckDeclaration(const json& d, const std::string& at,
 Reply CheckTools(const json& body, std::vector<std::string>* names) {
   const json* tools = Get(body, "tools", "tools");
   if (tools == nullptr) return std::nullopt;
-  if (!tools->is_array()) return InvalidJson("Invalid value at 'tools'", "tools");
+  if (!tools->is_array())
+    return InvalidJson("Invalid value at 'tools'", "tools");
   for (size_t i = 0; i < tools->size(); ++i) {
     const std::string at = absl::StrCat("tools[", i, "]");
     const json& tool = (*tools)[i];
-    if (Reply r = UnknownField(
-            tool,
-            {"functionDeclarations", "googleSearchRetrieval", "codeExecution",
-             "googleSearch", "urlContext", "computerUse", "fileSearch",
-             "googleMaps"},
-            at)) {
+    if (Reply r = UnknownField(tool,
+                               {"functionDeclarations", "googleSearchRetrieval",
+                                "codeExecution", "googleSearch", "urlContext",
+                                "computerUse", "fileSearch", "googleMaps"},
+                               at)) {
       return r;
     }
     const json* decls =
         Get(tool, "functionDeclarations", "function_declarations");
     if (decls == nullptr) continue;
     for (size_t j = 0; decls->is_array() && j < decls->size(); ++j) {
-      const std::string d_at = absl::StrCat(at, ".function_declarations[", j, "]");
+      const std::string d_at =
+          absl::StrCat(at, ".function_declarations[", j, "]");
       if (Reply r = CheckDeclaration((*decls)[j], d_at, names)) return r;
     }
   }
@@ -202,8 +206,9 @@ Reply CheckTools(const json& body, std::vector<std::string>* names) {
 Reply CheckToolConfig(const json& body, const std::vector<std::string>& names) {
   const json* config = Get(body, "toolConfig", "tool_config");
   if (config == nullptr) return std::nullopt;
-  if (Reply r = UnknownField(
-          *config, {"functionCallingConfig", "retrievalConfig"}, "tool_config")) {
+  if (Reply r =
+          UnknownField(*config, {"functionCallingConfig", "retrievalConfig"},
+                       "tool_config")) {
     return r;
   }
   const json* fcc =
@@ -219,10 +224,11 @@ Reply CheckToolConfig(const json& body, const std::vector<std::string>& names) {
     if (mode != "MODE_UNSPECIFIED" && mode != "AUTO" && mode != "ANY" &&
         mode != "NONE" && mode != "VALIDATED") {
       return InvalidJson(
-          absl::StrCat("Invalid value at '", at,
-                       ".mode' (type.googleapis.com/google.ai."
-                       "generativelanguage.v1beta.FunctionCallingConfig.Mode), ",
-                       m->dump()),
+          absl::StrCat(
+              "Invalid value at '", at,
+              ".mode' (type.googleapis.com/google.ai."
+              "generativelanguage.v1beta.FunctionCallingConfig.Mode), ",
+              m->dump()),
           at + ".mode");
     }
   }
@@ -248,7 +254,6 @@ Reply CheckToolConfig(const json& body, const std::vector<std::string>& names) {
   return std::nullopt;
 }
 
-
 // ------------------------------------------------------------------- Parts
 
 bool IsImageMimeSupported(const std::string& mime) {
@@ -261,7 +266,8 @@ bool IsImageMimeSupported(const std::string& mime) {
 
 // Images of a type the API does not read.
 Reply CheckMime(const std::string& mime, const std::string& at) {
-  if (mime.empty()) return Violation(at + ".mime_type", "mime_type must be set.");
+  if (mime.empty())
+    return Violation(at + ".mime_type", "mime_type must be set.");
   if (absl::StartsWith(mime, "image/") && !IsImageMimeSupported(mime)) {
     return GoogleError(400, absl::StrCat("Unsupported MIME type: ", mime));
   }
@@ -288,7 +294,8 @@ Reply CheckInlineData(const json& data, const std::string& at) {
 }
 
 Reply CheckFileData(const json& data, const std::string& at) {
-  if (Reply r = UnknownField(data, {"mimeType", "fileUri", "displayName"}, at)) {
+  if (Reply r =
+          UnknownField(data, {"mimeType", "fileUri", "displayName"}, at)) {
     return r;
   }
   const json* uri = Get(data, "fileUri", "file_uri");
@@ -297,15 +304,16 @@ Reply CheckFileData(const json& data, const std::string& at) {
   }
   const std::string u = uri->get<std::string>();
   if (!absl::StartsWith(u, "https://") && !absl::StartsWith(u, "gs://")) {
-    return GoogleError(400, absl::StrCat("Invalid or unsupported file uri: ", u));
+    return GoogleError(400,
+                       absl::StrCat("Invalid or unsupported file uri: ", u));
   }
   const json* mime = Get(data, "mimeType", "mime_type");
   return CheckMime(mime != nullptr ? mime->get<std::string>() : "", at);
 }
 
 // One part's media and function fields; counts function calls/responses.
-Reply CheckPart(const json& part, const std::string& at, bool model,
-                int* calls, int* responses) {
+Reply CheckPart(const json& part, const std::string& at, bool model, int* calls,
+                int* responses) {
   if (const json* d = Get(part, "inlineData", "inline_data")) {
     if (Reply r = CheckInlineData(*d, at + ".inline_data")) return r;
   }

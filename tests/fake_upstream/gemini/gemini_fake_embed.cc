@@ -56,8 +56,8 @@ const EmbedModel* FindEmbedModel(absl::string_view id) {
 }
 
 HttpReply BatchViolation(const std::string& field, absl::string_view what) {
-  return GoogleError(
-      400, absl::StrCat("* BatchEmbedContentsRequest.", field, ": ", what, "\n"));
+  return GoogleError(400, absl::StrCat("* BatchEmbedContentsRequest.", field,
+                                       ": ", what, "\n"));
 }
 
 bool KnownTaskType(const json& t) {
@@ -72,11 +72,11 @@ bool KnownTaskType(const json& t) {
 
 // Checks one EmbedContentRequest; its text and dimension count on success.
 std::optional<HttpReply> ReadRequest(const json& r, const std::string& at,
-                                     const EmbedModel& model,
-                                     std::string* text, int* dimensions) {
+                                     const EmbedModel& model, std::string* text,
+                                     int* dimensions) {
   if (!r.is_object()) return BatchViolation(at, "must be an object.");
-  if (auto it = r.find("model"); it != r.end() &&
-                                 *it != absl::StrCat("models/", model.id)) {
+  if (auto it = r.find("model");
+      it != r.end() && *it != absl::StrCat("models/", model.id)) {
     return BatchViolation(at + ".model",
                           "the model of every request must be the model of "
                           "the batch.");
@@ -133,15 +133,16 @@ HttpReply JsonReply(const ojson& body) {
 }
 
 void Embed(Exchange& ex, bool batch) {
-  Caller caller = Authenticate(ex, batch ? "BatchEmbedContents" : "EmbedContent");
+  Caller caller =
+      Authenticate(ex, batch ? "BatchEmbedContents" : "EmbedContent");
   if (caller.error.has_value()) return ex.Send(*caller.error);
   const std::string model_id = ex.request().matches[1].str();
   const EmbedModel* model = FindEmbedModel(model_id);
   if (model == nullptr) return ex.Send(ModelNotFound(model_id, "embedContent"));
   absl::StatusOr<json> body = ex.JsonBody();
   if (!body.ok() || !body->is_object()) {
-    return ex.Send(InvalidJson(
-        "Invalid JSON payload received. Unexpected token.", ""));
+    return ex.Send(
+        InvalidJson("Invalid JSON payload received. Unexpected token.", ""));
   }
   if (!batch) {
     std::string text;
@@ -151,20 +152,22 @@ void Embed(Exchange& ex, bool batch) {
     }
     return ex.Send(JsonReply({{"embedding", Values(text, dimensions)}}));
   }
-  const json* requests = body->contains("requests") ? &(*body)["requests"] : nullptr;
+  const json* requests =
+      body->contains("requests") ? &(*body)["requests"] : nullptr;
   if (requests == nullptr || !requests->is_array() || requests->empty()) {
     return ex.Send(BatchViolation("requests", "requests must not be empty."));
   }
   if (requests->size() > 100) {
-    return ex.Send(BatchViolation(
-        "requests", "at most 100 requests can be in one batch"));
+    return ex.Send(
+        BatchViolation("requests", "at most 100 requests can be in one batch"));
   }
   ojson embeddings = ojson::array();
   for (size_t i = 0; i < requests->size(); ++i) {
     std::string text;
     int dimensions = 0;
-    if (auto err = ReadRequest((*requests)[i], absl::StrCat("requests[", i, "]"),
-                               *model, &text, &dimensions)) {
+    if (auto err =
+            ReadRequest((*requests)[i], absl::StrCat("requests[", i, "]"),
+                        *model, &text, &dimensions)) {
       return ex.Send(*err);
     }
     embeddings.push_back(Values(text, dimensions));

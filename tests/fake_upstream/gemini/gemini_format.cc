@@ -845,8 +845,9 @@ std::vector<ojson> StreamChunks(const GenerationRequest& req,
     chunks.push_back(Response(req, Candidate("", std::nullopt, {call}),
                               UsageMetadata(partial, words)));
   }
-  chunks.push_back(Response(req, Candidate("", Finish(gen)),
-                            UsageMetadata(gen.usage, gen.usage.completion_tokens)));
+  chunks.push_back(
+      Response(req, Candidate("", Finish(gen)),
+               UsageMetadata(gen.usage, gen.usage.completion_tokens)));
   return chunks;
 }
 
@@ -858,8 +859,9 @@ class GeminiRenderer : public GenerationRenderer {
     if (std::optional<std::string> block = BlockReason(gen)) {
       body = BlockedResponse(req, gen, *block);
     } else {
-      body = Response(req, Candidate(AnswerText(gen), Finish(gen), gen.tool_calls),
-                      UsageMetadata(gen.usage, gen.usage.completion_tokens));
+      body =
+          Response(req, Candidate(AnswerText(gen), Finish(gen), gen.tool_calls),
+                   UsageMetadata(gen.usage, gen.usage.completion_tokens));
     }
     HttpReply r;
     r.content_type = kJsonType;

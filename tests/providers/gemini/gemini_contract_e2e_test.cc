@@ -234,8 +234,8 @@ TEST(GeminiContractE2eTest, BlockedPromptCarriesTheBlockReason) {
   GatewayHarness h(GeminiEnv());
   h.upstream().Enqueue(Behavior::Ok().WithBlockReason("PROHIBITED_CONTENT"));
   pb::GenerateResponse response;
-  grpc::Status status =
-      h.Generate(GatewayHarness::UserRequest("something bad", kModel), &response);
+  grpc::Status status = h.Generate(
+      GatewayHarness::UserRequest("something bad", kModel), &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.finish_reason(), pb::FINISH_REASON_CONTENT_FILTER);
   EXPECT_EQ(response.block_reason(), "PROHIBITED_CONTENT");
@@ -296,9 +296,9 @@ TEST(GeminiContractE2eTest, EmbeddingsThroughTheEmbedRpc) {
     EXPECT_EQ(response.embeddings(e).index(), e);
     ASSERT_EQ(response.embeddings(e).values_size(), 8);
     for (int i = 0; i < 8; ++i) {
-      EXPECT_EQ(response.embeddings(e).values(i),
-                fake_upstream::gemini_fake::FakeEmbeddingValue(
-                    request.inputs(e), i));
+      EXPECT_EQ(
+          response.embeddings(e).values(i),
+          fake_upstream::gemini_fake::FakeEmbeddingValue(request.inputs(e), i));
     }
   }
   EXPECT_EQ(response.provider(), "gemini");

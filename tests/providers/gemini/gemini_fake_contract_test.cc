@@ -77,8 +77,9 @@ TEST_F(GeminiFakeContractTest, RefusesJsonSchemaKeywordsOutsideTheSubset) {
             "\"additionalProperties\" at "
             "'tools[0].function_declarations[0].parameters': Cannot find "
             "field.");
-  r = Post(kGenerate, WithTools(json::parse(
-                          R"([{"name": "f", "parameters": {"type": "OBJECT"}}])")));
+  r = Post(kGenerate,
+           WithTools(json::parse(
+               R"([{"name": "f", "parameters": {"type": "OBJECT"}}])")));
   EXPECT_EQ(Error(r).second,
             "* GenerateContentRequest.tools[0].function_declarations[0]."
             "parameters.properties: should be non-empty for OBJECT type\n");
@@ -103,18 +104,31 @@ TEST_F(GeminiFakeContractTest, ChecksToolConfigAgainstTheDeclarations) {
 }
 
 TEST_F(GeminiFakeContractTest, ChecksImagesAndFunctionTurns) {
-  auto gif = Post(kGenerate, {{"contents", json::array({User(json::parse(
-      R"([{"inlineData": {"mimeType": "image/gif", "data": "R0lGODlh"}}])"))})}});
-  EXPECT_EQ(Error(gif), std::make_pair(400, std::string(
-                                                "Unsupported MIME type: image/gif")));
-  auto bad64 = Post(kGenerate, {{"contents", json::array({User(json::parse(
-      R"([{"inlineData": {"mimeType": "image/png", "data": "***"}}])"))})}});
+  auto gif = Post(
+      kGenerate,
+      {{"contents",
+        json::array({User(json::parse(
+            R"([{"inlineData": {"mimeType": "image/gif", "data": "R0lGODlh"}}])"))})}});
+  EXPECT_EQ(
+      Error(gif),
+      std::make_pair(400, std::string("Unsupported MIME type: image/gif")));
+  auto bad64 = Post(
+      kGenerate,
+      {{"contents",
+        json::array({User(json::parse(
+            R"([{"inlineData": {"mimeType": "image/png", "data": "***"}}])"))})}});
   EXPECT_TRUE(absl::StrContains(Error(bad64).second, "Base64 decoding failed"));
-  auto ftp = Post(kGenerate, {{"contents", json::array({User(json::parse(
-      R"([{"fileData": {"mimeType": "image/png", "fileUri": "ftp://x/y.png"}}])"))})}});
+  auto ftp = Post(
+      kGenerate,
+      {{"contents",
+        json::array({User(json::parse(
+            R"([{"fileData": {"mimeType": "image/png", "fileUri": "ftp://x/y.png"}}])"))})}});
   EXPECT_EQ(Error(ftp).first, 400);
-  auto https = Post(kGenerate, {{"contents", json::array({User(json::parse(
-      R"([{"text": "look"}, {"fileData": {"mimeType": "image/png",
+  auto https =
+      Post(kGenerate,
+           {{"contents",
+             json::array({User(json::parse(
+                 R"([{"text": "look"}, {"fileData": {"mimeType": "image/png",
           "fileUri": "https://example.com/y.png"}}])"))})}});
   EXPECT_EQ(https->status, 200);
 
@@ -135,14 +149,15 @@ TEST_F(GeminiFakeContractTest, ChecksImagesAndFunctionTurns) {
   auto ok = Post(kGenerate, {{"contents", turns}});
   ASSERT_EQ(ok->status, 200) << ok->body;
   // The echo answers the function responses.
-  EXPECT_EQ(json::parse(ok->body)["candidates"][0]["content"]["parts"][0]["text"],
-            R"(Echo: {"t":21} {"output":"12:00"})");
+  EXPECT_EQ(
+      json::parse(ok->body)["candidates"][0]["content"]["parts"][0]["text"],
+      R"(Echo: {"t":21} {"output":"12:00"})");
 }
 
 TEST_F(GeminiFakeContractTest, ChecksResponseSchemaAndMimeType) {
-  json body = {{"contents", json::array({User({{{"text", "x"}}})})},
-               {"generationConfig",
-                {{"responseSchema", {{"type", "STRING"}}}}}};
+  json body = {
+      {"contents", json::array({User({{{"text", "x"}}})})},
+      {"generationConfig", {{"responseSchema", {{"type", "STRING"}}}}}};
   EXPECT_EQ(Error(Post(kGenerate, body)).first, 400);
   body["generationConfig"]["responseMimeType"] = "application/json";
   EXPECT_EQ(Post(kGenerate, body)->status, 200);
@@ -158,16 +173,19 @@ TEST_F(GeminiFakeContractTest, RendersFunctionCallsUsageAndBlocks) {
   usage.completion_tokens = 30;
   usage.cached_tokens = 60;
   usage.reasoning_tokens = 10;
-  fake_->Enqueue(Behavior::Ok()
-                     .WithToolCalls({{"", "get_weather", R"({"city":"Paris"})"}})
-                     .WithUsage(usage));
-  auto r = Post(kGenerate, {{"contents", json::array({User({{{"text", "w?"}}})})}});
+  fake_->Enqueue(
+      Behavior::Ok()
+          .WithToolCalls({{"", "get_weather", R"({"city":"Paris"})"}})
+          .WithUsage(usage));
+  auto r =
+      Post(kGenerate, {{"contents", json::array({User({{{"text", "w?"}}})})}});
   ASSERT_EQ(r->status, 200);
   json reply = json::parse(r->body);
   const json& parts = reply["candidates"][0]["content"]["parts"];
   ASSERT_EQ(parts.size(), 2u) << r->body;
-  EXPECT_EQ(parts[1]["functionCall"],
-            json::parse(R"({"name": "get_weather", "args": {"city": "Paris"}})"));
+  EXPECT_EQ(
+      parts[1]["functionCall"],
+      json::parse(R"({"name": "get_weather", "args": {"city": "Paris"}})"));
   EXPECT_EQ(reply["candidates"][0]["finishReason"], "STOP");
   EXPECT_EQ(reply["usageMetadata"]["promptTokenCount"], 100);
   EXPECT_EQ(reply["usageMetadata"]["candidatesTokenCount"], 20);
@@ -176,23 +194,30 @@ TEST_F(GeminiFakeContractTest, RendersFunctionCallsUsageAndBlocks) {
   EXPECT_EQ(reply["usageMetadata"]["totalTokenCount"], 130);
 
   // Streamed: each call whole in its own event, before the last one.
-  fake_->Enqueue(Behavior::Ok().WithToolCalls(
-      {{"", "a", R"({"x":1})"}, {"", "b", "{}"}}));
-  auto s = Post(kStream, {{"contents", json::array({User({{{"text", "go"}}})})}});
+  fake_->Enqueue(
+      Behavior::Ok().WithToolCalls({{"", "a", R"({"x":1})"}, {"", "b", "{}"}}));
+  auto s =
+      Post(kStream, {{"contents", json::array({User({{{"text", "go"}}})})}});
   ASSERT_EQ(s->status, 200);
   std::vector<json> events;
   for (absl::string_view line : absl::StrSplit(s->body, "\r\n\r\n")) {
-    if (absl::ConsumePrefix(&line, "data: ")) events.push_back(json::parse(line));
+    if (absl::ConsumePrefix(&line, "data: "))
+      events.push_back(json::parse(line));
   }
   ASSERT_GE(events.size(), 3u);
   const size_t n = events.size();
-  EXPECT_EQ(events[n - 3]["candidates"][0]["content"]["parts"][0]["functionCall"]["name"], "a");
-  EXPECT_EQ(events[n - 2]["candidates"][0]["content"]["parts"][0]["functionCall"]["name"], "b");
+  EXPECT_EQ(events[n - 3]["candidates"][0]["content"]["parts"][0]
+                  ["functionCall"]["name"],
+            "a");
+  EXPECT_EQ(events[n - 2]["candidates"][0]["content"]["parts"][0]
+                  ["functionCall"]["name"],
+            "b");
   EXPECT_EQ(events[n - 1]["candidates"][0]["finishReason"], "STOP");
 
   fake_->Enqueue(Behavior::Ok().WithBlockReason("PROHIBITED_CONTENT"));
   json blocked = json::parse(
-      Post(kGenerate, {{"contents", json::array({User({{{"text", "x"}}})})}})->body);
+      Post(kGenerate, {{"contents", json::array({User({{{"text", "x"}}})})}})
+          ->body);
   EXPECT_FALSE(blocked.contains("candidates"));
   EXPECT_EQ(blocked["promptFeedback"]["blockReason"], "PROHIBITED_CONTENT");
 }

@@ -25,9 +25,11 @@ using nlohmann::json;
 
 constexpr char kApi[] = "the Gemini API";
 
-absl::Status Unsupported(absl::string_view what) {
+// "<what> is not supported by the Gemini API[ (<why>)]".
+absl::Status Unsupported(absl::string_view what, absl::string_view why = "") {
   return absl::InvalidArgumentError(
-      absl::StrCat(what, " is not supported by ", kApi));
+      absl::StrCat(what, " is not supported by ", kApi,
+                   why.empty() ? "" : absl::StrCat(" (", why, ")")));
 }
 
 bool IsImageMimeSupported(absl::string_view mime) {
@@ -40,10 +42,9 @@ bool IsImageMimeSupported(absl::string_view mime) {
 
 absl::Status CheckImageMime(absl::string_view mime) {
   if (IsImageMimeSupported(mime)) return absl::OkStatus();
-  return Unsupported(absl::StrCat(
-      "image MIME type \"", mime,
-      "\" (it takes image/png, image/jpeg, image/webp, image/heic, "
-      "image/heif)"));
+  return Unsupported(absl::StrCat("image MIME type \"", mime, "\""),
+                     "it reads image/png, image/jpeg, image/webp, "
+                     "image/heic and image/heif");
 }
 
 // The MIME type of an image URL from its path's extension, or "".
@@ -89,9 +90,8 @@ absl::StatusOr<json> ImagePart(const ImageContent& image,
     const std::string wanted = image.detail == "low" ? "MEDIA_RESOLUTION_LOW"
                                                      : "MEDIA_RESOLUTION_HIGH";
     if (!resolution->empty() && *resolution != wanted) {
-      return Unsupported(
-          "images of one request with different detail levels (it has one "
-          "mediaResolution per request)");
+      return Unsupported("images of one request with different detail levels",
+                         "it has one mediaResolution per request");
     }
     *resolution = wanted;
   }
@@ -297,9 +297,8 @@ absl::StatusOr<json> GenerationConfig(const ProviderRequest& request,
 
 absl::StatusOr<json> BuildGenerateContentBody(const ProviderRequest& request) {
   if (request.parallel_tool_calls == false) {
-    return Unsupported(
-        "parallel_tool_calls=false (it cannot limit a turn to one function "
-        "call)");
+    return Unsupported("parallel_tool_calls=false",
+                       "it cannot limit a turn to one function call");
   }
   json contents;
   std::vector<std::string> system;

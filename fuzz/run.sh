@@ -79,7 +79,7 @@ COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
 declare -A CODEC_SRCS=(
   [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc"
   [anthropic]="providers/anthropic/anthropic_codec.cc providers/anthropic/anthropic_reply.cc providers/anthropic/anthropic_request.cc providers/anthropic/anthropic_stream.cc"
-  [gemini]="providers/gemini/gemini_codec.cc providers/gemini/gemini_errors.cc providers/gemini/gemini_response.cc"
+  [gemini]="providers/gemini/gemini_codec.cc providers/gemini/gemini_embed.cc providers/gemini/gemini_errors.cc providers/gemini/gemini_request.cc providers/gemini/gemini_response.cc providers/gemini/gemini_schema.cc"
   [cohere]="providers/cohere/cohere_codec.cc"
   [minimax]="providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_response.cc providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
 )

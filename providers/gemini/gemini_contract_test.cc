@@ -214,6 +214,37 @@ TEST(GeminiToolsRequestTest, RefusesWhatTheApiCannotExpress) {
   }
 }
 
+TEST(GeminiSchemaTest, MapsDropsAndInfers) {
+  ProviderRequest request = Base();
+  request.response_format.type = ResponseFormat::Type::kJsonSchema;
+  request.response_format.schema_name = "s";
+  request.response_format.json_schema = R"({
+    "$id": "x", "title": "T",
+    "properties": {
+      "kind": {"const": "a", "$comment": "c"},
+      "tags": {"items": {"type": "string", "format": "email"},
+               "minItems": 1, "examples": [["x"]]},
+      "n": {"anyOf": [{"type": "integer"}, {"type": "null"}]},
+      "u": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+      "at": {"type": "string", "format": "date-time", "deprecated": true}},
+    "propertyOrdering": ["kind", "tags", "n", "at"]})";
+  absl::StatusOr<json> body = Body(request);
+  ASSERT_TRUE(body.ok()) << body.status();
+  const json expected = json::parse(R"({
+    "type": "OBJECT", "title": "T",
+    "properties": {
+      "kind": {"type": "STRING", "enum": ["a"]},
+      "tags": {"type": "ARRAY", "items": {"type": "STRING"}, "minItems": 1,
+               "example": ["x"]},
+      "n": {"type": "INTEGER", "nullable": true},
+      "u": {"nullable": true,
+            "anyOf": [{"type": "INTEGER"}, {"type": "STRING"}]},
+      "at": {"type": "STRING", "format": "date-time"}},
+    "propertyOrdering": ["kind", "tags", "n", "at"]})");
+  EXPECT_EQ((*body)["generationConfig"]["responseSchema"], expected)
+      << body->dump(2);
+}
+
 TEST(GeminiContentRequestTest, ImagesInlineUrlAndDataUrl) {
   ProviderRequest request = Base();
   Message user;

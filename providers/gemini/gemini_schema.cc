@@ -63,6 +63,13 @@ absl::StatusOr<std::string> MapType(const json& schema, const std::string& at,
     if (schema.contains("properties")) return std::string("OBJECT");
     if (schema.contains("items")) return std::string("ARRAY");
     if (schema.contains("anyOf")) return std::string();
+    auto c = schema.find("const");
+    if (c != schema.end() && c->is_string()) return std::string("STRING");
+    auto e = schema.find("enum");
+    if (e != schema.end() && e->is_array() && !e->empty() &&
+        (*e)[0].is_string()) {
+      return std::string("STRING");
+    }
     return Refuse("a schema without \"type\"", at);
   }
   std::string type;
@@ -114,6 +121,13 @@ absl::Status ConvertProperties(const json& properties, const std::string& at,
   return absl::OkStatus();
 }
 
+bool IsNullSchema(const json& schema) {
+  return schema.is_object() && schema.size() == 1 && schema.contains("type") &&
+         schema["type"] == "null";
+}
+
+// anyOf: {"type": "null"} branches become nullable; a single remaining
+// branch is merged into the schema (Pydantic's Optional[T]).
 absl::Status ConvertAnyOf(const json& any_of, const std::string& at, int depth,
                           json* out) {
   if (!any_of.is_array() || any_of.empty()) {
@@ -121,10 +135,21 @@ absl::Status ConvertAnyOf(const json& any_of, const std::string& at, int depth,
   }
   json mapped = json::array();
   for (size_t i = 0; i < any_of.size(); ++i) {
+    if (IsNullSchema(any_of[i])) {
+      (*out)["nullable"] = true;
+      continue;
+    }
     absl::StatusOr<json> converted =
         Convert(any_of[i], absl::StrCat(at, ".anyOf[", i, "]"), depth + 1);
     if (!converted.ok()) return converted.status();
     mapped.push_back(*std::move(converted));
+  }
+  if (mapped.empty()) return Refuse("an \"anyOf\" of only null", at);
+  if (mapped.size() == 1 && !out->contains("type")) {
+    for (auto& [key, value] : mapped[0].items()) {
+      if (!out->contains(key)) (*out)[key] = value;
+    }
+    return absl::OkStatus();
   }
   (*out)["anyOf"] = std::move(mapped);
   return absl::OkStatus();

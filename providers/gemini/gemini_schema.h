@@ -23,7 +23,10 @@
 //            minProperties, maxProperties, minLength, maxLength, pattern,
 //            minimum, maximum, default, example, examples (first one ->
 //            example), propertyOrdering. A schema without "type" but with
-//            "properties" is an OBJECT, with "items" an ARRAY.
+//            "properties" is an OBJECT, with "items" an ARRAY, with a string
+//            const/enum a STRING. {"type": "null"} branches of anyOf become
+//            nullable; a single remaining branch is merged into the schema
+//            (Optional[T]).
 //   dropped  $schema, $id, $comment, deprecated, readOnly, writeOnly, and
 //            additionalProperties when it is a boolean (Gemini only produces
 //            the declared properties).

@@ -193,10 +193,13 @@ int64_t MinInputTokens(const ProviderRequest& request) {
     bytes += static_cast<int64_t>(tool.description.size() +
                                   tool.parameters_json_schema.size());
   }
+  // An embedding model's context window bounds each input on its own (a
+  // batch is many short texts), so the largest input is what must fit.
+  int64_t largest_input = 0;
   for (const std::string& input : request.embed.inputs) {
-    bytes += static_cast<int64_t>(input.size());
+    largest_input = std::max(largest_input, static_cast<int64_t>(input.size()));
   }
-  return bytes / kMaxBytesPerToken;
+  return std::max(bytes, largest_input) / kMaxBytesPerToken;
 }
 
 std::string ContextWindowSkipDetail(const ProviderSpec& spec,

@@ -49,8 +49,10 @@ std::string FeatureSkipDetail(absl::string_view model,
 inline constexpr int64_t kMaxBytesPerToken = 8;
 
 // A lower bound of the request's input tokens: its text bytes (message text,
-// tool calls and results, tool definitions, the response schema, embed
-// inputs) / kMaxBytesPerToken. Images are not counted.
+// tool calls and results, tool definitions, the response schema) /
+// kMaxBytesPerToken; for an embedding batch, its largest input (an embedding
+// model's context window bounds each input, not the batch). Images are not
+// counted.
 int64_t MinInputTokens(const ProviderRequest& request);
 
 // "gpt-4 on openai has a context window of 8192 tokens; the request has at

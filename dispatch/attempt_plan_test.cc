@@ -279,8 +279,13 @@ TEST(FeatureFunctionsTest, MinInputTokensIsALowerBound) {
   r.response_format.json_schema = std::string(80, 's');
   EXPECT_EQ(MinInputTokens(r), 120);
   ProviderRequest embed = Embed("");
-  embed.embed.inputs = {std::string(16, 'a'), std::string(16, 'b')};
+  // Each input meets the embedding model's window on its own: a batch of
+  // many short texts is bounded by its largest, not by their sum.
+  embed.embed.inputs = {std::string(16, 'a'), std::string(32, 'b'),
+                        std::string(16, 'c')};
   EXPECT_EQ(MinInputTokens(embed), 4);
+  embed.embed.inputs.assign(1000, std::string(800, 'x'));
+  EXPECT_EQ(MinInputTokens(embed), 100);
 }
 
 TEST(FeatureFunctionsTest, ContextWindowDetail) {

@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -44,12 +45,42 @@ TEST(GeminiPresetTest, CatalogPrices) {
   EXPECT_EQ(old_pro->context_window, 2'097'152);
 }
 
+TEST(GeminiPresetTest, CachedPricesFeaturesAndEmbeddingModels) {
+  ProviderSpec spec = GeminiPresets().front();
+  const ModelSpec* flash = spec.FindModel("gemini-2.5-flash");
+  ASSERT_NE(flash, nullptr);
+  EXPECT_EQ(flash->cached_input_nano_usd_per_million, 30'000'000);  // $0.03
+  EXPECT_FALSE(flash->reasoning_nano_usd_per_million.has_value());
+  EXPECT_FALSE(flash->cache_write_nano_usd_per_million.has_value());
+  EXPECT_EQ(flash->features,
+            (std::vector<std::string>{"chat", "tools", "vision", "json_object",
+                                      "json_schema"}));
+  const ModelSpec* flash2 = spec.FindModel("gemini-2.0-flash");
+  ASSERT_NE(flash2, nullptr);
+  EXPECT_EQ(flash2->cached_input_nano_usd_per_million, 25'000'000);  // $0.025
+  const ModelSpec* embed = spec.FindModel("gemini-embedding-001");
+  ASSERT_NE(embed, nullptr);
+  EXPECT_EQ(embed->input_nano_usd_per_million, 150'000'000);  // $0.15
+  EXPECT_EQ(embed->output_nano_usd_per_million, 0);
+  EXPECT_EQ(embed->features, std::vector<std::string>{"embeddings"});
+}
+
 TEST(GeminiPresetTest, CatalogIsWellFormed) {
   std::set<std::string> names;
   const ProviderSpec spec = GeminiPresets().front();
   for (const ModelSpec& model : spec.models) {
     EXPECT_TRUE(names.insert(model.name).second) << "duplicate " << model.name;
+    EXPECT_FALSE(model.features.empty()) << model.name;
+    if (model.features == std::vector<std::string>{"embeddings"}) {
+      EXPECT_EQ(model.output_nano_usd_per_million, 0) << model.name;
+      continue;
+    }
     EXPECT_EQ(model.name.rfind("gemini-", 0), 0u) << model.name;
+    if (model.cached_input_nano_usd_per_million.has_value()) {
+      EXPECT_LT(*model.cached_input_nano_usd_per_million,
+                model.input_nano_usd_per_million)
+          << model.name;
+    }
     EXPECT_GT(model.context_window, model.max_output_tokens) << model.name;
     EXPECT_GT(model.max_output_tokens, 0) << model.name;
     EXPECT_GT(model.input_nano_usd_per_million, 0) << model.name;

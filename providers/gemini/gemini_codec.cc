@@ -15,7 +15,9 @@
 #include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/gemini/gemini_embed.h"
 #include "providers/gemini/gemini_errors.h"
+#include "providers/gemini/gemini_request.h"
 #include "providers/gemini/gemini_response.h"
 
 namespace llmgw {
@@ -48,27 +50,12 @@ std::string ModelPath(absl::string_view model) {
   return absl::StrCat("models/", model);
 }
 
-json TextPart(const std::string& text) { return json{{"text", text}}; }
-
-// contents[] with consecutive same-role turns merged, and the joined system
-// prompt.
-void MapMessages(const std::vector<Message>& messages, json* contents,
-                 std::vector<std::string>* system) {
-  *contents = json::array();
-  for (const Message& message : messages) {
-    if (message.role == MessageRole::kSystem) {
-      system->push_back(message.content);
-      continue;
-    }
-    const char* role =
-        message.role == MessageRole::kAssistant ? "model" : "user";
-    if (!contents->empty() && contents->back()["role"] == role) {
-      contents->back()["parts"].push_back(TextPart(message.content));
-    } else {
-      contents->push_back(json{
-          {"role", role}, {"parts", json::array({TextPart(message.content)})}});
-    }
-  }
+// STOP after function calls means the model wants the calls run.
+FinishReason ToolAwareFinish(FinishReason reason,
+                             const std::vector<ToolCall>& calls) {
+  return reason == FinishReason::kStop && !calls.empty()
+             ? FinishReason::kToolCalls
+             : reason;
 }
 
 ProviderOutcome ErrorOutcome(ProviderError error) {
@@ -97,26 +84,8 @@ absl::StatusOr<http::HttpRequest> GeminiCodec::BuildRequest(
     return absl::InvalidArgumentError(
         absl::StrCat("gemini: invalid model name \"", request.model, "\""));
   }
-  json contents;
-  std::vector<std::string> system;
-  MapMessages(request.messages, &contents, &system);
-  if (contents.empty()) {
-    return absl::InvalidArgumentError(
-        "gemini: at least one user or assistant message is required");
-  }
-
-  json body = {{"contents", std::move(contents)}};
-  if (!system.empty()) {
-    body["systemInstruction"] = {
-        {"parts", json::array({TextPart(absl::StrJoin(system, "\n\n"))})}};
-  }
-  json config = json::object();
-  if (request.max_tokens > 0) config["maxOutputTokens"] = request.max_tokens;
-  if (request.temperature)
-    config["temperature"] = WireNumber(*request.temperature);
-  if (request.top_p) config["topP"] = WireNumber(*request.top_p);
-  if (!request.stop.empty()) config["stopSequences"] = request.stop;
-  if (!config.empty()) body["generationConfig"] = std::move(config);
+  absl::StatusOr<json> body = gemini::BuildGenerateContentBody(request);
+  if (!body.ok()) return body.status();
 
   http::HttpRequest http_request;
   http_request.method = "POST";
@@ -128,7 +97,7 @@ absl::StatusOr<http::HttpRequest> GeminiCodec::BuildRequest(
   if (!api_key.empty()) {
     http_request.headers.emplace_back("x-goog-api-key", std::string(api_key));
   }
-  http_request.body = body.dump();
+  http_request.body = DumpJson(*body);
   return http_request;
 }
 
@@ -146,8 +115,20 @@ ProviderOutcome GeminiCodec::ParseReply(
   ProviderOutcome outcome;
   outcome.reply.text = std::move(chunk.text);
   outcome.reply.model = std::move(chunk.model);
+  outcome.reply.block_reason = std::move(chunk.block_reason);
   if (chunk.usage) outcome.reply.usage = *chunk.usage;
-  if (chunk.finish_reason) outcome.reply.finish_reason = *chunk.finish_reason;
+  if (chunk.tool_calls.size() > gemini::kMaxToolCalls) {
+    return ErrorOutcome(
+        Malformed("response (too many function calls)", status, ""));
+  }
+  for (size_t i = 0; i < chunk.tool_calls.size(); ++i) {
+    chunk.tool_calls[i].id = gemini::GeminiToolCallId(i);
+  }
+  outcome.reply.tool_calls = std::move(chunk.tool_calls);
+  if (chunk.finish_reason) {
+    outcome.reply.finish_reason =
+        ToolAwareFinish(*chunk.finish_reason, outcome.reply.tool_calls);
+  }
   if (!chunk.has_candidate && !chunk.prompt_blocked) {
     outcome.error =
         Malformed("response (no candidates)", status, response.body);
@@ -180,8 +161,23 @@ StreamUpdate GeminiStreamDecoder::OnEvent(const http::SseEvent& event) {
   if (chunk.usage) summary_.usage = *chunk.usage;
   if (!chunk.model.empty()) summary_.model = std::move(chunk.model);
   update.delta = std::move(chunk.text);
+  for (ToolCall& call : chunk.tool_calls) {
+    if (summary_.tool_calls.size() >= gemini::kMaxToolCalls ||
+        call.arguments_json.size() > gemini::kMaxToolArgumentBytes) {
+      update.error = Malformed(
+          "stream (function calls beyond the gateway's bounds)", 200, "");
+      return update;
+    }
+    call.id = gemini::GeminiToolCallId(summary_.tool_calls.size());
+    update.tool_call_deltas.push_back(
+        ToolCallDelta{static_cast<int32_t>(summary_.tool_calls.size()), call.id,
+                      call.name, call.arguments_json});
+    summary_.tool_calls.push_back(std::move(call));
+  }
   if (chunk.finish_reason) {
-    summary_.finish_reason = *chunk.finish_reason;
+    summary_.finish_reason =
+        ToolAwareFinish(*chunk.finish_reason, summary_.tool_calls);
+    summary_.block_reason = std::move(chunk.block_reason);
     finish_detail_ = std::move(chunk.finish_detail);
     update.done = true;
   }
@@ -192,6 +188,22 @@ std::string GeminiFinishDetail(absl::string_view reply_body) {
   json body = ParseJsonOrDiscarded(reply_body);
   if (!body.is_object()) return "";
   return gemini::ParseResponseChunk(body).finish_detail;
+}
+
+absl::StatusOr<http::HttpRequest> GeminiCodec::BuildEmbedRequest(
+    const ProviderRequest& request, absl::string_view base_url,
+    absl::string_view api_key) const {
+  if (!IsPlainModelName(request.model)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("gemini: invalid model name \"", request.model, "\""));
+  }
+  return gemini::BuildBatchEmbedRequest(request, base_url,
+                                        ModelPath(request.model), api_key);
+}
+
+ProviderOutcome GeminiCodec::ParseEmbedReply(
+    const http::HttpResponse& response) const {
+  return gemini::ParseBatchEmbedReply(response);
 }
 
 }  // namespace llmgw

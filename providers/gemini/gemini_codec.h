@@ -23,18 +23,18 @@ namespace llmgw {
 // already names its collection ("models/gemini-2.0-flash",
 // "tunedModels/my-model") is used as the path as is.
 //
-// Request body:
-//   contents           user -> "user", assistant -> "model"; consecutive
-//                      turns of one role are merged into one Content with one
-//                      part per message
-//   systemInstruction  every system message, joined with "\n\n", as one part
-//   generationConfig   maxOutputTokens, temperature, topP, stopSequences, each
-//                      only when set (the object is omitted when none is)
+// Request body (contents, systemInstruction, tools, toolConfig,
+// generationConfig): see gemini_request.h and gemini_schema.h. Embeddings
+// (POST {base}/models/{model}:batchEmbedContents): see gemini_embed.h.
 //
 // Replies, finish reasons, usage and errors: see gemini_response.h and
-// gemini_errors.h. A blocked prompt (no candidates, promptFeedback.blockReason)
-// is a successful reply with empty text and kContentFilter; the reason is
-// available from GeminiFinishDetail() / GeminiStreamDecoder::finish_detail().
+// gemini_errors.h. Function calls become ToolCalls with ids "call_<index>"
+// (Gemini gives none), and finishReason STOP after them kToolCalls. A blocked
+// prompt (no candidates, promptFeedback.blockReason) is a successful reply
+// with empty text, kContentFilter and ProviderReply::block_reason; a filtered
+// candidate (SAFETY, RECITATION, ...) also sets block_reason. A longer
+// description for logs comes from GeminiFinishDetail() /
+// GeminiStreamDecoder::finish_detail().
 class GeminiCodec : public WireCodec {
  public:
   // InvalidArgument when the model is empty or not a plain resource name, or
@@ -52,12 +52,22 @@ class GeminiCodec : public WireCodec {
   ProviderError ParseError(const http::HttpResponse& response) const override;
 
   std::unique_ptr<StreamDecoder> NewStreamDecoder() const override;
+
+  // batchEmbedContents (gemini_embed.h).
+  absl::StatusOr<http::HttpRequest> BuildEmbedRequest(
+      const ProviderRequest& request, absl::string_view base_url,
+      absl::string_view api_key) const override;
+  ProviderOutcome ParseEmbedReply(
+      const http::HttpResponse& response) const override;
 };
 
 // Decodes streamGenerateContent?alt=sse. Each event's data is one
 // GenerateContentResponse; there is no terminal marker: the chunk that carries
 // a finishReason (with the final usageMetadata), or a promptFeedback block,
-// ends the stream (done). An {"error": ...} event becomes an error classified
+// ends the stream (done). A functionCall part arrives whole in one chunk: it
+// becomes one ToolCallDelta with index, id ("call_<index>"), name and the
+// full arguments. More than 128 calls, or arguments over 1 MiB, fail the
+// stream (kTransient). An {"error": ...} event becomes an error classified
 // like an HTTP error; a non-JSON or non-object event is kTransient.
 class GeminiStreamDecoder : public StreamDecoder {
  public:

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "providers/common/json_fields.h"
 
 namespace llmgw::gemini {
 namespace {
@@ -55,7 +56,30 @@ std::string DescribeRatings(const json* ratings) {
   return absl::StrJoin(blocked.empty() ? notable : blocked, ", ");
 }
 
+// Text (without thought summaries) and function calls of candidate parts.
+void ReadParts(const json& parts, ResponseChunk* chunk) {
+  for (const json& part : parts) {
+    const json* thought = Member(part, "thought");
+    if (thought != nullptr && thought->is_boolean() && thought->get<bool>()) {
+      continue;
+    }
+    chunk->text += StringMember(part, "text");
+    const json* call = Member(part, "functionCall");
+    if (call == nullptr || !call->is_object()) continue;
+    ToolCall tool_call;
+    tool_call.name = StringMember(*call, "name");
+    const json* args = Member(*call, "args");
+    tool_call.arguments_json =
+        args != nullptr && args->is_object() ? DumpJson(*args) : "{}";
+    chunk->tool_calls.push_back(std::move(tool_call));
+  }
+}
+
 }  // namespace
+
+std::string GeminiToolCallId(size_t index) {
+  return absl::StrCat("call_", index);
+}
 
 FinishReason MapFinishReason(absl::string_view reason) {
   if (reason == "STOP") return FinishReason::kStop;
@@ -82,6 +106,8 @@ std::optional<TokenUsage> ParseUsageMetadata(const json& usage) {
   any |= AddCount(usage, "candidatesTokenCount", &result.output_tokens);
   any |= AddCount(usage, "thoughtsTokenCount", &result.output_tokens);
   if (!any) return std::nullopt;
+  AddCount(usage, "cachedContentTokenCount", &result.cached_input_tokens);
+  AddCount(usage, "thoughtsTokenCount", &result.reasoning_tokens);
   result.reported = true;
   return result;
 }
@@ -100,19 +126,13 @@ ResponseChunk ParseResponseChunk(const json& response) {
     const json* content = Member(candidate, "content");
     const json* parts =
         content == nullptr ? nullptr : Member(*content, "parts");
-    if (parts != nullptr && parts->is_array()) {
-      for (const json& part : *parts) {
-        const json* thought = Member(part, "thought");
-        if (thought != nullptr && thought->is_boolean() &&
-            thought->get<bool>()) {
-          continue;
-        }
-        chunk.text += StringMember(part, "text");
-      }
-    }
+    if (parts != nullptr && parts->is_array()) ReadParts(*parts, &chunk);
     const std::string reason = StringMember(candidate, "finishReason");
     if (!reason.empty()) {
       chunk.finish_reason = MapFinishReason(reason);
+      if (*chunk.finish_reason == FinishReason::kContentFilter) {
+        chunk.block_reason = reason;
+      }
       const std::string message = StringMember(candidate, "finishMessage");
       const std::string ratings =
           DescribeRatings(Member(candidate, "safetyRatings"));
@@ -132,6 +152,7 @@ ResponseChunk ParseResponseChunk(const json& response) {
     if (!block.empty()) {
       chunk.prompt_blocked = true;
       chunk.finish_reason = FinishReason::kContentFilter;
+      chunk.block_reason = block;
       const std::string ratings =
           DescribeRatings(Member(*feedback, "safetyRatings"));
       chunk.finish_detail = absl::StrCat("prompt blocked: ", block);

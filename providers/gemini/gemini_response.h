@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "registry/provider.h"
@@ -20,11 +21,24 @@
 //    "modelVersion": "gemini-2.5-flash", "responseId": "..."}
 namespace llmgw::gemini {
 
+// Bounds on what a reply or stream may accumulate: beyond them the reply is
+// a kTransient "malformed" error rather than unbounded memory.
+inline constexpr size_t kMaxToolCalls = 128;
+inline constexpr size_t kMaxToolArgumentBytes = 1 << 20;
+
 // What one GenerateContentResponse carries.
 struct ResponseChunk {
   // Text of candidates[0].content.parts[], concatenated, without thought
   // summaries (parts with "thought": true).
   std::string text;
+  // The functionCall parts of candidates[0], in order: name and args (as
+  // JSON object text, "{}" without args). Gemini gives no ids: the caller
+  // numbers the calls of a turn ("call_<index>", GeminiToolCallId).
+  std::vector<ToolCall> tool_calls;
+  // The block or filter reason: promptFeedback.blockReason of a blocked
+  // prompt, or the finishReason when it maps to kContentFilter ("SAFETY",
+  // "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII"...); "" else.
+  std::string block_reason;
   // Set when candidates[0] has a finishReason, or when the prompt was blocked
   // (kContentFilter).
   std::optional<FinishReason> finish_reason;
@@ -57,13 +71,19 @@ FinishReason MapFinishReason(absl::string_view reason);
 
 // Reads usageMetadata: input = promptTokenCount (which includes cached
 // content tokens) + toolUsePromptTokenCount; output = candidatesTokenCount +
-// thoughtsTokenCount (thinking tokens are billed as output). nullopt when
-// none of these counts is present.
+// thoughtsTokenCount (thinking tokens are billed as output);
+// cached_input_tokens = cachedContentTokenCount; reasoning_tokens =
+// thoughtsTokenCount. nullopt when none of the totals' counts is present.
 std::optional<TokenUsage> ParseUsageMetadata(const nlohmann::json& usage);
 
 // Reads one GenerateContentResponse object (not an {"error": ...} envelope;
 // callers check for that first). Tolerates missing members; never throws.
 ResponseChunk ParseResponseChunk(const nlohmann::json& response);
+
+// The id the gateway gives the index-th function call of a turn (Gemini's
+// FunctionCall has no id in generateContent replies): "call_<index>", the
+// same in a reply and in a stream.
+std::string GeminiToolCallId(size_t index);
 
 }  // namespace llmgw::gemini
 

@@ -6,6 +6,8 @@
 // Routes (base URL "<url>/v1beta"):
 //   POST /v1beta/models/{model}:generateContent        generation (runs the
 //   POST /v1beta/models/{model}:streamGenerateContent  behaviour script)
+//   POST /v1beta/models/{model}:batchEmbedContents  embeddings
+//   POST /v1beta/models/{model}:embedContent        (gemini_fake_embed.cc)
 //   POST /v1beta/models/{model}:countTokens
 //   GET  /v1beta/models, GET /v1beta/models/{model}
 //   anything else under /v1beta: Google Front End's HTML 404 page.
@@ -33,6 +35,9 @@
 //      no data), roles "user" / "model" / unset: 400 INVALID_ARGUMENT with
 //      Google's "* GenerateContentRequest.<field>: ..." lines (or "Please use
 //      a valid role: user, model.").
+//   4b. The rich contract (gemini_fake.h CheckContract): tools and their
+//      Schema, toolConfig, inlineData / fileData, function call / response
+//      turns, responseMimeType / responseSchema, as the API checks them.
 //   5. Prompt size: words of systemInstruction + contents above the model's
 //      inputTokenLimit: 400 INVALID_ARGUMENT "The input token count (N)
 //      exceeds the maximum number of tokens allowed (M)."
@@ -57,6 +62,14 @@
 // cumulative usageMetadata), then a last event with an empty text part, the
 // finishReason and the final usage. There is no terminal marker. Without
 // alt=sse the same objects come as one streamed JSON array.
+//
+// Behavior::tool_calls: functionCall parts after the text, finishReason STOP
+// (a stream sends each call whole in its own event, before the last one).
+// Behavior::refusal: Gemini has no refusal field, so it is the answer text.
+// Behavior::block_reason: the prompt is blocked (as "blockReason:" below).
+// Usage detail: cachedContentTokenCount (part of promptTokenCount) and
+// thoughtsTokenCount (candidatesTokenCount = completion - reasoning).
+// The echo text of a user turn includes its function responses as JSON.
 //
 // Finish reason overrides (Behavior::WithFinishReason) are sent verbatim as
 // candidates[0].finishReason ("SAFETY" also carries safetyRatings with the
@@ -100,6 +113,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "tests/fake_upstream/gemini/gemini_fake.h"
 #include "tests/fake_upstream/wire_format.h"
 
 namespace llmgw::fake_upstream {
@@ -107,8 +121,8 @@ namespace {
 
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
+using gemini_fake::kJsonType;
 
-constexpr char kJsonType[] = "application/json; charset=UTF-8";
 constexpr char kService[] = "generativelanguage.googleapis.com";
 constexpr char kBlockPrefix[] = "blockReason:";
 
@@ -173,7 +187,13 @@ ojson ModelJson(const ModelInfo& m) {
 // ---------------------------------------------------------------------------
 // Replies and errors.
 
-// Headers Google's front end sends with every API reply.
+}  // namespace
+
+namespace gemini_fake {
+namespace {
+constexpr char kService[] = "generativelanguage.googleapis.com";
+}  // namespace
+
 HeaderList CommonHeaders() {
   return {{"vary", "Origin, X-Origin, Referer"},
           {"server", "scaffolding on HTTPServer2"},
@@ -227,8 +247,7 @@ ojson LocalizedMessage(absl::string_view message) {
 }
 
 // A google.rpc.Status error reply.
-HttpReply GoogleError(int code, absl::string_view message,
-                      ojson details = ojson::array()) {
+HttpReply GoogleError(int code, absl::string_view message, ojson details) {
   ojson error = {{"code", code},
                  {"message", std::string(message)},
                  {"status", std::string(StatusName(code))}};
@@ -304,12 +323,6 @@ HttpReply KeyInvalid() {
                     LocalizedMessage(kMessage)}));
 }
 
-// The key and how it was sent, or the error reply for the request.
-struct Caller {
-  std::string api_key;
-  std::optional<HttpReply> error;
-};
-
 Caller Authenticate(Exchange& ex, absl::string_view method) {
   Caller caller;
   if (ex.Header("Authorization").has_value()) {
@@ -333,6 +346,25 @@ Caller Authenticate(Exchange& ex, absl::string_view method) {
   }
   return caller;
 }
+
+}  // namespace gemini_fake
+
+namespace {
+
+using gemini_fake::Authenticate;
+using gemini_fake::Caller;
+using gemini_fake::CheckContract;
+using gemini_fake::CommonHeaders;
+using gemini_fake::ContentText;
+using gemini_fake::ErrorInfo;
+using gemini_fake::FunctionCallPart;
+using gemini_fake::GfeError;
+using gemini_fake::GoogleError;
+using gemini_fake::InvalidJson;
+using gemini_fake::LocalizedMessage;
+using gemini_fake::ModelNotFound;
+using gemini_fake::Unauthenticated;
+using gemini_fake::UsageMetadata;
 
 // ---------------------------------------------------------------------------
 // Request parsing: Google's JSON-to-proto transcoding, then the
@@ -595,18 +627,6 @@ const json* Member(const json& object, absl::string_view camel) {
   return nullptr;
 }
 
-// The text parts of a Content, joined with spaces.
-std::string ContentText(const json& content) {
-  std::vector<std::string> texts;
-  if (const json* parts = Member(content, "parts")) {
-    for (const json& part : *parts) {
-      const json* text = Member(part, "text");
-      if (text != nullptr) texts.push_back(text->get<std::string>());
-    }
-  }
-  return absl::StrJoin(texts, " ");
-}
-
 bool PartHasData(const json& part) {
   constexpr size_t kData = std::size(kPartFields) - kPartNonDataFields;
   for (size_t i = 0; i < kData; ++i) {
@@ -663,6 +683,7 @@ std::optional<HttpReply> ReadGenerateRequest(const json& body,
   if (!violations.empty()) {
     return GoogleError(400, absl::StrJoin(violations, ""));
   }
+  if (auto err = CheckContract(body)) return err;
 
   if (system != nullptr) g->message_texts.push_back(ContentText(*system));
   for (const json& content : *contents) {
@@ -731,16 +752,6 @@ std::string ResponseId(int64_t seq) {
   return absl::StrFormat("fakeresp%014d", seq);
 }
 
-ojson UsageJson(int64_t prompt, std::optional<int64_t> candidates,
-                int64_t total) {
-  ojson u = {{"promptTokenCount", prompt}};
-  if (candidates.has_value()) u["candidatesTokenCount"] = *candidates;
-  u["totalTokenCount"] = total;
-  u["promptTokensDetails"] =
-      ojson::array({{{"modality", "TEXT"}, {"tokenCount", prompt}}});
-  return u;
-}
-
 ojson SafetyRatings(bool blocked) {
   ojson ratings = ojson::array();
   for (const char* category :
@@ -758,8 +769,10 @@ ojson SafetyRatings(bool blocked) {
 // modelVersion: the model id the request named.
 std::string ModelVersion(const GenerationRequest& req) { return req.model; }
 
-// The block reason of a "blockReason:<R>" override, if any.
+// The block reason: Behavior::block_reason, or a "blockReason:<R>" finish
+// reason override.
 std::optional<std::string> BlockReason(const Generation& gen) {
+  if (gen.block_reason.has_value()) return gen.block_reason;
   if (!gen.finish_reason_override.has_value()) return std::nullopt;
   absl::string_view r = *gen.finish_reason_override;
   if (!absl::ConsumePrefix(&r, kBlockPrefix)) return std::nullopt;
@@ -772,17 +785,22 @@ ojson BlockedResponse(const GenerationRequest& req, const Generation& gen,
   ojson feedback = {{"blockReason", reason}};
   if (reason == "SAFETY") feedback["safetyRatings"] = SafetyRatings(true);
   return {{"promptFeedback", std::move(feedback)},
-          {"usageMetadata", UsageJson(gen.usage.prompt_tokens, std::nullopt,
-                                      gen.usage.prompt_tokens)},
+          {"usageMetadata", UsageMetadata(gen.usage, std::nullopt)},
           {"modelVersion", ModelVersion(req)},
           {"responseId", ResponseId(req.seq)}};
 }
 
+// A candidate with `text` (when non-empty or there are no calls) and the
+// function calls.
 ojson Candidate(const std::string& text,
-                std::optional<std::string> finish_reason) {
-  ojson c = {
-      {"content",
-       {{"parts", ojson::array({{{"text", text}}})}, {"role", "model"}}}};
+                std::optional<std::string> finish_reason,
+                const std::vector<FakeToolCall>& calls = {}) {
+  ojson parts = ojson::array();
+  if (!text.empty() || calls.empty()) parts.push_back({{"text", text}});
+  for (const FakeToolCall& call : calls) {
+    parts.push_back(FunctionCallPart(call));
+  }
+  ojson c = {{"content", {{"parts", std::move(parts)}, {"role", "model"}}}};
   if (finish_reason.has_value()) {
     c["finishReason"] = *finish_reason;
     if (*finish_reason == "SAFETY") c["safetyRatings"] = SafetyRatings(true);
@@ -802,6 +820,37 @@ std::string Finish(const Generation& gen) {
   return gen.FinishReason("STOP", "MAX_TOKENS");
 }
 
+// Gemini has no refusal field: a model that declines says so in text.
+const std::string& AnswerText(const Generation& gen) {
+  return gen.refusal.has_value() ? *gen.refusal : gen.text;
+}
+
+// The GenerateContentResponse objects of a stream: one per text delta, one
+// per function call (Gemini sends each call whole), and the last one with
+// the finish reason and the final usage.
+std::vector<ojson> StreamChunks(const GenerationRequest& req,
+                                const Generation& gen,
+                                std::vector<std::string>* texts) {
+  std::vector<ojson> chunks;
+  *texts = gen.refusal.has_value() ? SplitDeltas(*gen.refusal) : gen.deltas;
+  Usage partial = gen.usage;
+  partial.reasoning_tokens = 0;
+  int64_t words = 0;
+  for (const std::string& d : *texts) {
+    words = std::min(words + CountWords(d), gen.usage.completion_tokens);
+    chunks.push_back(Response(req, Candidate(d, std::nullopt),
+                              UsageMetadata(partial, words)));
+  }
+  for (const FakeToolCall& call : gen.tool_calls) {
+    chunks.push_back(Response(req, Candidate("", std::nullopt, {call}),
+                              UsageMetadata(partial, words)));
+  }
+  chunks.push_back(
+      Response(req, Candidate("", Finish(gen)),
+               UsageMetadata(gen.usage, gen.usage.completion_tokens)));
+  return chunks;
+}
+
 class GeminiRenderer : public GenerationRenderer {
  public:
   HttpReply Reply(const GenerationRequest& req,
@@ -811,9 +860,8 @@ class GeminiRenderer : public GenerationRenderer {
       body = BlockedResponse(req, gen, *block);
     } else {
       body =
-          Response(req, Candidate(gen.text, Finish(gen)),
-                   UsageJson(gen.usage.prompt_tokens,
-                             gen.usage.completion_tokens, gen.usage.total()));
+          Response(req, Candidate(AnswerText(gen), Finish(gen), gen.tool_calls),
+                   UsageMetadata(gen.usage, gen.usage.completion_tokens));
     }
     HttpReply r;
     r.content_type = kJsonType;
@@ -825,22 +873,17 @@ class GeminiRenderer : public GenerationRenderer {
   StreamScript Stream(const GenerationRequest& req,
                       const Generation& gen) const override {
     const bool sse = req.body.value("sse", true);
-    // The GenerateContentResponse objects: one per delta, then the last.
+    // The GenerateContentResponse objects: one per text delta (in
+    // `chunks`), then the rest (function calls, the last) in `tail`.
     std::vector<ojson> chunks;
-    ojson last;
+    std::vector<ojson> tail;
     if (std::optional<std::string> block = BlockReason(gen)) {
-      last = BlockedResponse(req, gen, *block);
+      tail.push_back(BlockedResponse(req, gen, *block));
     } else {
-      const int64_t prompt = gen.usage.prompt_tokens;
-      int64_t words = 0;
-      for (const std::string& d : gen.deltas) {
-        words = std::min(words + CountWords(d), gen.usage.completion_tokens);
-        chunks.push_back(Response(req, Candidate(d, std::nullopt),
-                                  UsageJson(prompt, words, prompt + words)));
-      }
-      last = Response(
-          req, Candidate("", Finish(gen)),
-          UsageJson(prompt, gen.usage.completion_tokens, gen.usage.total()));
+      std::vector<std::string> texts;
+      chunks = StreamChunks(req, gen, &texts);
+      tail.assign(chunks.begin() + texts.size(), chunks.end());
+      chunks.resize(texts.size());
     }
 
     StreamScript s;
@@ -852,7 +895,7 @@ class GeminiRenderer : public GenerationRenderer {
         return absl::StrCat("data: ", chunk.dump(), "\r\n\r\n");
       };
       for (const ojson& c : chunks) s.deltas.push_back(event(c));
-      s.tail.push_back(event(last));
+      for (const ojson& c : tail) s.tail.push_back(event(c));
       s.malformed =
           "data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": "
           "\"Echo\r\n\r\n";
@@ -868,7 +911,7 @@ class GeminiRenderer : public GenerationRenderer {
         return piece;
       };
       for (const ojson& c : chunks) s.deltas.push_back(element(c));
-      s.tail.push_back(element(last));
+      for (const ojson& c : tail) s.tail.push_back(element(c));
       s.tail.push_back("\n]");
       s.malformed = "{\n  \"candidates\": [\n    {\n      \"content\": {";
     }
@@ -980,6 +1023,7 @@ class GeminiFormat : public WireFormat {
                 [this](Exchange& ex) { Generate(ex, false); });
     routes.Post(R"(/v1beta/models/([^:/]+):streamGenerateContent)",
                 [this](Exchange& ex) { Generate(ex, true); });
+    gemini_fake::RegisterEmbedRoutes(routes);
     routes.Post(R"(/v1beta/models/([^:/]+):countTokens)",
                 [](Exchange& ex) { CountTokens(ex); });
     routes.Get("/v1beta/models", [](Exchange& ex) { ListModels(ex); });

@@ -42,6 +42,12 @@ struct FakeReply {
   std::vector<std::string> deltas;
   ProviderError error;
   TokenUsage usage;
+  // Streams: tool-call and refusal pieces sent after the text deltas, in
+  // that order (also kept as the reply's tool calls / refusal on success).
+  std::vector<ToolCallDelta> tool_deltas;
+  std::string refusal;
+  // kAnswer: the reply's vectors (embedding requests).
+  std::vector<std::vector<float>> embeddings;
   // When the deltas and the end come, after the attempt started.
   absl::Duration after = absl::Milliseconds(10);
 

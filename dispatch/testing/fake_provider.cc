@@ -200,6 +200,11 @@ std::shared_ptr<ProviderCall> FakeProvider::Generate(ProviderRequest request,
   ++in_flight_;
   FakeReply reply =
       next_ < script_.size() ? script_[next_++] : FakeReply::Answer("ok");
+  if (request.operation == Operation::kEmbed && reply.embeddings.empty() &&
+      reply.kind == FakeReply::Kind::kAnswer) {
+    // Like a real provider: one vector per input unless scripted otherwise.
+    reply.embeddings.assign(request.embed.inputs.size(), {0.5f, -0.5f});
+  }
   auto call =
       std::make_shared<Call>(this, requests_.size() - 1, std::move(reply),
                              std::move(options), std::move(done));

@@ -21,6 +21,8 @@ namespace llmgw {
 // The call an event belongs to.
 struct CallInfo {
   absl::string_view request_id;
+  // An Embed call (operation kEmbed) rather than Generate / GenerateStream.
+  bool embed = false;
 };
 
 // A retry round was scheduled after a failed round.

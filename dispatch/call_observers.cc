@@ -4,6 +4,16 @@
 #include <utility>
 
 namespace llmgw {
+namespace {
+
+// Embed calls say so in their events ("operation": "embed"); chat events keep
+// their fields as they were.
+nlohmann::json Tagged(const CallInfo& call, nlohmann::json fields) {
+  if (call.embed) fields["operation"] = "embed";
+  return fields;
+}
+
+}  // namespace
 
 void MetricsCallObserver::AttemptSkipped(const CallInfo&,
                                          const AttemptRecord& skipped) {
@@ -41,38 +51,42 @@ void AuditCallObserver::AttemptFinished(const CallInfo& call,
       attempt.outcome == AttemptOutcome::kCancelled) {
     return;
   }
-  audit_->Write("llm_error",
-                {{"request_id", std::string(call.request_id)},
-                 {"provider", attempt.provider},
-                 {"model", attempt.model},
-                 {"key", attempt.key_fingerprint},
-                 {"outcome", std::string(AttemptOutcomeName(attempt.outcome))},
-                 {"http_status", attempt.http_status},
-                 {"latency_ms", absl::ToInt64Milliseconds(attempt.latency)},
-                 {"reason", std::string(reason)}});
+  audit_->Write(
+      "llm_error",
+      Tagged(call,
+             {{"request_id", std::string(call.request_id)},
+              {"provider", attempt.provider},
+              {"model", attempt.model},
+              {"key", attempt.key_fingerprint},
+              {"outcome", std::string(AttemptOutcomeName(attempt.outcome))},
+              {"http_status", attempt.http_status},
+              {"latency_ms", absl::ToInt64Milliseconds(attempt.latency)},
+              {"reason", std::string(reason)}}));
 }
 
 void AuditCallObserver::RetryScheduled(const CallInfo& call,
                                        const RetryEvent& retry) {
-  audit_->Write("llm_retry",
-                {{"request_id", std::string(call.request_id)},
-                 {"provider", std::string(retry.provider)},
-                 {"model", std::string(retry.model)},
-                 {"key", std::string(retry.key_fingerprint)},
-                 {"retry", retry.retry},
-                 {"max_retries", retry.max_retries},
-                 {"delay_ms", absl::ToInt64Milliseconds(retry.delay)},
-                 {"reason", std::string(retry.reason)}});
+  audit_->Write(
+      "llm_retry",
+      Tagged(call, {{"request_id", std::string(call.request_id)},
+                    {"provider", std::string(retry.provider)},
+                    {"model", std::string(retry.model)},
+                    {"key", std::string(retry.key_fingerprint)},
+                    {"retry", retry.retry},
+                    {"max_retries", retry.max_retries},
+                    {"delay_ms", absl::ToInt64Milliseconds(retry.delay)},
+                    {"reason", std::string(retry.reason)}}));
 }
 
 void AuditCallObserver::FellBack(const CallInfo& call,
                                  const FallbackEvent& fallback) {
-  audit_->Write("cascade", {{"request_id", std::string(call.request_id)},
-                            {"from", std::string(fallback.from)},
-                            {"provider", std::string(fallback.provider)},
-                            {"model", std::string(fallback.model)},
-                            {"key", std::string(fallback.key_fingerprint)},
-                            {"reason", std::string(fallback.reason)}});
+  audit_->Write("cascade",
+                Tagged(call, {{"request_id", std::string(call.request_id)},
+                              {"from", std::string(fallback.from)},
+                              {"provider", std::string(fallback.provider)},
+                              {"model", std::string(fallback.model)},
+                              {"key", std::string(fallback.key_fingerprint)},
+                              {"reason", std::string(fallback.reason)}}));
 }
 
 void CallObserverList::AttemptSkipped(const CallInfo& call,

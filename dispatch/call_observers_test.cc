@@ -108,6 +108,20 @@ TEST(CallObserversTest, NoLlmErrorForSuccessOrTheCallersCancel) {
   EXPECT_EQ(audit.EventsOfType("llm_error").size(), 1u);
 }
 
+TEST(CallObserversTest, EmbedCallsSayTheirOperation) {
+  RecordingAuditLog audit;
+  AuditCallObserver observer(&audit);
+  observer.AttemptFinished({"r1", /*embed=*/true},
+                           Attempt(AttemptOutcome::kTimeout), "timeout");
+  observer.AttemptFinished({"r2"}, Attempt(AttemptOutcome::kTimeout),
+                           "timeout");
+  const auto errors = audit.EventsOfType("llm_error");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0]["operation"], "embed");
+  // Chat events keep their fields as they were.
+  EXPECT_FALSE(errors[1].contains("operation"));
+}
+
 TEST(CallObserversTest, MissingSinksAreLeftOut) {
   std::unique_ptr<CallObserver> none = NewGatewayCallObserver(nullptr, nullptr);
   none->AttemptFinished({"r"}, Attempt(AttemptOutcome::kTimeout), "timeout");

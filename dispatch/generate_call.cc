@@ -155,6 +155,10 @@ CallObservation GenerateCall::Observation() const {
   CallObservation o;
   o.stream = input_.stream;
   o.ok = result_.status.ok();
+  o.embed = input_.request.operation == Operation::kEmbed;
+  if (o.embed && o.ok) {
+    o.embed_inputs = static_cast<int64_t>(result_.reply.embeddings.size());
+  }
   if ((o.ok || delivered_any_) && target_index_ < plan_.size()) {
     o.provider = plan_[target_index_].entry->spec.name;
     o.request_model = plan_[target_index_].model;

@@ -165,7 +165,10 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   int64_t OutputExtraBytes() const;
   // What the metrics record of the settled call.
   CallObservation Observation() const;
-  CallInfo Info() const { return CallInfo{input_.request.request_id}; }
+  CallInfo Info() const {
+    return CallInfo{input_.request.request_id,
+                    input_.request.operation == Operation::kEmbed};
+  }
 
   // generate_call_attempts.cc: attempts, failover and retries.
   void NextAttempt();

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "dispatch/attempt_budget.h"
+#include "dispatch/embed_reply.h"
 #include "dispatch/generate_call.h"
 
 namespace llmgw {
@@ -204,6 +205,7 @@ AttemptRecord GenerateCall::RecordAttempt(const Target& target,
 
 void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
   current_.reset();
+  CheckEmbedReply(input_.request, outcome);
   CancelStreamTimer();
   const Target& target = plan_[target_index_];
   AttemptRecord attempt = RecordAttempt(target, outcome);

@@ -103,10 +103,16 @@ class PrometheusMetrics : public GatewayMetrics {
   }
 
   void CallSettled(const CallObservation& call) override {
-    MethodSeries& m = Method(call.stream ? kMethods[1] : kMethods[0]);
+    MethodSeries& m = Method(call.embed    ? kMethods[4]
+                             : call.stream ? kMethods[1]
+                                           : kMethods[0]);
     const absl::Duration own = call.latency - call.upstream - call.backoff;
     m.overhead->Observe(std::max(0.0, Seconds(own)));
     if (call.provider.empty()) return;
+    if (call.embed && call.ok && call.embed_inputs > 0) {
+      Provider(call.provider)
+          .embed_inputs->Increment(static_cast<double>(call.embed_inputs));
+    }
     ModelSeries& s = Model(call.provider, call.request_model);
     const bool first_token = call.time_to_first_token > absl::ZeroDuration();
     if (call.stream && first_token)

@@ -19,10 +19,14 @@ class Exposer;
 
 namespace llmgw {
 
-// What a settled Generate / GenerateStream call reports, once, when it ends.
-// String views need only live for the duration of CallSettled().
+// What a settled Generate / GenerateStream / Embed call reports, once, when
+// it ends. String views need only live for the duration of CallSettled().
 struct CallObservation {
   bool stream = false;
+  // An Embed call (its method series is "Embed"); `embed_inputs` texts were
+  // embedded when it succeeded.
+  bool embed = false;
+  int64_t embed_inputs = 0;
   bool ok = false;
   // The provider and the routed (catalog) model that answered, and the
   // model the provider says answered. Empty when nothing was charged.
@@ -57,8 +61,8 @@ struct CallObservation {
 // "other"); response models are the first 8 distinct values seen per
 // provider/model (later ones fold into "other"); outcomes, error types,
 // reasons and codes come from fixed sets; methods are the constants callers
-// pass (Generate, GenerateStream, Status, Budget exist from the start; other
-// front ends add theirs on first use). API keys never appear.
+// pass (Generate, GenerateStream, Status, Budget, Embed exist from the start;
+// other front ends add theirs on first use). API keys never appear.
 //
 // The series of every declared provider/model exist from the start at zero,
 // so increase() and rate() see the first event. Recording a call looks up

@@ -127,7 +127,12 @@ Families::Families(prometheus::Registry& r)
                     .Name("llmgw_fallbacks_total")
                     .Help("Calls that moved on from a provider to the next "
                           "target, by the provider left and the reason.")
-                    .Register(r)) {}
+                    .Register(r)),
+      embed_inputs(prometheus::BuildCounter()
+                       .Name("llmgw_embed_inputs_total")
+                       .Help("Texts embedded by successful Embed calls, by "
+                             "the provider that answered.")
+                       .Register(r)) {}
 
 ModelSeries::ModelSeries(Families& f, const std::string& provider_name,
                          const std::string& model_name)
@@ -183,6 +188,7 @@ ProviderSeries::ProviderSeries(Families& f, const std::string& provider)
     retries[i] = &f.retries.Add(l);
     fallbacks[i] = &f.fallbacks.Add(l);
   }
+  embed_inputs = &f.embed_inputs.Add({{"provider", name}});
 }
 
 MethodSeries::MethodSeries(Families& f, const std::string& method)
@@ -190,7 +196,7 @@ MethodSeries::MethodSeries(Families& f, const std::string& method)
   const Labels m{{"method", name}};
   in_flight = &f.in_flight.Add(m);
   duration = &f.request_duration.Add(m, LatencyBuckets());
-  if (name == "Generate" || name == "GenerateStream") {
+  if (name == "Generate" || name == "GenerateStream" || name == "Embed") {
     overhead = &f.overhead.Add(m, OverheadBuckets());
   }
   for (size_t i = 0; i < kCodes.size(); ++i) {

@@ -53,8 +53,8 @@ inline constexpr std::array<absl::string_view, 17> kCodes = {
     "DATA_LOSS",
     "UNAUTHENTICATED"};
 // Methods whose series exist from the start.
-inline constexpr std::array<absl::string_view, 4> kMethods = {
-    "Generate", "GenerateStream", "Status", "Budget"};
+inline constexpr std::array<absl::string_view, 5> kMethods = {
+    "Generate", "GenerateStream", "Status", "Budget", "Embed"};
 // Distinct response models kept per provider/model before folding.
 inline constexpr size_t kMaxResponseModels = 8;
 inline constexpr char kOther[] = "other";
@@ -85,6 +85,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>& tokens;
   prometheus::Family<prometheus::Counter>& retries;
   prometheus::Family<prometheus::Counter>& fallbacks;
+  prometheus::Family<prometheus::Counter>& embed_inputs;
 };
 
 struct TokenSeries {
@@ -122,6 +123,8 @@ struct ProviderSeries {
   std::unique_ptr<ModelSeries> other;
   std::array<prometheus::Counter*, kReasonCount> retries{};
   std::array<prometheus::Counter*, kReasonCount> fallbacks{};
+  // Texts embedded by successful Embed calls.
+  prometheus::Counter* embed_inputs = nullptr;
 };
 
 // Child metrics of one gRPC method.
@@ -131,7 +134,7 @@ struct MethodSeries {
   const std::string name;
   prometheus::Gauge* in_flight = nullptr;
   prometheus::Histogram* duration = nullptr;
-  // Generate and GenerateStream only.
+  // Generate, GenerateStream and Embed only (the methods that call upstream).
   prometheus::Histogram* overhead = nullptr;
   // Indexed like kCodes; a name outside kCodes counts as UNKNOWN.
   std::array<prometheus::Counter*, kCodes.size()> codes{};

@@ -209,6 +209,39 @@ TEST_F(MetricsTest, CallSettledRecordsOverheadTokensAndLatencies) {
                   "1"));
 }
 
+TEST_F(MetricsTest, EmbedCallsHaveTheirOwnMethodAndInputCount) {
+  EXPECT_TRUE(
+      Has(Text(), "llmgw_requests_total{code=\"OK\",method=\"Embed\"} 0"));
+  EXPECT_TRUE(Has(Text(), "llmgw_embed_inputs_total{provider=\"openai\"} 0"));
+  CallObservation embed;
+  embed.embed = true;
+  embed.embed_inputs = 3;
+  embed.ok = true;
+  embed.provider = "openai";
+  embed.request_model = "gpt-4o";
+  embed.response_model = "gpt-4o";
+  embed.latency = absl::Milliseconds(100);
+  embed.upstream = absl::Milliseconds(90);
+  embed.answer_latency = absl::Milliseconds(90);
+  embed.cost_nano_usd = 40;
+  embed.input_tokens = 20;
+  metrics_->CallSettled(embed);
+  // A failed Embed call embeds nothing.
+  embed.ok = false;
+  metrics_->CallSettled(embed);
+  const std::string t = Text();
+  EXPECT_TRUE(
+      Has(t, "llmgw_gateway_overhead_seconds_count{method=\"Embed\"} 2"))
+      << t;
+  EXPECT_TRUE(
+      Has(t, "llmgw_gateway_overhead_seconds_count{method=\"Generate\"} 0"));
+  EXPECT_TRUE(Has(t, "llmgw_embed_inputs_total{provider=\"openai\"} 3"));
+  // No output tokens: no per-token latency.
+  EXPECT_TRUE(Has(t,
+                  "llmgw_time_per_output_token_seconds_count{provider="
+                  "\"openai\",request_model=\"gpt-4o\"} 0"));
+}
+
 TEST_F(MetricsTest, RequestsRetriesAndFallbacks) {
   metrics_->RequestStarted("Generate");
   metrics_->RequestStarted("Generate");

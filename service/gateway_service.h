@@ -9,9 +9,9 @@
 namespace llmgw {
 
 // The gRPC service, on the callback API. Each RPC lives in its own file
-// (generate.cc, generate_stream.cc, status.cc, budget.cc). Handlers never
-// block: Generate and GenerateStream hand the call to a GenerateCall on the
-// event loop and return a reactor that the loop completes.
+// (generate.cc, generate_stream.cc, status.cc, budget.cc, embed.cc). Handlers
+// never block: Generate and GenerateStream hand the call to a GenerateCall on
+// the event loop and return a reactor that the loop completes.
 class GatewayService final
     : public llmgateway::v1::LlmGateway::CallbackService {
  public:
@@ -35,6 +35,12 @@ class GatewayService final
       grpc::CallbackServerContext* context,
       const llmgateway::v1::BudgetRequest* request,
       llmgateway::v1::BudgetResponse* response) override;
+
+  // embed.cc: through the same GenerateCall as Generate (operation kEmbed).
+  grpc::ServerUnaryReactor* Embed(
+      grpc::CallbackServerContext* context,
+      const llmgateway::v1::EmbedRequest* request,
+      llmgateway::v1::EmbedResponse* response) override;
 
  private:
   GatewayCore* const core_;

@@ -42,6 +42,12 @@ void FillAttempts(const std::vector<AttemptRecord>& attempts, Repeated* out) {
   for (const AttemptRecord& a : attempts) FillAttempt(a, out->Add());
 }
 
+absl::Status Invalid(absl::string_view field, absl::string_view what) {
+  return InvalidField(field, what);
+}
+
+}  // namespace
+
 void FillUsage(const GenerateResult& result, pb::Usage* usage) {
   usage->set_input_tokens(result.reply.usage.input_tokens);
   usage->set_output_tokens(result.reply.usage.output_tokens);
@@ -51,12 +57,6 @@ void FillUsage(const GenerateResult& result, pb::Usage* usage) {
       result.reply.usage.cache_write_input_tokens);
   usage->set_reasoning_tokens(result.reply.usage.reasoning_tokens);
 }
-
-absl::Status Invalid(absl::string_view field, absl::string_view what) {
-  return InvalidField(field, what);
-}
-
-}  // namespace
 
 void FillAttempt(const AttemptRecord& a, pb::Attempt* p) {
   p->set_provider(a.provider);
@@ -101,14 +101,14 @@ namespace {
 // The caller's client id: the x-llmgw-client-id header, else
 // metadata["client_id"] (the gatekeeper replaces it with the tenant when
 // client keys are configured).
-absl::Status ConvertClientId(const grpc::CallbackServerContext& context,
-                             const pb::GenerateRequest& request,
-                             GenerateInput& input) {
+absl::Status ConvertClientId(
+    const grpc::CallbackServerContext& context,
+    const google::protobuf::Map<std::string, std::string>& metadata,
+    GenerateInput& input) {
   const auto& headers = context.client_metadata();
   if (auto it = headers.find("x-llmgw-client-id"); it != headers.end()) {
     input.client_id = std::string(it->second.data(), it->second.size());
-  } else if (auto m = request.metadata().find("client_id");
-             m != request.metadata().end()) {
+  } else if (auto m = metadata.find("client_id"); m != metadata.end()) {
     input.client_id = m->second;
   }
   if (input.client_id.size() > kMaxMetadataBytes) {
@@ -175,11 +175,9 @@ absl::Status ConvertMessages(const pb::GenerateRequest& request,
 // model, max_tokens, temperature, top_p and stop sequences.
 absl::Status ConvertSampling(const pb::GenerateRequest& request,
                              GenerateInput& input) {
-  if (request.model().size() > kMaxModelBytes) {
-    return Invalid("model", absl::StrCat("model is longer than ",
-                                         kMaxModelBytes, " bytes"));
+  if (absl::Status s = ConvertModel(request.model(), input); !s.ok()) {
+    return s;
   }
-  input.request.model = request.model();
   if (request.max_tokens() < 0) {
     return Invalid(
         "max_tokens",
@@ -219,32 +217,47 @@ absl::Status ConvertSampling(const pb::GenerateRequest& request,
   return absl::OkStatus();
 }
 
-// fallback_models, metadata, min_confidence and request_id.
+// min_confidence, then what Generate and Embed share.
 absl::Status ConvertRouting(const pb::GenerateRequest& request,
                             GenerateInput& input) {
-  if (request.fallback_models_size() > kMaxFallbackModels) {
+  if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
+    return Invalid("min_confidence",
+                   absl::StrCat("min_confidence must be within [0, 1], got ",
+                                request.min_confidence()));
+  }
+  input.min_confidence = request.min_confidence();
+  return ConvertSharedRouting(request.fallback_models(), request.metadata(),
+                              request.request_id(), input);
+}
+
+}  // namespace
+
+absl::Status ConvertSharedRouting(
+    const google::protobuf::RepeatedPtrField<std::string>& fallback_models,
+    const google::protobuf::Map<std::string, std::string>& metadata,
+    const std::string& request_id, GenerateInput& input) {
+  if (fallback_models.size() > kMaxFallbackModels) {
     return Invalid(
         "fallback_models",
-        absl::StrCat("fallback_models has ", request.fallback_models_size(),
+        absl::StrCat("fallback_models has ", fallback_models.size(),
                      " entries; at most ", kMaxFallbackModels, " are allowed"));
   }
-  for (int i = 0; i < request.fallback_models_size(); ++i) {
-    if (request.fallback_models(i).empty() ||
-        request.fallback_models(i).size() > kMaxModelBytes) {
+  for (int i = 0; i < fallback_models.size(); ++i) {
+    if (fallback_models.Get(i).empty() ||
+        fallback_models.Get(i).size() > kMaxModelBytes) {
       return Invalid(
           absl::StrCat("fallback_models[", i, "]"),
           absl::StrCat("fallback_models[", i, "] must be a model name of 1 to ",
                        kMaxModelBytes, " bytes"));
     }
-    input.fallback_models.push_back(request.fallback_models(i));
+    input.fallback_models.push_back(fallback_models.Get(i));
   }
-  if (request.metadata_size() > kMaxMetadata) {
-    return Invalid(
-        "metadata",
-        absl::StrCat("metadata has ", request.metadata_size(),
-                     " entries; at most ", kMaxMetadata, " are allowed"));
+  if (metadata.size() > kMaxMetadata) {
+    return Invalid("metadata", absl::StrCat("metadata has ", metadata.size(),
+                                            " entries; at most ", kMaxMetadata,
+                                            " are allowed"));
   }
-  for (const auto& [key, value] : request.metadata()) {
+  for (const auto& [key, value] : metadata) {
     if (key.empty() || key.size() > kMaxMetadataBytes ||
         value.size() > kMaxMetadataBytes) {
       return Invalid("metadata", absl::StrCat("metadata keys must be 1 to ",
@@ -253,22 +266,29 @@ absl::Status ConvertRouting(const pb::GenerateRequest& request,
                                               kMaxMetadataBytes, " bytes"));
     }
   }
-  if (!(request.min_confidence() >= 0 && request.min_confidence() <= 1)) {
-    return Invalid("min_confidence",
-                   absl::StrCat("min_confidence must be within [0, 1], got ",
-                                request.min_confidence()));
-  }
-  input.min_confidence = request.min_confidence();
-  if (request.request_id().size() > kMaxRequestIdBytes) {
+  if (request_id.size() > kMaxRequestIdBytes) {
     return Invalid("request_id", absl::StrCat("request_id is longer than ",
                                               kMaxRequestIdBytes, " bytes"));
   }
-  input.request.request_id =
-      request.request_id().empty() ? NewRequestId() : request.request_id();
+  input.request.request_id = request_id.empty() ? NewRequestId() : request_id;
   return absl::OkStatus();
 }
 
-}  // namespace
+absl::Status ConvertModel(const std::string& model, GenerateInput& input) {
+  if (model.size() > kMaxModelBytes) {
+    return Invalid("model", absl::StrCat("model is longer than ",
+                                         kMaxModelBytes, " bytes"));
+  }
+  input.request.model = model;
+  return absl::OkStatus();
+}
+
+absl::Status ConvertCaller(
+    const grpc::CallbackServerContext& context,
+    const google::protobuf::Map<std::string, std::string>& metadata,
+    GenerateInput& input) {
+  return ConvertClientId(context, metadata, input);
+}
 
 absl::StatusOr<GenerateInput> ToGenerateInput(
     const grpc::CallbackServerContext& context,
@@ -278,7 +298,8 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
   input.arrival = arrival;
   input.deadline = DeadlineOf(context);
   input.stream = stream;
-  if (absl::Status s = ConvertClientId(context, request, input); !s.ok()) {
+  if (absl::Status s = ConvertClientId(context, request.metadata(), input);
+      !s.ok()) {
     return s;
   }
   for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting,

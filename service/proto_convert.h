@@ -21,8 +21,26 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
     const llmgateway::v1::GenerateRequest& request, absl::Time arrival,
     bool stream);
 
+// Pieces shared by Generate and Embed (service/embed_convert.cc), each
+// INVALID_ARGUMENT naming the field:
+//   - the caller id (x-llmgw-client-id header, else metadata["client_id"]);
+absl::Status ConvertCaller(
+    const grpc::CallbackServerContext& context,
+    const google::protobuf::Map<std::string, std::string>& metadata,
+    GenerateInput& input);
+//   - the model string (at most 256 bytes; "" = the default);
+absl::Status ConvertModel(const std::string& model, GenerateInput& input);
+//   - fallback_models, metadata bounds and request_id (filled when empty).
+absl::Status ConvertSharedRouting(
+    const google::protobuf::RepeatedPtrField<std::string>& fallback_models,
+    const google::protobuf::Map<std::string, std::string>& metadata,
+    const std::string& request_id, GenerateInput& input);
+
 // The caller's deadline, or InfiniteFuture.
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
+
+// Usage as the API reports it (detail fields included).
+void FillUsage(const GenerateResult& result, llmgateway::v1::Usage* usage);
 
 // Fills a unary response from a successful result.
 void FillGenerateResponse(const GenerateResult& result,

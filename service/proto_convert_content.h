@@ -9,8 +9,11 @@
 // The bounds are the proto's (proto/llmgateway/v1/gateway.proto).
 
 #include <cstddef>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "dispatch/generate_call.h"
 #include "llmgateway/v1/gateway.pb.h"
 
@@ -30,6 +33,16 @@ inline constexpr size_t kMaxImageBytes = 20 << 20;
 inline constexpr size_t kMaxImageUrlBytes = kMaxImageBytes / 3 * 4 + 1024;
 inline constexpr size_t kMaxEndUserIdBytes = 128;
 inline constexpr float kMaxPenalty = 2.0f;
+inline constexpr char kToolNameRule[] =
+    "must be 1 to 64 characters of [a-zA-Z0-9_-]";
+
+// [a-zA-Z0-9_-]{1,64}: tool names and response schema names.
+bool IsToolName(absl::string_view name);
+
+// OK when `text` is a JSON object of at most `max_bytes` nesting at most
+// kMaxSchemaDepth deep; else INVALID_ARGUMENT on `field` saying what is wrong.
+absl::Status CheckJsonField(const std::string& field, absl::string_view text,
+                            size_t max_bytes);
 
 // Converts message `index` (role already set in `out`): content or parts,
 // tool_calls, tool_call_id and tool_name. `text_bytes_limit` bounds the
@@ -43,7 +56,7 @@ absl::Status ConvertMessageContent(const llmgateway::v1::ChatMessage& message,
 absl::Status ResolveToolNames(std::vector<Message>& messages);
 
 // tools, tool_choice, parallel_tool_calls, response_format, seed,
-// presence/frequency penalties and end_user_id.
+// presence/frequency penalties and end_user_id (proto_convert_options.cc).
 absl::Status ConvertGenerationOptions(
     const llmgateway::v1::GenerateRequest& request, GenerateInput& input);
 

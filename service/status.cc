@@ -36,6 +36,28 @@ pb::CircuitState CircuitStateProto(CircuitState state) {
   return pb::CIRCUIT_STATE_UNSPECIFIED;
 }
 
+// One catalog model as Status reports it: prices (the detail prices only
+// where the catalog sets them) and features.
+void FillModelInfo(const ModelSpec& m, pb::ModelInfo* info) {
+  info->set_name(m.name);
+  info->set_context_window(m.context_window);
+  info->set_max_output_tokens(m.max_output_tokens);
+  info->set_input_nano_usd_per_million(m.input_nano_usd_per_million);
+  info->set_output_nano_usd_per_million(m.output_nano_usd_per_million);
+  if (m.cached_input_nano_usd_per_million) {
+    info->set_cached_input_nano_usd_per_million(
+        *m.cached_input_nano_usd_per_million);
+  }
+  if (m.cache_write_nano_usd_per_million) {
+    info->set_cache_write_nano_usd_per_million(
+        *m.cache_write_nano_usd_per_million);
+  }
+  if (m.reasoning_nano_usd_per_million) {
+    info->set_reasoning_nano_usd_per_million(*m.reasoning_nano_usd_per_million);
+  }
+  for (const std::string& feature : m.features) info->add_features(feature);
+}
+
 }  // namespace
 
 // One provider: its models, circuit state, and each key (by fingerprint) with
@@ -51,12 +73,7 @@ std::string FillProviderStatus(const ProviderEntry* entry,
   p->set_base_url(entry->base_url);
   p->set_default_model(entry->spec.default_model);
   for (const ModelSpec& m : entry->spec.models) {
-    pb::ModelInfo* info = p->add_models();
-    info->set_name(m.name);
-    info->set_context_window(m.context_window);
-    info->set_max_output_tokens(m.max_output_tokens);
-    info->set_input_nano_usd_per_million(m.input_nano_usd_per_million);
-    info->set_output_nano_usd_per_million(m.output_nano_usd_per_million);
+    FillModelInfo(m, p->add_models());
   }
   p->set_confidence_score(entry->spec.confidence_score);
   p->set_in_fallback_chain(entry->in_fallback_chain);

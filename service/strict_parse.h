@@ -8,13 +8,13 @@
 // callback API answers UNIMPLEMENTED with an empty message, and protobuf
 // writes an unstructured line to stderr. The generated service header
 // (proto/llmgateway/v1/BUILD, additional_header_includes) includes this file,
-// whose SerializationTraits specializations parse GenerateRequest and
-// BudgetRequest with StrictDeserialize: a failed parse yields an empty request
-// carrying a marker, and the handler answers ParseFailureOf(request), an
-// INVALID_ARGUMENT naming the field ("messages[0].content is not valid
-// UTF-8 ..."), with reason INVALID_REQUEST and a BadRequest violation.
-// protobuf's own "invalid UTF-8 when parsing" log line is dropped; every other
-// protobuf log line goes to the previous handler.
+// whose SerializationTraits specializations parse GenerateRequest,
+// BudgetRequest and EmbedRequest with StrictDeserialize: a failed parse yields
+// an empty request carrying a marker, and the handler answers
+// ParseFailureOf(request), an INVALID_ARGUMENT naming the field
+// ("messages[0].content is not valid UTF-8 ..."), with reason INVALID_REQUEST
+// and a BadRequest violation. protobuf's own "invalid UTF-8 when parsing" log
+// line is dropped; every other protobuf log line goes to the previous handler.
 
 #include <grpcpp/impl/codegen/proto_utils.h>
 
@@ -53,6 +53,7 @@ namespace grpc {
 
 LLMGW_STRICT_SERIALIZATION_TRAITS(::llmgateway::v1::GenerateRequest);
 LLMGW_STRICT_SERIALIZATION_TRAITS(::llmgateway::v1::BudgetRequest);
+LLMGW_STRICT_SERIALIZATION_TRAITS(::llmgateway::v1::EmbedRequest);
 
 #undef LLMGW_STRICT_SERIALIZATION_TRAITS
 

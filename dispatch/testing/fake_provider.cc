@@ -105,6 +105,16 @@ class FakeProvider::Call : public ProviderCall,
       text_ += d;
       if (options_.stream_sink != nullptr) options_.stream_sink->OnDelta(d);
     }
+    for (const ToolCallDelta& d : reply_.tool_deltas) {
+      if (ended_) return;
+      AddToolDelta(d);
+      if (options_.stream_sink != nullptr) {
+        options_.stream_sink->OnToolCallDelta(d);
+      }
+    }
+    if (!reply_.refusal.empty() && !ended_ && options_.stream_sink != nullptr) {
+      options_.stream_sink->OnRefusalDelta(reply_.refusal);
+    }
     if (ended_) return;
     switch (reply_.kind) {
       case FakeReply::Kind::kAnswer:
@@ -118,6 +128,17 @@ class FakeProvider::Call : public ProviderCall,
     }
   }
 
+  // Assembles streamed tool-call pieces as a decoder would.
+  void AddToolDelta(const ToolCallDelta& d) {
+    if (d.index >= static_cast<int32_t>(tool_calls_.size())) {
+      tool_calls_.resize(d.index + 1);
+    }
+    ToolCall& call = tool_calls_[d.index];
+    if (!d.id.empty()) call.id = d.id;
+    if (!d.name.empty()) call.name = d.name;
+    call.arguments_json += d.arguments_json_delta;
+  }
+
   void End(std::optional<ProviderError> error) {
     if (ended_) return;
     ended_ = true;
@@ -126,7 +147,10 @@ class FakeProvider::Call : public ProviderCall,
     ProviderOutcome outcome;
     outcome.error = std::move(error);
     outcome.reply.text = text_;
+    outcome.reply.tool_calls = tool_calls_;
+    outcome.reply.refusal = reply_.refusal;
     if (!outcome.error) {
+      outcome.reply.embeddings = reply_.embeddings;
       if (outcome.reply.text.empty()) outcome.reply.text = reply_.text;
       outcome.reply.finish_reason = FinishReason::kStop;
       outcome.reply.usage = reply_.usage;
@@ -143,6 +167,7 @@ class FakeProvider::Call : public ProviderCall,
   http::EventLoop* const loop_;
   const size_t index_;
   const FakeReply reply_;
+  std::vector<ToolCall> tool_calls_;
   const CallOptions options_;
   ProviderCallback done_;
   std::vector<http::EventLoop::TimerId> timers_;
@@ -175,6 +200,11 @@ std::shared_ptr<ProviderCall> FakeProvider::Generate(ProviderRequest request,
   ++in_flight_;
   FakeReply reply =
       next_ < script_.size() ? script_[next_++] : FakeReply::Answer("ok");
+  if (request.operation == Operation::kEmbed && reply.embeddings.empty() &&
+      reply.kind == FakeReply::Kind::kAnswer) {
+    // Like a real provider: one vector per input unless scripted otherwise.
+    reply.embeddings.assign(request.embed.inputs.size(), {0.5f, -0.5f});
+  }
   auto call =
       std::make_shared<Call>(this, requests_.size() - 1, std::move(reply),
                              std::move(options), std::move(done));

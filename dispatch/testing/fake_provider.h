@@ -42,6 +42,13 @@ struct FakeReply {
   std::vector<std::string> deltas;
   ProviderError error;
   TokenUsage usage;
+  // Streams: tool-call and refusal pieces sent after the text deltas, in
+  // that order (also kept as the reply's tool calls / refusal on success).
+  std::vector<ToolCallDelta> tool_deltas;
+  std::string refusal;
+  // kAnswer: the reply's vectors (embedding requests); empty means one
+  // vector {0.5, -0.5} per input. Script a wrong count to test the check.
+  std::vector<std::vector<float>> embeddings;
   // When the deltas and the end come, after the attempt started.
   absl::Duration after = absl::Milliseconds(10);
 

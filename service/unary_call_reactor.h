@@ -1,0 +1,131 @@
+#ifndef LLMGW_SERVICE_UNARY_CALL_REACTOR_H_
+#define LLMGW_SERVICE_UNARY_CALL_REACTOR_H_
+
+// The unary RPCs that run one GenerateCall (Generate, Embed): authenticate
+// the caller, convert and validate the request, admit it (tenant policy,
+// rate limits; inline or on the loop after a Redis check), run the call and
+// finish with its response or its precise status. Nothing blocks: the
+// reactor is driven by gRPC's callbacks and the call's completion on the
+// event loop.
+//
+//   struct EmbedTraits {
+//     using Request = pb::EmbedRequest;
+//     using Response = pb::EmbedResponse;
+//     static constexpr char kMethod[] = "Embed";
+//     static absl::StatusOr<GenerateInput> Convert(
+//         const grpc::CallbackServerContext&, const Request&, absl::Time);
+//     static void Fill(const GenerateResult&, const std::string& request_id,
+//                      Response*);
+//   };
+//   return new UnaryCallReactor<EmbedTraits>(core_, context, request,
+//   response);
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "service/call_admission.h"
+#include "service/gateway_core.h"
+#include "service/proto_convert.h"
+
+namespace llmgw {
+
+template <typename Traits>
+class UnaryCallReactor : public grpc::ServerUnaryReactor {
+ public:
+  using Request = typename Traits::Request;
+  using Response = typename Traits::Response;
+
+  UnaryCallReactor(GatewayCore* core, grpc::CallbackServerContext* context,
+                   const Request* request, Response* response)
+      : core_(core),
+        context_(context),
+        response_(response),
+        arrival_(absl::Now()) {
+    core_->metrics().RequestStarted(Traits::kMethod);
+    absl::StatusOr<Caller> caller = AuthenticateCall(*core_, *context);
+    if (!caller.ok()) {
+      Complete(caller.status());
+      return;
+    }
+    caller_ = *std::move(caller);
+    absl::StatusOr<GenerateInput> input =
+        Traits::Convert(*context, *request, arrival_);
+    if (!input.ok()) {
+      Complete(input.status());
+      return;
+    }
+    input_ = *std::move(input);
+    AdmitCall(*core_, caller_, *input_, [this](absl::Status admitted) {
+      if (!admitted.ok()) {
+        Complete(admitted);
+        return;
+      }
+      StartCall();
+    });
+  }
+
+  void OnCancel() override {
+    std::shared_ptr<GenerateCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      call = call_;
+    }
+    if (call) call->Cancel(absl::Now() >= DeadlineOf(*context_));
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  // Runs once admitted (inline, or on the loop after a Redis rate check).
+  void StartCall() {
+    request_id_ = input_->request.request_id;
+    std::shared_ptr<GenerateCall> call =
+        GenerateCall::Create(core_->dispatch_deps(), *std::move(input_),
+                             nullptr, [this](GenerateResult result) {
+                               RecordCallTokens(*core_, caller_, result);
+                               if (result.status.ok())
+                                 Traits::Fill(result, request_id_, response_);
+                               Complete(result.status, &result.attempts);
+                             });
+    bool cancelled;
+    {
+      absl::MutexLock lock(&mu_);
+      call_ = call;
+      cancelled = cancelled_;
+    }
+    // on_done may run (and delete this) before Start returns.
+    const bool by_deadline = absl::Now() >= DeadlineOf(*context_);
+    call->Start();
+    if (cancelled) call->Cancel(by_deadline);
+  }
+
+  void Complete(const absl::Status& status,
+                const std::vector<AttemptRecord>* attempts = nullptr) {
+    core_->metrics().RequestFinished(Traits::kMethod,
+                                     absl::StatusCodeToString(status.code()),
+                                     absl::Now() - arrival_);
+    Finish(ToGrpcStatus(status, attempts));
+  }
+
+  GatewayCore* const core_;
+  grpc::CallbackServerContext* const context_;
+  Response* const response_;
+  const absl::Time arrival_;
+  std::string request_id_;
+  Caller caller_;
+  std::optional<GenerateInput> input_;
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<GenerateCall> call_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace llmgw
+
+#endif  // LLMGW_SERVICE_UNARY_CALL_REACTOR_H_

@@ -84,6 +84,24 @@ declare -A CODEC_SRCS=(
   [minimax]="providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
 )
 
+# The gRPC request path: protoc generates the messages into $out/gen (the
+# Bazel rules do the same for the server), compiled like the rest.
+build_generate_request() {
+  local gen=$out/gen
+  mkdir -p "$gen"
+  protoc -I proto --cpp_out="$gen" proto/llmgateway/v1/gateway.proto \
+    proto/llmgateway/v1/error_details.proto proto/google/rpc/status.proto \
+    proto/google/rpc/error_details.proto || return 1
+  # shellcheck disable=SC2046
+  build generate_request "-I$gen" fuzz/generate_request_fuzzer.cc \
+    service/proto_convert.cc service/proto_convert_content.cc \
+    service/proto_convert_options.cc service/json_object_check.cc \
+    service/strict_parse.cc common/error_details.cc registry/provider.cc \
+    registry/chat_content.cc dispatch/outcome.cc \
+    $(find "$gen" -name '*.pb.cc' | sort) \
+    -- -lgrpc++ -lgrpc -lgpr -lprotobuf
+}
+
 declare -a TARGETS=()
 build_all() {
   local failed=0
@@ -107,6 +125,8 @@ build_all() {
   build chat_request "" fuzz/chat_request_fuzzer.cc front/openai_mapping.cc \
     -- || failed=1
   TARGETS+=(chat_request)
+  build_generate_request || failed=1
+  TARGETS+=(generate_request)
   return $failed
 }
 

@@ -290,10 +290,19 @@ absl::Status ConvertCaller(
   return ConvertClientId(context, metadata, input);
 }
 
+absl::Status ConvertGenerateRequest(const pb::GenerateRequest& request,
+                                    GenerateInput& input) {
+  if (absl::Status parse = ParseFailureOf(request); !parse.ok()) return parse;
+  for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting,
+                       ConvertGenerationOptions}) {
+    if (absl::Status s = convert(request, input); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<GenerateInput> ToGenerateInput(
     const grpc::CallbackServerContext& context,
     const pb::GenerateRequest& request, absl::Time arrival, bool stream) {
-  if (absl::Status parse = ParseFailureOf(request); !parse.ok()) return parse;
   GenerateInput input;
   input.arrival = arrival;
   input.deadline = DeadlineOf(context);
@@ -302,9 +311,8 @@ absl::StatusOr<GenerateInput> ToGenerateInput(
       !s.ok()) {
     return s;
   }
-  for (auto convert : {ConvertMessages, ConvertSampling, ConvertRouting,
-                       ConvertGenerationOptions}) {
-    if (absl::Status s = convert(request, input); !s.ok()) return s;
+  if (absl::Status s = ConvertGenerateRequest(request, input); !s.ok()) {
+    return s;
   }
   return input;
 }

@@ -36,6 +36,12 @@ absl::Status ConvertSharedRouting(
     const google::protobuf::Map<std::string, std::string>& metadata,
     const std::string& request_id, GenerateInput& input);
 
+// The context-free part of ToGenerateInput (what the request itself says:
+// messages, sampling, routing, the rich options), into `input`. Used by
+// ToGenerateInput and by fuzz/generate_request_fuzzer.cc.
+absl::Status ConvertGenerateRequest(
+    const llmgateway::v1::GenerateRequest& request, GenerateInput& input);
+
 // The caller's deadline, or InfiniteFuture.
 absl::Time DeadlineOf(const grpc::CallbackServerContext& context);
 

@@ -15,7 +15,8 @@ DS = {"type": "prometheus", "uid": "${datasource}"}
 I = 'instance=~"$instance"'
 P = 'provider=~"$provider"'
 M = 'request_model=~"$model"'
-GEN = 'method=~"Generate|GenerateStream"'
+# The RPCs that run a call through a provider (Status and Budget do not).
+GEN = 'method=~"Generate|GenerateStream|Embed"'
 SERVER_ERRORS = 'code=~"UNAVAILABLE|INTERNAL|UNKNOWN|DEADLINE_EXCEEDED|DATA_LOSS"'
 RI = "$__rate_interval"
 IV = "$__interval"
@@ -172,6 +173,15 @@ def overview():
               "Retry rounds started and moves to the next target of a call's plan.",
               [q(f"sum(rate(llmgw_retries_total{{{I},{P}}}[{RI}]))", "retries"),
                q(f"sum(rate(llmgw_fallbacks_total{{{I},{P}}}[{RI}]))", "fallbacks")], "ops"),
+        panel("timeseries", "Embeddings",
+              "Embed RPC: texts embedded per second by the provider that answered "
+              "(llmgw_embed_inputs_total), and Embed calls per second by status code. "
+              "FAILED_PRECONDITION with reason FEATURE_UNSUPPORTED = no model of the plan "
+              "serves embeddings (docs/contract.md).",
+              [q(f"sum by (provider) (rate(llmgw_embed_inputs_total{{{I},{P}}}[{RI}]))",
+                 "texts {{provider}}"),
+               q(f'sum by (code) (rate(llmgw_requests_total{{{I},method="Embed"}}[{RI}]))',
+                 "calls {{code}}")], "ops", w=24),
         panel("timeseries", "HTTP front requests by status",
               "OpenAI-compatible HTTP front (--http_port): requests by route and HTTP status. "
               "4xx = caller errors (400 bad JSON or field, 401/403 auth, 404 model, 413/431 "

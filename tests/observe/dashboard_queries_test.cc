@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -208,6 +209,24 @@ class DashboardQueriesTest : public ::testing::Test {
                            absl::Seconds(10),
                            {"groq/llama-3.3-70b-versatile"}}),
                 grpc::StatusCode::UNAVAILABLE);
+    }
+    // Embeddings (model "" = openai's default embedding model), and one
+    // refused: a plan of chat-only models cannot embed (FAILED_PRECONDITION).
+    for (int i = 0; i < 4; ++i) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::seconds(10));
+      llmgateway::v1::EmbedRequest embed;
+      embed.add_inputs("first text");
+      embed.add_inputs("second text");
+      if (i == 3) {  // a plan of chat models only
+        embed.set_model("gpt-4o-mini");
+        embed.add_fallback_models("gpt-4o");
+      }
+      llmgateway::v1::EmbedResponse response;
+      EXPECT_EQ(stub->Embed(&context, embed, &response).error_code(),
+                i == 3 ? grpc::StatusCode::FAILED_PRECONDITION
+                       : grpc::StatusCode::OK);
     }
     // A client whose budget cannot cover a call.
     for (int i = 0; i < 4; ++i) {

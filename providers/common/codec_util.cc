@@ -13,6 +13,8 @@ absl::string_view ChatRoleName(MessageRole role) {
       return "system";
     case MessageRole::kAssistant:
       return "assistant";
+    case MessageRole::kTool:
+      return "tool";
     case MessageRole::kUser:
       break;
   }

@@ -13,7 +13,7 @@
 // Small pieces every wire format's codec needs, written once.
 namespace llmgw {
 
-// "system", "user" or "assistant": the role names of the chat APIs.
+// "system", "user", "assistant" or "tool": the role names of the chat APIs.
 absl::string_view ChatRoleName(MessageRole role);
 
 // A kTransient error "malformed <api> <what>: <excerpt of body>", for a reply

@@ -151,13 +151,14 @@ TEST(CancellationTest, CallerCancelClosesTheUpstreamConnection) {
   pb::GenerateResponse response;
   grpc::Status status;
   absl::Notification done;
-  h.stub().async()->Generate(
-      &context,
-      new pb::GenerateRequest(GatewayHarness::UserRequest("hi", "gpt-4o-mini")),
-      &response, [&](grpc::Status s) {
-        status = s;
-        done.Notify();
-      });
+  // Outlives the call: the test waits for its completion below.
+  const pb::GenerateRequest request =
+      GatewayHarness::UserRequest("hi", "gpt-4o-mini");
+  h.stub().async()->Generate(&context, &request, &response,
+                             [&](grpc::Status s) {
+                               status = s;
+                               done.Notify();
+                             });
   ASSERT_TRUE(h.upstream().WaitForRequests(1, absl::Seconds(5)));
   const absl::Time cancelled_at = absl::Now();
   context.TryCancel();

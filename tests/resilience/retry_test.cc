@@ -159,13 +159,14 @@ TEST(RetryTest, CancelDuringBackoffStopsTheRetry) {
   pb::GenerateResponse response;
   grpc::Status status;
   absl::Notification done;
-  h.stub().async()->Generate(
-      &context,
-      new pb::GenerateRequest(GatewayHarness::UserRequest("hi", "gpt-4o-mini")),
-      &response, [&](grpc::Status s) {
-        status = s;
-        done.Notify();
-      });
+  // Outlives the call: the test waits for its completion below.
+  const pb::GenerateRequest request =
+      GatewayHarness::UserRequest("hi", "gpt-4o-mini");
+  h.stub().async()->Generate(&context, &request, &response,
+                             [&](grpc::Status s) {
+                               status = s;
+                               done.Notify();
+                             });
   // The retry is scheduled (backoff 300-600 ms)...
   ASSERT_TRUE(Eventually(
       [&] { return h.audit().EventsOfType("llm_retry").size() == 1; }));
@@ -190,12 +191,13 @@ TEST(RetryTest, CancelDuringAnAttemptClosesTheUpstreamAndNothingFollows) {
   pb::GenerateResponse response;
   grpc::Status status;
   absl::Notification done;
-  h.stub().async()->Generate(
-      &context, new pb::GenerateRequest(GatewayHarness::UserRequest("hi")),
-      &response, [&](grpc::Status s) {
-        status = s;
-        done.Notify();
-      });
+  // Outlives the call: the test waits for its completion below.
+  const pb::GenerateRequest request = GatewayHarness::UserRequest("hi");
+  h.stub().async()->Generate(&context, &request, &response,
+                             [&](grpc::Status s) {
+                               status = s;
+                               done.Notify();
+                             });
   ASSERT_TRUE(h.upstream().WaitForRequests(1, absl::Seconds(5)));
   context.TryCancel();
   ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(3)));

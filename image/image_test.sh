@@ -70,6 +70,19 @@ echo "gateway $UID_LINE"
 # The SQLite ledger and audit log were created in the data dir.
 [[ -e "$ROOT/var/lib/llmgw/ledger.db" ]] || fail "no ledger.db in the data dir"
 kill -TERM "$GW_PID"
-wait "$GW_PID" || fail "gateway did not exit 0 on SIGTERM"
+if ! wait "$GW_PID"; then
+  # Under --config=asan, LeakSanitizer's exit check needs /proc, which the
+  # image root has not (and ASan reads ASAN_OPTIONS from /proc/self/environ,
+  # so it cannot be turned off here). A drained gateway whose only error is
+  # that check passes; every other ASan target checks for leaks.
+  if grep -q '"event":"stopped"' "$T/gw.err" &&
+     grep -q "LeakSanitizer has encountered a fatal error" "$T/gw.err" &&
+     grep -q "Can't open /proc/.*/task" "$T/gw.err"; then
+    echo "ASan build: exit-time leak check skipped (no /proc in the image root)"
+  else
+    cat "$T/gw.err" >&2
+    fail "gateway did not exit 0 on SIGTERM"
+  fi
+fi
 GW_PID=
 echo PASS

@@ -63,7 +63,7 @@ class GenerateStreamReactor
       }
       action = NextActionLocked();
     }
-    Perform(action);
+    Perform(this, action);
   }
 
   void OnCancel() override {
@@ -87,7 +87,7 @@ class GenerateStreamReactor
       CompleteLocked(status, nullptr);
       action = NextActionLocked();
     }
-    Perform(action);
+    Perform(this, action);
   }
 
   // Runs once admitted (inline, or on the loop after a Redis rate check).
@@ -179,7 +179,7 @@ class GenerateStreamReactor
       }
       action = NextActionLocked();
     }
-    Perform(action);
+    Perform(this, action);
   }
 
   void OnResult(GenerateResult result) {
@@ -199,7 +199,7 @@ class GenerateStreamReactor
       }
       action = NextActionLocked();
     }
-    Perform(action);
+    Perform(this, action);
   }
 
   void CompleteLocked(const absl::Status& status, const GenerateResult* broken)
@@ -247,11 +247,16 @@ class GenerateStreamReactor
     return action;
   }
 
-  void Perform(const Action& action) {
+  // Once mu_ is released, another thread (OnWriteDone on a gRPC thread) may
+  // write the rest, finish and delete the reactor, unless `action` holds the
+  // next step, which no one else will take. So an empty action must not touch
+  // `self` at all, not even to call a member function (found by ASan+UBSan:
+  // the loop thread's OnResult called Perform after the stream had finished).
+  static void Perform(GenerateStreamReactor* self, const Action& action) {
     if (action.write != nullptr) {
-      StartWrite(action.write);
+      self->StartWrite(action.write);
     } else if (action.finish) {
-      Finish(action.status);
+      self->Finish(action.status);
     }
   }
 

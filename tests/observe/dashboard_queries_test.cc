@@ -357,7 +357,14 @@ TEST_F(DashboardQueriesTest, EveryPanelReturnsDataAndAlertsTrip) {
     absl::StatusOr<std::string> metrics =
         HttpGet(gateway_.metrics_port(), "/metrics");
     std::cerr << "gateway /metrics at the end:\n"
-              << (metrics.ok() ? *metrics : metrics.status().ToString());
+              << (metrics.ok() ? *metrics : metrics.status().ToString())
+              << "\ngateway stderr (a sanitizer report, else the last 4000 "
+                 "bytes):\n";
+    std::string err = gateway_.Stderr();
+    size_t from = err.find("ERROR: AddressSanitizer");
+    if (from == std::string::npos)
+      from = err.size() > 4000 ? err.size() - 4000 : 0;
+    std::cerr << err.substr(from, 16000) << "\n";
   }
 }
 

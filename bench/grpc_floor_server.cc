@@ -1,0 +1,158 @@
+// grpc_floor_server: the floor under the gateway's CPU per call. It serves
+// the gateway's own gRPC service (llmgateway.v1.LlmGateway) with the same
+// gRPC build, server settings and callback API, but does no work: Generate
+// answers a fixed reply, GenerateStream writes a fixed number of deltas and a
+// summary. Whatever CPU per call it spends under bench/llmgw_load is spent in
+// gRPC and the kernel, and no gateway change can go below it.
+//
+//   grpc_floor_server [--hop] [--deltas=8]   (prints {"grpc_port":N})
+//
+// --hop answers from a second thread (an http::EventLoop, as the gateway
+// does: the call is posted to its loop and finished there), which shows what
+// one hand-off between gRPC's threads and the loop costs per call.
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "http/event_loop.h"
+#include "llmgateway/v1/gateway.grpc.pb.h"
+
+ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
+ABSL_FLAG(int, port, 0, "gRPC port (0: any free port).");
+ABSL_FLAG(bool, hop, false,
+          "Finish every call from an event loop thread, not gRPC's.");
+ABSL_FLAG(int, deltas, 8, "Text deltas per streamed call.");
+
+namespace {
+
+namespace pb = ::llmgateway::v1;
+
+void FillUsage(pb::Usage* usage) {
+  usage->set_input_tokens(12);
+  usage->set_output_tokens(10);
+}
+
+// Writes `deltas` text deltas then a summary, one write at a time.
+class FloorStream : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
+ public:
+  FloorStream(int deltas, llmgw::http::EventLoop* loop)
+      : left_(deltas), loop_(loop) {
+    if (loop_ == nullptr) {
+      Next();
+    } else {
+      loop_->Post([this] { Next(); });
+    }
+  }
+  void OnWriteDone(bool ok) override {
+    if (!ok) return Finish(grpc::Status::CANCELLED);
+    if (left_ < 0) return;  // the last write; OnDone follows
+    if (loop_ == nullptr) {
+      Next();
+    } else {
+      loop_->Post([this] { Next(); });
+    }
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  void Next() {
+    event_.Clear();
+    if (left_ > 0) {
+      --left_;
+      event_.mutable_delta()->set_text("tok ");
+      StartWrite(&event_);
+    } else if (left_ == 0) {
+      --left_;
+      pb::StreamSummary* summary = event_.mutable_summary();
+      summary->set_provider("openai");
+      summary->set_model("gpt-4o-mini");
+      FillUsage(summary->mutable_usage());
+      StartWriteLast(&event_, grpc::WriteOptions());
+      Finish(grpc::Status::OK);
+    }
+  }
+  int left_;
+  llmgw::http::EventLoop* loop_;
+  pb::GenerateStreamEvent event_;
+};
+
+class FloorService final : public pb::LlmGateway::CallbackService {
+ public:
+  FloorService(int deltas, llmgw::http::EventLoop* loop)
+      : deltas_(deltas), loop_(loop) {}
+
+  grpc::ServerUnaryReactor* Generate(grpc::CallbackServerContext* context,
+                                     const pb::GenerateRequest* request,
+                                     pb::GenerateResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    auto answer = [request, response, reactor] {
+      response->set_text("Hello from the floor server, a fixed reply.");
+      response->set_provider("openai");
+      response->set_model(request->model());
+      FillUsage(response->mutable_usage());
+      reactor->Finish(grpc::Status::OK);
+    };
+    if (loop_ == nullptr) {
+      answer();
+    } else {
+      loop_->Post(std::move(answer));
+    }
+    return reactor;
+  }
+
+  grpc::ServerWriteReactor<pb::GenerateStreamEvent>* GenerateStream(
+      grpc::CallbackServerContext*, const pb::GenerateRequest*) override {
+    return new FloorStream(deltas_, loop_);
+  }
+
+ private:
+  const int deltas_;
+  llmgw::http::EventLoop* const loop_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  // Blocked before any thread starts, so every thread inherits the mask and
+  // sigwait below receives them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::unique_ptr<llmgw::http::EventLoop> loop;
+  if (absl::GetFlag(FLAGS_hop)) {
+    absl::StatusOr<std::unique_ptr<llmgw::http::EventLoop>> created =
+        llmgw::http::EventLoop::Create("floor-loop");
+    if (!created.ok()) {
+      std::fprintf(stderr, "%s\n", created.status().ToString().c_str());
+      return 1;
+    }
+    loop = *std::move(created);
+  }
+  FloorService service(absl::GetFlag(FLAGS_deltas), loop.get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_host) + ":" +
+                               std::to_string(absl::GetFlag(FLAGS_port)),
+                           grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  builder.SetMaxReceiveMessageSize(16 << 20);  // as the gateway
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::fprintf(stderr, "grpc_floor_server: cannot listen\n");
+    return 1;
+  }
+  std::printf("{\"grpc_port\":%d,\"listening\":true}\n", port);
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  server->Shutdown();
+  return 0;
+}

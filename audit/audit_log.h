@@ -1,6 +1,8 @@
 #ifndef LLMGW_AUDIT_AUDIT_LOG_H_
 #define LLMGW_AUDIT_AUDIT_LOG_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace llmgw {
 
@@ -34,11 +37,16 @@ class AuditLog {
 };
 
 // Appends to `path` (created if missing) from a background writer thread in
-// group commits: each batch of queued lines is one write, then the Sync
-// waiters of that batch run, then one fdatasync(2) per batch (power-loss
-// durability without holding anyone). The destructor flushes what is queued.
+// group commits: each batch of queued lines is one write(2), then the Sync
+// waiters of that batch run. Power-loss durability follows without holding
+// anyone: at most one fdatasync(2) per `datasync_interval` (zero: one per
+// batch), and one within that interval after the last line, as SQLite's
+// synchronous=NORMAL bounds the ledger's own power-loss window. The
+// destructor writes and fdatasyncs what is queued.
 absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
-    const std::string& path);
+    const std::string& path,
+    absl::Duration datasync_interval = absl::Seconds(1),
+    std::atomic<int64_t>* datasyncs = nullptr);  // counts them, if given
 
 // Writes to stderr (same writer-thread design), for runs without --data_dir.
 std::unique_ptr<AuditLog> NewStderrAuditLog();

@@ -1,5 +1,6 @@
 #include "audit/audit_log.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -67,6 +68,63 @@ TEST(AuditLogTest, SyncRunsAfterEarlierLinesReachTheFile) {
     synced.WaitForNotification();
     EXPECT_EQ(seen, round * 2000);
   }
+}
+
+// Writes `n` lines, each in its own batch (Sync waits for it).
+void WriteSeparateBatches(AuditLog& log, int n) {
+  for (int i = 0; i < n; ++i) {
+    log.Write("budget", {{"event", "commit"}, {"i", i}});
+    absl::Notification synced;
+    log.Sync([&] { synced.Notify(); });
+    synced.WaitForNotification();
+  }
+}
+
+// fdatasync is bounded by the interval, not by the number of batches: 200
+// batches within an hour-long interval cost one (the first), plus one when
+// the log closes with lines not yet synced.
+TEST(AuditLogTest, DatasyncAtMostOncePerInterval) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/interval.jsonl";
+  std::atomic<int64_t> datasyncs{0};
+  {
+    auto log = OpenAuditFile(path, absl::Hours(1), &datasyncs);
+    ASSERT_TRUE(log.ok()) << log.status();
+    WriteSeparateBatches(**log, 200);
+    EXPECT_EQ(datasyncs.load(), 1);
+  }
+  EXPECT_EQ(datasyncs.load(), 2);
+  EXPECT_EQ(CountLines(path), 200);
+}
+
+// Zero interval (budget.sqlite_synchronous: full): one per batch.
+TEST(AuditLogTest, ZeroIntervalSyncsEveryBatch) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/every.jsonl";
+  std::atomic<int64_t> datasyncs{0};
+  {
+    auto log = OpenAuditFile(path, absl::ZeroDuration(), &datasyncs);
+    ASSERT_TRUE(log.ok()) << log.status();
+    WriteSeparateBatches(**log, 50);
+  }  // the last batch's fdatasync follows its waiter
+  EXPECT_EQ(datasyncs.load(), 50);
+}
+
+// Lines written inside the interval are synced once it has passed, with no
+// further write to trigger it (the writer wakes for it).
+TEST(AuditLogTest, LastLinesAreSyncedWithinTheInterval) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/tail.jsonl";
+  std::atomic<int64_t> datasyncs{0};
+  auto log = OpenAuditFile(path, absl::Milliseconds(200), &datasyncs);
+  ASSERT_TRUE(log.ok()) << log.status();
+  WriteSeparateBatches(**log, 3);  // the first syncs; two wait
+  ASSERT_EQ(datasyncs.load(), 1);
+  const absl::Time until = absl::Now() + absl::Seconds(5);
+  while (datasyncs.load() < 2 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(datasyncs.load(), 2);
 }
 
 TEST(AuditLogTest, UnwritablePathIsAnError) {

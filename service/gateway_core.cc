@@ -18,8 +18,11 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   if (audit != nullptr) {
     core->audit_ = std::move(audit);
   } else if (!config.data_dir.empty()) {
-    absl::StatusOr<std::unique_ptr<AuditLog>> file =
-        OpenAuditFile(config.data_dir + "/audit.jsonl");
+    absl::StatusOr<std::unique_ptr<AuditLog>> file = OpenAuditFile(
+        config.data_dir + "/audit.jsonl",
+        // "full": power-loss durable per commit, as the ledger.
+        config.budget.sqlite_synchronous_full ? absl::ZeroDuration()
+                                              : absl::Seconds(1));
     if (!file.ok()) return file.status();
     core->audit_ = *std::move(file);
   } else {

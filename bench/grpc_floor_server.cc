@@ -27,6 +27,10 @@ ABSL_FLAG(int, port, 0, "gRPC port (0: any free port).");
 ABSL_FLAG(bool, hop, false,
           "Finish every call from an event loop thread, not gRPC's.");
 ABSL_FLAG(int, deltas, 8, "Text deltas per streamed call.");
+ABSL_FLAG(int, delay_ms, 0,
+          "With --hop: answer each unary call after this delay (a loop "
+          "timer), to hold many calls in flight and measure gRPC's memory "
+          "per call.");
 
 namespace {
 
@@ -83,8 +87,8 @@ class FloorStream : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
 
 class FloorService final : public pb::LlmGateway::CallbackService {
  public:
-  FloorService(int deltas, llmgw::http::EventLoop* loop)
-      : deltas_(deltas), loop_(loop) {}
+  FloorService(int deltas, int delay_ms, llmgw::http::EventLoop* loop)
+      : deltas_(deltas), delay_ms_(delay_ms), loop_(loop) {}
 
   grpc::ServerUnaryReactor* Generate(grpc::CallbackServerContext* context,
                                      const pb::GenerateRequest* request,
@@ -99,6 +103,8 @@ class FloorService final : public pb::LlmGateway::CallbackService {
     };
     if (loop_ == nullptr) {
       answer();
+    } else if (delay_ms_ > 0) {
+      loop_->RunAfter(absl::Milliseconds(delay_ms_), std::move(answer));
     } else {
       loop_->Post(std::move(answer));
     }
@@ -112,6 +118,7 @@ class FloorService final : public pb::LlmGateway::CallbackService {
 
  private:
   const int deltas_;
+  const int delay_ms_;
   llmgw::http::EventLoop* const loop_;
 };
 
@@ -136,7 +143,8 @@ int main(int argc, char** argv) {
     }
     loop = *std::move(created);
   }
-  FloorService service(absl::GetFlag(FLAGS_deltas), loop.get());
+  FloorService service(absl::GetFlag(FLAGS_deltas),
+                       absl::GetFlag(FLAGS_delay_ms), loop.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_host) + ":" +

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "service/call_admission.h"
+#include "service/call_cancel_gate.h"
 #include "service/gateway_service.h"
 #include "service/proto_convert.h"
 
@@ -67,13 +68,7 @@ class GenerateStreamReactor
   }
 
   void OnCancel() override {
-    std::shared_ptr<GenerateCall> call;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      call = call_;
-    }
-    if (call) call->Cancel(absl::Now() >= DeadlineOf(*context_));
+    cancel_gate_.Cancel(absl::Now() >= DeadlineOf(*context_));
   }
 
   void OnDone() override { delete this; }
@@ -103,16 +98,8 @@ class GenerateStreamReactor
     call->SetRichDeltaCallbacks(
         [this](const ToolCallDelta& delta) { OnToolCallDelta(delta); },
         [this](absl::string_view refusal) { OnRefusalDelta(refusal); });
-    bool cancelled;
-    {
-      absl::MutexLock lock(&mu_);
-      call_ = call;
-      cancelled = cancelled_;
-    }
     // on_done may run (and delete this) before Start returns.
-    const bool by_deadline = absl::Now() >= DeadlineOf(*context_);
-    call->Start();
-    if (cancelled) call->Cancel(by_deadline);
+    cancel_gate_.Start(std::move(call), absl::Now() >= DeadlineOf(*context_));
   }
 
   void OnDelta(absl::string_view text) {
@@ -267,9 +254,8 @@ class GenerateStreamReactor
   Caller caller_;
   std::optional<GenerateInput> input_;
 
+  CallCancelGate cancel_gate_;
   absl::Mutex mu_;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<GenerateCall> call_ ABSL_GUARDED_BY(mu_);
   std::deque<pb::GenerateStreamEvent> queue_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool client_gone_ ABSL_GUARDED_BY(mu_) = false;

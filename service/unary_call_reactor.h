@@ -27,9 +27,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "service/call_admission.h"
+#include "service/call_cancel_gate.h"
 #include "service/gateway_core.h"
 #include "service/proto_convert.h"
 
@@ -71,13 +71,7 @@ class UnaryCallReactor : public grpc::ServerUnaryReactor {
   }
 
   void OnCancel() override {
-    std::shared_ptr<GenerateCall> call;
-    {
-      absl::MutexLock lock(&mu_);
-      cancelled_ = true;
-      call = call_;
-    }
-    if (call) call->Cancel(absl::Now() >= DeadlineOf(*context_));
+    cancel_gate_.Cancel(absl::Now() >= DeadlineOf(*context_));
   }
 
   void OnDone() override { delete this; }
@@ -94,16 +88,8 @@ class UnaryCallReactor : public grpc::ServerUnaryReactor {
                                  Traits::Fill(result, request_id_, response_);
                                Complete(result.status, &result.attempts);
                              });
-    bool cancelled;
-    {
-      absl::MutexLock lock(&mu_);
-      call_ = call;
-      cancelled = cancelled_;
-    }
     // on_done may run (and delete this) before Start returns.
-    const bool by_deadline = absl::Now() >= DeadlineOf(*context_);
-    call->Start();
-    if (cancelled) call->Cancel(by_deadline);
+    cancel_gate_.Start(std::move(call), absl::Now() >= DeadlineOf(*context_));
   }
 
   void Complete(const absl::Status& status,
@@ -121,9 +107,7 @@ class UnaryCallReactor : public grpc::ServerUnaryReactor {
   std::string request_id_;
   Caller caller_;
   std::optional<GenerateInput> input_;
-  absl::Mutex mu_;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<GenerateCall> call_ ABSL_GUARDED_BY(mu_);
+  CallCancelGate cancel_gate_;
 };
 
 }  // namespace llmgw

@@ -67,6 +67,13 @@ class CurlHttpClient final : public HttpClient {
 
   bool EnsureMulti();
 
+  // Keeps curl's connection cache (CURLMOPT_MAXCONNECTS) at 4x the
+  // exchanges in flight, at least HttpClientOptions::kMinAutoCachedConnections,
+  // when options_.max_cached_connections is 0. Grows at once; shrinks only
+  // when in flight falls to a quarter of what the size was set for, so a
+  // fluctuating load does not make curl close connections it will reopen.
+  void SizeConnectionCache();
+
   // Easy handles are reused (after curl_easy_reset) instead of created per
   // call: curl_easy_init allocates and zeroes ~10 KB of state and its
   // buffers. The pool is bounded; connections live in the multi's cache
@@ -106,6 +113,7 @@ class CurlHttpClient final : public HttpClient {
   // Loop thread only.
   BodyBudget body_budget_;
   CURLM* multi_ = nullptr;
+  long connection_cache_size_ = 0;  // CURLMOPT_MAXCONNECTS, when automatic
   int busy_ = 0;
   bool shutting_down_ = false;
   std::optional<EventLoop::TimerId> curl_timer_;

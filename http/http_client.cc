@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -88,6 +89,7 @@ void CurlHttpClient::Start(std::shared_ptr<Exchange> exchange) {
     return;
   }
   exchanges_.emplace(&ex, exchange);
+  if (options_.max_cached_connections == 0) SizeConnectionCache();
   if (ex.request.read_timeout != absl::InfiniteDuration()) {
     ArmReadTimer(ex, ex.request.read_timeout);
   }
@@ -138,6 +140,17 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
   ex.Complete(error, std::move(message));
 }
 
+void CurlHttpClient::SizeConnectionCache() {
+  const long wanted = std::max(HttpClientOptions::kMinAutoCachedConnections,
+                               4 * static_cast<long>(exchanges_.size()));
+  if (wanted > connection_cache_size_ ||
+      (wanted * 4 <= connection_cache_size_ &&
+       connection_cache_size_ > HttpClientOptions::kMinAutoCachedConnections)) {
+    connection_cache_size_ = wanted;
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, connection_cache_size_);
+  }
+}
+
 bool CurlHttpClient::EnsureMulti() {
   if (multi_ != nullptr) return true;
   multi_ = curl_multi_init();
@@ -151,6 +164,8 @@ bool CurlHttpClient::EnsureMulti() {
   if (options_.max_cached_connections > 0) {
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
                       options_.max_cached_connections);
+  } else {
+    SizeConnectionCache();
   }
   curl_multi_setopt(
       multi_, CURLMOPT_PIPELINING,

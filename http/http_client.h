@@ -12,12 +12,18 @@ namespace llmgw::http {
 struct HttpClientOptions {
   // Upper bound on simultaneously open connections per host (0 = no limit).
   long max_connections_per_host = 0;
-  // Upper bound on connections curl keeps (open, in use or idle), 0 = curl's
-  // automatic size (4x the transfers in progress). A fixed bound below the
-  // number of calls in flight is costly: once exceeded, curl closes the
-  // oldest idle connection after every transfer, found by walking all of
-  // them (O(in flight) per call, measured as half the loop's CPU at 10,000
-  // slow calls in flight), and the next calls open new connections.
+  // Upper bound on connections curl keeps (open, in use or idle), 0 =
+  // automatic: 4x the exchanges in flight, and never below
+  // kMinAutoCachedConnections. A bound below the number of calls in flight
+  // is costly: once exceeded, curl closes the oldest idle connection after
+  // every transfer, found by walking all of them (O(in flight) per call,
+  // measured as half the loop's CPU at 10,000 slow calls in flight), and
+  // the next calls open new connections. curl's own automatic size (4x the
+  // transfers in progress at that instant) has no floor: a gateway whose
+  // calls spend most of their time outside curl (gRPC, the ledger) has few
+  // transfers in progress at any instant, so curl closed and reopened about
+  // one connection per 35 calls at 16 in flight (docs/benchmarks.md).
+  static constexpr long kMinAutoCachedConnections = 256;
   long max_cached_connections = 0;
   // Negotiate HTTP/2 over TLS (ALPN) and multiplex on one connection. Plain
   // http:// upstreams use HTTP/1.1.

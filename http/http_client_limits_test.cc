@@ -1,11 +1,13 @@
 // HttpClient: size and rate limits, concurrency, connection reuse,
 // shutdown, malformed replies, error names.
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -125,6 +127,46 @@ TEST_F(HttpClientTest, ReusesConnectionAcrossSequentialRequests) {
   }
   absl::MutexLock lock(&mu);
   EXPECT_EQ(client_ports.size(), 1u);
+}
+
+// Calls that finish one at a time leave few transfers in progress; curl's
+// own automatic cache size (4x those) then closed idle connections that the
+// next wave reopened. The client keeps at least kMinAutoCachedConnections.
+TEST_F(HttpClientTest, StaggeredCompletionsKeepConnectionsForTheNextWave) {
+  constexpr int kWave = 6;  // below cpp-httplib's 8 server threads
+  absl::Mutex mu;
+  std::set<int> client_ports;
+  int arrived = 0;
+  server_.Get("/staggered",
+              [&](const httplib::Request& req, httplib::Response& res) {
+                int order;
+                {
+                  absl::MutexLock lock(&mu);
+                  client_ports.insert(req.remote_port);
+                  order = arrived++ % kWave;
+                  auto all_here = [&] { return arrived % kWave == 0; };
+                  mu.AwaitWithTimeout(absl::Condition(&all_here), kWait);
+                }
+                // Replies leave one by one, 30 ms apart.
+                absl::SleepFor(absl::Milliseconds(30 * order));
+                res.set_content("ok", "text/plain");
+              });
+  StartServer();
+  MakeClient();
+  for (int wave = 0; wave < 2; ++wave) {
+    std::vector<Outcome> outcomes(kWave);
+    for (Outcome& out : outcomes) {
+      client_->Send(Get("/staggered"), Collect(&out, loop_.get()));
+    }
+    for (Outcome& out : outcomes) {
+      ASSERT_TRUE(out.Wait());
+      ASSERT_EQ(out.result.error, TransportError::kNone)
+          << out.result.error_message;
+    }
+  }
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(client_ports.size(), static_cast<size_t>(kWave))
+      << "the second wave opened new connections";
 }
 
 TEST_F(HttpClientTest, OnDataReturningFalseCancels) {

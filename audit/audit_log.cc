@@ -1,5 +1,6 @@
 #include "audit/audit_log.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -22,9 +23,18 @@ nlohmann::json Stamp(absl::string_view type, nlohmann::json fields) {
   return fields;
 }
 
-// Lines are queued by Write and written by one background thread.
+// Lines are queued by Write and written either by a thread that needs them
+// on disk now (WriteQueuedLines: the durable ledger's writer, per commit
+// batch) or by one background thread, which lets lines gather for up to
+// kLinger so that a busy gateway does not wake it per line.
 class StreamAuditLog : public AuditLog {
  public:
+  // The background writer waits this long after the first queued line (or
+  // until kMaxLingerLines are queued, a Sync waiter arrives or the log
+  // closes) before writing them.
+  static constexpr absl::Duration kLinger = absl::Milliseconds(10);
+  static constexpr size_t kMaxLingerLines = 1024;
+
   // `datasync_interval`: at most one fdatasync(2) per interval (zero: one
   // per batch); InfiniteDuration: none (stderr).
   StreamAuditLog(FILE* out, bool owned, absl::Duration datasync_interval,
@@ -33,7 +43,10 @@ class StreamAuditLog : public AuditLog {
         owned_(owned),
         datasync_interval_(datasync_interval),
         datasyncs_(datasyncs) {
-    writer_ = std::thread([this] { Run(); });
+    writer_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "llmgw-audit");
+      Run();
+    });
   }
 
   ~StreamAuditLog() override {
@@ -51,6 +64,7 @@ class StreamAuditLog : public AuditLog {
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
         "\n";
     absl::MutexLock lock(&mu_);
+    if (queue_.empty()) first_queued_at_ = absl::Now();
     queue_.push_back(std::move(line));
   }
 
@@ -61,15 +75,44 @@ class StreamAuditLog : public AuditLog {
     waiters_.push_back(std::move(done));
   }
 
- private:
-  void Run() {
+  void WriteQueuedLines() override {
+    absl::MutexLock io(&io_mu_);
     std::deque<std::string> batch;
-    std::deque<absl::AnyInvocable<void()>> waiters;
+    {
+      absl::MutexLock lock(&mu_);
+      batch.swap(queue_);
+    }
+    WriteLocked(batch, /*closing=*/false);
+  }
+
+ private:
+  // Writes `batch`, then fdatasyncs if the interval allows (or `closing`).
+  // Both writers hold io_mu_ from taking their batch until it is written, so
+  // lines reach the file in the order they were queued.
+  void WriteLocked(const std::deque<std::string>& batch, bool closing)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) {
+    for (const std::string& line : batch) {
+      std::fwrite(line.data(), 1, line.size(), out_);
+    }
+    if (!batch.empty()) std::fflush(out_);
     const bool datasync = datasync_interval_ != absl::InfiniteDuration();
-    absl::Time last_sync = absl::InfinitePast();
-    bool unsynced = false;  // lines written since the last fdatasync
+    unsynced_ = unsynced_ || (datasync && !batch.empty());
+    // Power-loss durability, at most once per interval: a busy gateway
+    // writes a batch per commit or so, and an fdatasync per batch cost more
+    // CPU (block I/O) than the rest of the audit path (docs/benchmarks.md).
+    // A process crash loses nothing either way: write(2) has returned.
+    const absl::Time now = absl::Now();
+    if (unsynced_ && (closing || now - last_sync_ >= datasync_interval_)) {
+      fdatasync(fileno(out_));
+      if (datasyncs_ != nullptr) datasyncs_->fetch_add(1);
+      last_sync_ = now;
+      unsynced_ = false;
+    }
+  }
+
+  void Run() {
+    absl::Time sync_due = absl::InfiniteFuture();
     while (true) {
-      bool stopping;
       {
         absl::MutexLock lock(&mu_);
         auto has_work =
@@ -77,37 +120,35 @@ class StreamAuditLog : public AuditLog {
               return self->stopping_ || !self->queue_.empty() ||
                      !self->waiters_.empty();
             };
-        if (unsynced) {
-          // Wake for the pending fdatasync if nothing else comes first.
-          mu_.AwaitWithDeadline(absl::Condition(has_work, this),
-                                last_sync + datasync_interval_);
-        } else {
-          mu_.Await(absl::Condition(has_work, this));
+        auto urgent =
+            +[](StreamAuditLog* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return self->stopping_ || !self->waiters_.empty() ||
+                     self->queue_.size() >= kMaxLingerLines;
+            };
+        // Idle until a line arrives, or until lines already written are due
+        // their fdatasync.
+        mu_.AwaitWithDeadline(absl::Condition(has_work, this), sync_due);
+        // Let more lines gather, unless something needs them now.
+        if (!queue_.empty()) {
+          mu_.AwaitWithDeadline(absl::Condition(urgent, this),
+                                first_queued_at_ + kLinger);
         }
+      }
+      std::deque<std::string> batch;
+      std::deque<absl::AnyInvocable<void()>> waiters;
+      bool stopping;
+      absl::MutexLock io(&io_mu_);
+      {
+        absl::MutexLock lock(&mu_);
         batch.swap(queue_);
         waiters.swap(waiters_);
         stopping = stopping_;
       }
-      for (const std::string& line : batch) {
-        std::fwrite(line.data(), 1, line.size(), out_);
-      }
-      if (!batch.empty()) std::fflush(out_);
+      WriteLocked(batch, stopping);
       // Everything queued before each waiter was in this batch or earlier.
       for (absl::AnyInvocable<void()>& done : waiters) done();
-      unsynced = unsynced || (datasync && !batch.empty());
-      // Power-loss durability, at most once per interval: a busy gateway
-      // writes a batch per call or so, and an fdatasync per batch cost more
-      // CPU (block I/O) than the rest of the audit path (docs/benchmarks.md).
-      // A process crash loses nothing either way: write(2) has returned.
-      const absl::Time now = absl::Now();
-      if (unsynced && (stopping || now - last_sync >= datasync_interval_)) {
-        fdatasync(fileno(out_));
-        if (datasyncs_ != nullptr) datasyncs_->fetch_add(1);
-        last_sync = now;
-        unsynced = false;
-      }
-      batch.clear();
-      waiters.clear();
+      sync_due =
+          unsynced_ ? last_sync_ + datasync_interval_ : absl::InfiniteFuture();
       if (stopping) {
         absl::MutexLock lock(&mu_);
         if (queue_.empty() && waiters_.empty()) return;
@@ -119,8 +160,14 @@ class StreamAuditLog : public AuditLog {
   const bool owned_;
   const absl::Duration datasync_interval_;
   std::atomic<int64_t>* const datasyncs_;
-  absl::Mutex mu_;
+  // Order: io_mu_ before mu_. Write and Sync take only mu_ (never held
+  // across I/O), so callers on the event loop never wait for the disk.
+  absl::Mutex io_mu_;
+  absl::Time last_sync_ ABSL_GUARDED_BY(io_mu_) = absl::InfinitePast();
+  bool unsynced_ ABSL_GUARDED_BY(io_mu_) = false;  // written, not yet synced
+  absl::Mutex mu_ ABSL_ACQUIRED_AFTER(io_mu_);
   std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  absl::Time first_queued_at_ ABSL_GUARDED_BY(mu_);
   std::deque<absl::AnyInvocable<void()>> waiters_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;

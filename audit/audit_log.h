@@ -34,21 +34,34 @@ class AuditLog {
   // inline for logs without one). The durable ledger acknowledges a commit
   // only after this, so an acknowledged charge always has its audit line.
   virtual void Sync(absl::AnyInvocable<void()> done) { done(); }
+  // Writes every event queued so far before returning, on the calling
+  // thread, which must be one allowed to block on write(2) (and on
+  // fdatasync(2) when the interval is zero): the durable ledger's writer
+  // thread calls it after each group commit, so acknowledging a commit
+  // needs no hand-off to the audit writer thread. Not for the event loop.
+  virtual void WriteQueuedLines() {}
 };
 
-// Appends to `path` (created if missing) from a background writer thread in
-// group commits: each batch of queued lines is one write(2), then the Sync
-// waiters of that batch run. Power-loss durability follows without holding
-// anyone: at most one fdatasync(2) per `datasync_interval` (zero: one per
-// batch), and one within that interval after the last line, as SQLite's
-// synchronous=NORMAL bounds the ledger's own power-loss window. The
-// destructor writes and fdatasyncs what is queued.
+// Appends to `path` (created if missing). Lines are written by whichever
+// comes first: WriteQueuedLines on a thread that needs them now (the
+// durable ledger's writer, per commit batch), or a background writer thread
+// that lets lines gather for up to 10 ms (or 1,024 lines, or until a Sync
+// waiter arrives) and writes each batch with one write(2), then runs the
+// Sync waiters of that batch. A busy gateway thus wakes the background
+// thread about once per 10 ms, not once per line. Power-loss durability
+// follows without holding anyone: at most one fdatasync(2) per
+// `datasync_interval` (zero: one per batch, before its waiters run), and one
+// within that interval after the last line, as SQLite's synchronous=NORMAL
+// bounds the ledger's own power-loss window. The destructor writes and
+// fdatasyncs what is queued. A SIGKILL loses at most the lines queued in
+// the last 10 ms that no commit has waited for (retries, cool-downs): a
+// committed charge's line is written before the commit is acknowledged.
 absl::StatusOr<std::unique_ptr<AuditLog>> OpenAuditFile(
     const std::string& path,
     absl::Duration datasync_interval = absl::Seconds(1),
     std::atomic<int64_t>* datasyncs = nullptr);  // counts them, if given
 
-// Writes to stderr (same writer-thread design), for runs without --data_dir.
+// Writes to stderr (same design, no fdatasync), for runs without --data_dir.
 std::unique_ptr<AuditLog> NewStderrAuditLog();
 
 // Keeps events in memory, for tests.

@@ -157,15 +157,13 @@ class SqliteLedger : public SpendLedger {
                 absl::StrCat("charge of ", FormatUsd(record.cost_nano_usd),
                              " counted but not made durable: ", s.message()));
           }
-          if (audit_ == nullptr) {
-            written(std::move(s));
-            return;
-          }
           // The commit's audit line (queued by CommitRecording) reaches the
           // file before the commit is acknowledged (tests/budget
-          // CommittedSpendSurvivesSigkill).
-          audit_->Sync([written = std::move(written),
-                        s = std::move(s)]() mutable { written(std::move(s)); });
+          // CommittedSpendSurvivesSigkill). Written here, on the writer
+          // thread, rather than handed to the audit writer thread: one
+          // thread hand-off less per commit batch.
+          if (audit_ != nullptr) audit_->WriteQueuedLines();
+          written(std::move(s));
         });
   }
 

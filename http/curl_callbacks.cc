@@ -19,14 +19,16 @@
 namespace llmgw::http::internal {
 
 // Runs curl for `fd` (or its timeouts) and completes finished transfers.
-void CurlHttpClient::SocketAction(curl_socket_t fd, int flags) {
+void CurlHttpClient::SocketAction(CurlShard& shard, curl_socket_t fd,
+                                  int flags) {
   BusyScope busy(this);
   int running = 0;
-  curl_multi_socket_action(multi_, fd, flags, &running);
+  curl_multi_socket_action(shard.multi, fd, flags, &running);
   CURLMsg* msg;
   int queued = 0;
-  while (multi_ != nullptr &&
-         (msg = curl_multi_info_read(multi_, &queued)) != nullptr) {
+  // Shutdown (from an on_complete) cleans the multi up.
+  while (shard.multi != nullptr &&
+         (msg = curl_multi_info_read(shard.multi, &queued)) != nullptr) {
     if (msg->msg != CURLMSG_DONE) continue;
     Exchange* ex = nullptr;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &ex);
@@ -114,7 +116,8 @@ void CurlHttpClient::CancelTimers(Exchange& ex) {
 // curl tells which events it wants for a socket.
 int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what,
                              void* userp, void* /*socketp*/) {
-  auto* self = static_cast<CurlHttpClient*>(userp);
+  auto* shard = static_cast<CurlShard*>(userp);
+  CurlHttpClient* self = shard->client;
   int events = 0;
   if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) {
     events |= EventLoop::kReadable;
@@ -128,11 +131,11 @@ int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what,
     return 0;
   }
   self->watched_fds_.insert(fd);
-  self->loop_->WatchFd(fd, events, [self, fd](int ready) {
+  self->loop_->WatchFd(fd, events, [self, shard, fd](int ready) {
     int flags = 0;
     if (ready & EventLoop::kReadable) flags |= CURL_CSELECT_IN;
     if (ready & EventLoop::kWritable) flags |= CURL_CSELECT_OUT;
-    self->SocketAction(fd, flags);
+    self->SocketAction(*shard, fd, flags);
   });
   return 0;
 }
@@ -140,16 +143,17 @@ int CurlHttpClient::OnSocket(CURL* /*easy*/, curl_socket_t fd, int what,
 // curl wants socket_action(TIMEOUT) after `timeout_ms` (-1: never). curl
 // must not be called from here, so even a zero timeout goes through the loop.
 int CurlHttpClient::OnTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
-  auto* self = static_cast<CurlHttpClient*>(userp);
-  if (self->curl_timer_.has_value()) {
-    self->loop_->CancelTimer(*self->curl_timer_);
-    self->curl_timer_.reset();
+  auto* shard = static_cast<CurlShard*>(userp);
+  CurlHttpClient* self = shard->client;
+  if (shard->timer.has_value()) {
+    self->loop_->CancelTimer(*shard->timer);
+    shard->timer.reset();
   }
   if (timeout_ms < 0) return 0;
-  self->curl_timer_ =
-      self->loop_->RunAfter(absl::Milliseconds(timeout_ms), [self] {
-        self->curl_timer_.reset();
-        self->SocketAction(CURL_SOCKET_TIMEOUT, 0);
+  shard->timer =
+      self->loop_->RunAfter(absl::Milliseconds(timeout_ms), [self, shard] {
+        shard->timer.reset();
+        self->SocketAction(*shard, CURL_SOCKET_TIMEOUT, 0);
       });
   return 0;
 }

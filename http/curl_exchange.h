@@ -21,6 +21,7 @@
 namespace llmgw::http::internal {
 
 class CurlHttpClient;
+struct CurlShard;
 
 // State shared by a client and every handle it gave out. It outlives the
 // client, so a late RequestHandle::Cancel() can find out the client is gone.
@@ -79,7 +80,7 @@ class Exchange final : public RequestHandle,
 
   CurlHttpClient* client = nullptr;  // Set while running on a client.
   CURL* easy = nullptr;
-  bool in_multi = false;
+  CurlShard* shard = nullptr;  // Set while `easy` is added to its multi.
   curl_slist* header_list = nullptr;
   char error_buffer[CURL_ERROR_SIZE];
 

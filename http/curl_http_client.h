@@ -23,6 +23,24 @@
 
 namespace llmgw::http::internal {
 
+// One libcurl multi handle, with its own connection cache and timer. curl
+// 7.88 walks every connection in a multi's cache on each
+// curl_multi_remove_handle (to close CONNECT_ONLY ones) and every
+// connection to the host when it looks for one to reuse (HTTP/1.1), so one
+// multi costs O(calls in flight) per call: at 10,000 slow HTTP/1.1 calls in
+// flight those walks were a third of the loop's CPU (docs/benchmarks.md).
+// The client fills the first shard with room for
+// CurlHttpClient::kTransfersPerShard exchanges and opens more only when all
+// are full, so a few calls in flight use one multi and its connections
+// exactly as before. Loop thread only.
+struct CurlShard {
+  CurlHttpClient* client = nullptr;
+  CURLM* multi = nullptr;
+  std::optional<EventLoop::TimerId> timer;  // curl's CURLMOPT_TIMERFUNCTION
+  size_t transfers = 0;                     // exchanges added to `multi`
+  long connection_cache_size = 0;  // CURLMOPT_MAXCONNECTS, when automatic
+};
+
 // The HttpClient on libcurl's multi-socket API. Everything but Send,
 // InFlight and the destructor runs on the loop thread. The exchange's life
 // (start, finish, handle pool, shutdown) is in http_client.cc; curl's
@@ -65,14 +83,23 @@ class CurlHttpClient final : public HttpClient {
   // on_complete. Never called from inside a curl callback.
   void Finish(Exchange& ex, TransportError error, std::string message);
 
-  bool EnsureMulti();
+  // Exchanges per shard before the next one is used; shards opened at most
+  // (beyond that, the least loaded takes the exchange). With a per-host
+  // connection limit there is one shard, so the limit holds exactly.
+  static constexpr size_t kTransfersPerShard = 256;
+  static constexpr size_t kMaxShards = 64;
 
-  // Keeps curl's connection cache (CURLMOPT_MAXCONNECTS) at 4x the
-  // exchanges in flight, at least HttpClientOptions::kMinAutoCachedConnections,
-  // when options_.max_cached_connections is 0. Grows at once; shrinks only
-  // when in flight falls to a quarter of what the size was set for, so a
+  // The first shard with room (opening one if all are full and fewer than
+  // kMaxShards exist), else the least loaded. Null if curl_multi_init fails.
+  CurlShard* ShardForNewExchange();
+  CurlShard* OpenShard();
+
+  // Keeps the shard's connection cache (CURLMOPT_MAXCONNECTS) at 4x its
+  // exchanges, at least HttpClientOptions::kMinAutoCachedConnections, when
+  // options_.max_cached_connections is 0. Grows at once; shrinks only when
+  // its exchanges fall to a quarter of what the size was set for, so a
   // fluctuating load does not make curl close connections it will reopen.
-  void SizeConnectionCache();
+  void SizeConnectionCache(CurlShard& shard);
 
   // Easy handles are reused (after curl_easy_reset) instead of created per
   // call: curl_easy_init allocates and zeroes ~10 KB of state and its
@@ -88,8 +115,9 @@ class CurlHttpClient final : public HttpClient {
   void ArmRateTimer(Exchange& ex);
   void CancelTimers(Exchange& ex);
 
-  // Runs curl for `fd` (or its timeouts) and completes finished transfers.
-  void SocketAction(curl_socket_t fd, int flags);
+  // Runs the shard's curl for `fd` (or its timeouts) and completes finished
+  // transfers.
+  void SocketAction(CurlShard& shard, curl_socket_t fd, int flags);
 
   void Shutdown();
 
@@ -112,11 +140,9 @@ class CurlHttpClient final : public HttpClient {
 
   // Loop thread only.
   BodyBudget body_budget_;
-  CURLM* multi_ = nullptr;
-  long connection_cache_size_ = 0;  // CURLMOPT_MAXCONNECTS, when automatic
+  std::vector<std::unique_ptr<CurlShard>> shards_;
   int busy_ = 0;
   bool shutting_down_ = false;
-  std::optional<EventLoop::TimerId> curl_timer_;
   absl::flat_hash_map<Exchange*, std::shared_ptr<Exchange>> exchanges_;
   absl::flat_hash_set<int> watched_fds_;
   static constexpr size_t kMaxIdleEasyHandles = 256;

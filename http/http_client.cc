@@ -89,18 +89,24 @@ void CurlHttpClient::Start(std::shared_ptr<Exchange> exchange) {
     return;
   }
   exchanges_.emplace(&ex, exchange);
-  if (options_.max_cached_connections == 0) SizeConnectionCache();
   if (ex.request.read_timeout != absl::InfiniteDuration()) {
     ArmReadTimer(ex, ex.request.read_timeout);
   }
   ArmDeadlineTimer(ex);
-  const CURLMcode rc = curl_multi_add_handle(multi_, ex.easy);
+  CurlShard* shard = ShardForNewExchange();
+  if (shard == nullptr) {
+    Finish(ex, TransportError::kOther, "curl_multi_init failed");
+    return;
+  }
+  const CURLMcode rc = curl_multi_add_handle(shard->multi, ex.easy);
   if (rc != CURLM_OK) {
     Finish(ex, TransportError::kOther,
            absl::StrCat("curl_multi_add_handle: ", curl_multi_strerror(rc)));
     return;
   }
-  ex.in_multi = true;
+  ex.shard = shard;
+  ++shard->transfers;
+  if (options_.max_cached_connections == 0) SizeConnectionCache(*shard);
 }
 
 // Ends the exchange: detaches it from curl and the loop, then runs
@@ -122,8 +128,11 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
     }
     // Removing an unfinished transfer makes curl close its connection
     // (HTTP/1.1) or reset its stream (HTTP/2), which the server sees.
-    if (ex.in_multi) curl_multi_remove_handle(multi_, ex.easy);
-    ex.in_multi = false;
+    if (ex.shard != nullptr) {
+      curl_multi_remove_handle(ex.shard->multi, ex.easy);
+      --ex.shard->transfers;
+      ex.shard = nullptr;
+    }
     ReleaseEasy(ex.easy);
     ex.easy = nullptr;
   }
@@ -140,37 +149,56 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
   ex.Complete(error, std::move(message));
 }
 
-void CurlHttpClient::SizeConnectionCache() {
+void CurlHttpClient::SizeConnectionCache(CurlShard& shard) {
   const long wanted = std::max(HttpClientOptions::kMinAutoCachedConnections,
-                               4 * static_cast<long>(exchanges_.size()));
-  if (wanted > connection_cache_size_ ||
-      (wanted * 4 <= connection_cache_size_ &&
-       connection_cache_size_ > HttpClientOptions::kMinAutoCachedConnections)) {
-    connection_cache_size_ = wanted;
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, connection_cache_size_);
+                               4 * static_cast<long>(shard.transfers));
+  if (wanted > shard.connection_cache_size ||
+      (wanted * 4 <= shard.connection_cache_size &&
+       shard.connection_cache_size >
+           HttpClientOptions::kMinAutoCachedConnections)) {
+    shard.connection_cache_size = wanted;
+    curl_multi_setopt(shard.multi, CURLMOPT_MAXCONNECTS, wanted);
   }
 }
 
-bool CurlHttpClient::EnsureMulti() {
-  if (multi_ != nullptr) return true;
-  multi_ = curl_multi_init();
-  if (multi_ == nullptr) return false;
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::OnTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+CurlShard* CurlHttpClient::ShardForNewExchange() {
+  CurlShard* least_loaded = nullptr;
+  for (const std::unique_ptr<CurlShard>& shard : shards_) {
+    if (shard->transfers < kTransfersPerShard) return shard.get();
+    if (least_loaded == nullptr || shard->transfers < least_loaded->transfers) {
+      least_loaded = shard.get();
+    }
+  }
+  const bool one_shard = options_.max_connections_per_host > 0;
+  if (least_loaded == nullptr || (!one_shard && shards_.size() < kMaxShards)) {
+    if (CurlShard* opened = OpenShard()) return opened;
+  }
+  return least_loaded;
+}
+
+CurlShard* CurlHttpClient::OpenShard() {
+  CURLM* multi = curl_multi_init();
+  if (multi == nullptr) return nullptr;
+  auto shard = std::make_unique<CurlShard>();
+  shard->client = this;
+  shard->multi = multi;
+  curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &CurlHttpClient::OnSocket);
+  curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, shard.get());
+  curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &CurlHttpClient::OnTimer);
+  curl_multi_setopt(multi, CURLMOPT_TIMERDATA, shard.get());
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     options_.max_connections_per_host);
   if (options_.max_cached_connections > 0) {
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                       options_.max_cached_connections);
   } else {
-    SizeConnectionCache();
+    SizeConnectionCache(*shard);
   }
   curl_multi_setopt(
-      multi_, CURLMOPT_PIPELINING,
+      multi, CURLMOPT_PIPELINING,
       options_.enable_http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
-  return true;
+  shards_.push_back(std::move(shard));
+  return shards_.back().get();
 }
 
 // Easy handles are reused (after curl_easy_reset) instead of created per
@@ -210,10 +238,6 @@ CurlHttpClient::RefuseStart(Exchange& ex) {
         TransportError::kDeadlineExceeded,
         std::string("deadline exceeded before the request started"));
   }
-  if (!EnsureMulti()) {
-    return std::make_pair(TransportError::kOther,
-                          std::string("curl_multi_init failed"));
-  }
   ex.easy = AcquireEasy();
   if (ex.easy == nullptr) {
     return std::make_pair(TransportError::kOther,
@@ -240,16 +264,22 @@ void CurlHttpClient::Shutdown() {
   }
   for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
   idle_easy_.clear();
-  if (multi_ != nullptr) {
-    // Closes the cached connections; curl reports their sockets removed.
-    curl_multi_cleanup(multi_);
-    multi_ = nullptr;
+  for (const std::unique_ptr<CurlShard>& shard : shards_) {
+    if (shard->multi != nullptr) {
+      // Closes the cached connections; curl reports their sockets removed.
+      curl_multi_cleanup(shard->multi);
+      shard->multi = nullptr;
+    }
   }
   for (int fd : watched_fds_) loop_->UnwatchFd(fd);
   watched_fds_.clear();
-  if (curl_timer_.has_value()) {
-    loop_->CancelTimer(*curl_timer_);
-    curl_timer_.reset();
+  // The shards stay allocated: nothing refers to them once their timers are
+  // cancelled and their sockets unwatched.
+  for (const std::unique_ptr<CurlShard>& shard : shards_) {
+    if (shard->timer.has_value()) {
+      loop_->CancelTimer(*shard->timer);
+      shard->timer.reset();
+    }
   }
   core_->client = nullptr;
   absl::MutexLock lock(&core_->mu);

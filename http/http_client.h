@@ -11,9 +11,12 @@ namespace llmgw::http {
 
 struct HttpClientOptions {
   // Upper bound on simultaneously open connections per host (0 = no limit).
+  // With a limit, every exchange shares one curl multi handle (so the limit
+  // is exact); without, the client spreads exchanges over several once more
+  // than 256 are in flight (see CurlShard in curl_http_client.h).
   long max_connections_per_host = 0;
-  // Upper bound on connections curl keeps (open, in use or idle), 0 =
-  // automatic: 4x the exchanges in flight, and never below
+  // Upper bound on connections curl keeps (open, in use or idle) per multi
+  // handle, 0 = automatic: 4x the multi's exchanges in flight, and never below
   // kMinAutoCachedConnections. A bound below the number of calls in flight
   // is costly: once exceeded, curl closes the oldest idle connection after
   // every transfer, found by walking all of them (O(in flight) per call,

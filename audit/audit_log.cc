@@ -137,18 +137,22 @@ class StreamAuditLog : public AuditLog {
       std::deque<std::string> batch;
       std::deque<absl::AnyInvocable<void()>> waiters;
       bool stopping;
-      absl::MutexLock io(&io_mu_);
       {
-        absl::MutexLock lock(&mu_);
-        batch.swap(queue_);
-        waiters.swap(waiters_);
-        stopping = stopping_;
+        absl::MutexLock io(&io_mu_);
+        {
+          absl::MutexLock lock(&mu_);
+          batch.swap(queue_);
+          waiters.swap(waiters_);
+          stopping = stopping_;
+        }
+        WriteLocked(batch, stopping);
+        sync_due = unsynced_ ? last_sync_ + datasync_interval_
+                             : absl::InfiniteFuture();
       }
-      WriteLocked(batch, stopping);
-      // Everything queued before each waiter was in this batch or earlier.
+      // Everything queued before each waiter was in this batch or earlier
+      // (written by this thread or by WriteQueuedLines). Run without the
+      // locks, so a waiter may write again.
       for (absl::AnyInvocable<void()>& done : waiters) done();
-      sync_due =
-          unsynced_ ? last_sync_ + datasync_interval_ : absl::InfiniteFuture();
       if (stopping) {
         absl::MutexLock lock(&mu_);
         if (queue_.empty() && waiters_.empty()) return;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,8 @@ class CurlHttpClient final : public HttpClient {
                                       HttpHandlers handlers) override;
 
   size_t InFlight() const override;
+
+  HttpClientStats Stats() const override;
 
   void CancelOnLoop(Exchange& exchange);
 
@@ -137,6 +140,8 @@ class CurlHttpClient final : public HttpClient {
   const HttpClientOptions options_;
   const std::shared_ptr<ClientCore> core_;
   std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> multi_handles_{0};
+  std::atomic<uint64_t> connections_opened_{0};
 
   // Loop thread only.
   BodyBudget body_budget_;

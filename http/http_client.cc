@@ -74,6 +74,15 @@ size_t CurlHttpClient::InFlight() const {
   return in_flight_.load(std::memory_order_relaxed);
 }
 
+HttpClientStats CurlHttpClient::Stats() const {
+  HttpClientStats stats;
+  stats.exchanges_in_flight = in_flight_.load(std::memory_order_relaxed);
+  stats.multi_handles = multi_handles_.load(std::memory_order_relaxed);
+  stats.connections_opened =
+      connections_opened_.load(std::memory_order_relaxed);
+  return stats;
+}
+
 void CurlHttpClient::CancelOnLoop(Exchange& exchange) {
   BusyScope busy(this);
   Finish(exchange, TransportError::kCancelled, "cancelled by caller");
@@ -119,6 +128,13 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
   body_budget_.Give(ex.budgeted_bytes);
   ex.budgeted_bytes = 0;
   if (ex.easy != nullptr) {
+    long connects = 0;  // new connections this transfer had to open
+    if (curl_easy_getinfo(ex.easy, CURLINFO_NUM_CONNECTS, &connects) ==
+            CURLE_OK &&
+        connects > 0) {
+      connections_opened_.fetch_add(static_cast<uint64_t>(connects),
+                                    std::memory_order_relaxed);
+    }
     if (ex.response.status_code == 0) {
       long code = 0;
       if (curl_easy_getinfo(ex.easy, CURLINFO_RESPONSE_CODE, &code) ==
@@ -198,6 +214,7 @@ CurlShard* CurlHttpClient::OpenShard() {
       multi, CURLMOPT_PIPELINING,
       options_.enable_http2 ? CURLPIPE_MULTIPLEX : CURLPIPE_NOTHING);
   shards_.push_back(std::move(shard));
+  multi_handles_.store(shards_.size(), std::memory_order_relaxed);
   return shards_.back().get();
 }
 

@@ -2,6 +2,7 @@
 #define LLMGW_HTTP_HTTP_CLIENT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "http/event_loop.h"
@@ -38,6 +39,17 @@ struct HttpClientOptions {
   size_t max_buffered_body_bytes = 64 << 20;
 };
 
+// What an HttpClient has done, for metrics (llmgw_upstream_* gauges and
+// counters, docs/operations.md). Readable from any thread.
+struct HttpClientStats {
+  size_t exchanges_in_flight = 0;  // between Send and on_complete
+  size_t multi_handles = 0;        // curl multi handles opened (CurlShard)
+  // New upstream connections (TCP, plus TLS when https) since the client
+  // started. Against the exchanges made, it shows connection reuse: a rate
+  // close to the request rate means every call pays a handshake.
+  uint64_t connections_opened = 0;
+};
+
 // An asynchronous HTTP client on libcurl's multi interface, driven by an
 // EventLoop. Connections are reused across requests.
 class HttpClient {
@@ -56,6 +68,8 @@ class HttpClient {
 
   // Number of exchanges in flight (for metrics and tests).
   virtual size_t InFlight() const = 0;
+
+  virtual HttpClientStats Stats() const = 0;
 };
 
 }  // namespace llmgw::http

@@ -167,6 +167,10 @@ TEST_F(HttpClientTest, StaggeredCompletionsKeepConnectionsForTheNextWave) {
   absl::MutexLock lock(&mu);
   EXPECT_EQ(client_ports.size(), static_cast<size_t>(kWave))
       << "the second wave opened new connections";
+  const HttpClientStats stats = client_->Stats();
+  EXPECT_EQ(stats.connections_opened, static_cast<uint64_t>(kWave));
+  EXPECT_EQ(stats.multi_handles, 1u);
+  EXPECT_EQ(stats.exchanges_in_flight, 0u);
 }
 
 TEST_F(HttpClientTest, OnDataReturningFalseCancels) {

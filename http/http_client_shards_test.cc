@@ -124,6 +124,8 @@ TEST(HttpClientShardsTest, ManyInFlightSpreadOverShardsAndReuseConnections) {
       request.url = server.Url();
       client->Send(request, Collect(&out, loop->get()));
     }
+    // The server answers none until all are there: all are in flight.
+    EXPECT_EQ(client->Stats().exchanges_in_flight, kInFlight);
     for (size_t i = 0; i < kInFlight; ++i) {
       ASSERT_TRUE(outcomes[i].Wait()) << "wave " << wave << " exchange " << i;
       ASSERT_EQ(outcomes[i].result.error, TransportError::kNone)
@@ -132,6 +134,9 @@ TEST(HttpClientShardsTest, ManyInFlightSpreadOverShardsAndReuseConnections) {
     }
     EXPECT_EQ(client->InFlight(), 0u);
     EXPECT_EQ(server.Connections(), kInFlight) << "after wave " << wave;
+    const HttpClientStats stats = client->Stats();
+    EXPECT_EQ(stats.connections_opened, kInFlight) << "after wave " << wave;
+    EXPECT_EQ(stats.multi_handles, 2u);  // 256 + 144
   }
   client.reset();
 }

@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "budget/in_memory_ledger.h"
 #include "gtest/gtest.h"
+#include "http/event_loop.h"
+#include "http/http_client.h"
 #include "monitoring/gateway_metrics.h"
 #include "monitoring/ledger_metrics.h"
 #include "monitoring/metric_series.h"
@@ -379,6 +381,27 @@ TEST(StateMetricsTest, GaugesFollowHealthAndBudget) {
   while (size_t n = fread(buf, 1, sizeof(buf), p)) out.append(buf, n);
   EXPECT_EQ(pclose(p), 0) << out;
   EXPECT_EQ(out, "") << out;
+}
+
+// The upstream client's figures are read at scrape time; a fresh client has
+// made nothing yet.
+TEST(StateMetricsTest, UpstreamClientFigures) {
+  auto loop = http::EventLoop::Create("metrics-test");
+  ASSERT_TRUE(loop.ok());
+  std::unique_ptr<http::HttpClient> client =
+      http::HttpClient::Create(loop->get());
+  auto state = NewStateCollector([&] {
+    StateSources s;
+    s.http_client = client.get();
+    return s;
+  });
+  const std::string t = Scrape({state});
+  EXPECT_TRUE(Has(t, "llmgw_upstream_exchanges_in_flight 0")) << t;
+  EXPECT_TRUE(Has(t, "llmgw_upstream_curl_multi_handles 0")) << t;
+  EXPECT_TRUE(Has(t, "# TYPE llmgw_upstream_connections_opened_total counter"))
+      << t;
+  EXPECT_TRUE(Has(t, "llmgw_upstream_connections_opened_total 0")) << t;
+  client.reset();
 }
 
 }  // namespace

@@ -16,15 +16,20 @@ using prometheus::MetricFamily;
 // One gauge family being filled.
 class GaugeFamily {
  public:
-  GaugeFamily(const char* name, const char* help) {
+  GaugeFamily(const char* name, const char* help,
+              prometheus::MetricType type = prometheus::MetricType::Gauge) {
     family_.name = name;
     family_.help = help;
-    family_.type = prometheus::MetricType::Gauge;
+    family_.type = type;
   }
   void Add(std::vector<ClientMetric::Label> labels, double value) {
     ClientMetric m;
     m.label = std::move(labels);
-    m.gauge.value = value;
+    if (family_.type == prometheus::MetricType::Counter) {
+      m.counter.value = value;
+    } else {
+      m.gauge.value = value;
+    }
     family_.metric.push_back(std::move(m));
   }
   void MoveTo(std::vector<MetricFamily>& out) {
@@ -62,6 +67,7 @@ class StateCollector : public prometheus::Collectable {
     const StateSources s = sources_();
     if (s.registry != nullptr) CollectProviders(s, out);
     if (s.ledger != nullptr) CollectBudgets(s, out);
+    if (s.http_client != nullptr) CollectHttpClient(*s.http_client, out);
     return out;
   }
 
@@ -184,6 +190,26 @@ class StateCollector : public prometheus::Collectable {
     cap.MoveTo(out);
     lifetime.MoveTo(out);
     up.MoveTo(out);
+  }
+
+  static void CollectHttpClient(const http::HttpClient& client,
+                                std::vector<MetricFamily>& out) {
+    const http::HttpClientStats stats = client.Stats();
+    GaugeFamily in_flight("llmgw_upstream_exchanges_in_flight",
+                          "Upstream HTTP exchanges between send and reply.");
+    GaugeFamily multis("llmgw_upstream_curl_multi_handles",
+                       "curl multi handles opened: one per 256 exchanges "
+                       "in flight at the peak (docs/benchmarks.md).");
+    GaugeFamily opened("llmgw_upstream_connections_opened_total",
+                       "New upstream connections (TCP, and TLS for https). "
+                       "Near the request rate: connections are not reused.",
+                       prometheus::MetricType::Counter);
+    in_flight.Add({}, static_cast<double>(stats.exchanges_in_flight));
+    multis.Add({}, static_cast<double>(stats.multi_handles));
+    opened.Add({}, static_cast<double>(stats.connections_opened));
+    in_flight.MoveTo(out);
+    multis.MoveTo(out);
+    opened.MoveTo(out);
   }
 
   const StateSourcesFn sources_;

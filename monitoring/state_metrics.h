@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "budget/spend_ledger.h"
+#include "http/http_client.h"
 #include "monitoring/gateway_metrics.h"
 #include "registry/provider_registry.h"
 #include "resilience/provider_health.h"
@@ -31,6 +32,10 @@ struct StateSources {
   // Keeps the objects above alive while the scrape reads them (e.g. the
   // configuration generation they belong to, when a reload can swap it).
   std::shared_ptr<const void> keepalive;
+  // The upstream HTTP client (llmgw_upstream_exchanges_in_flight,
+  // llmgw_upstream_curl_multi_handles,
+  // llmgw_upstream_connections_opened_total); may be null.
+  const http::HttpClient* http_client = nullptr;
 };
 
 // Called at every scrape (on the exposer's thread) for the current sources.

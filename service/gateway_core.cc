@@ -51,13 +51,16 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
   if (!gen.ok()) return gen.status();
   DeclareProviders(*(*gen)->registry, *core->metrics_);
   // Reads the current generation at every scrape (reload-safe).
+  // The exposer is stopped before the core (and its HTTP client) goes.
   const GatewayCore* state = core.get();
-  core->state_metrics_ = NewStateCollector([state] {
+  const http::HttpClient* http_client = core->http_client_.get();
+  core->state_metrics_ = NewStateCollector([state, http_client] {
     std::shared_ptr<const ConfigGeneration> g = state->current();
     StateSources sources{g->registry.get(), g->health.get(), g->ledger.get(),
                          LedgerBackendLabel(g->config),
                          ConfiguredScopes(g->config.budget)};
     sources.keepalive = std::move(g);
+    sources.http_client = http_client;
     return sources;
   });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);

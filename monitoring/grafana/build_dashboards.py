@@ -267,6 +267,19 @@ def providers():
               "Per provider; compare with the provider's status page and your timeouts.",
               quantiles("llmgw_upstream_request_duration_seconds", f"{I},{P},{M}", "provider"),
               "s"),
+        panel("timeseries", "Upstream connections opened vs requests",
+              "New upstream connections (TCP, plus TLS for https) against requests "
+              "made, all providers. Connections near the request rate: they are not "
+              "reused and every call pays a handshake (docs/operations.md).",
+              [q(f"sum(rate(llmgw_upstream_connections_opened_total{{{I}}}[{RI}]))",
+                 "connections opened"),
+               q(f'sum(rate(llmgw_upstream_requests_total{{{I},outcome!="skipped"}}[{RI}]))',
+                 "requests made")], "ops"),
+        panel("timeseries", "Upstream exchanges in flight",
+              "Peak HTTP exchanges waiting for a provider's reply per interval, per "
+              "gateway replica.",
+              [q(f"max by (instance) (max_over_time(llmgw_upstream_exchanges_in_flight{{{I}}}[{IV}]))",
+                 "{{instance}}")]),
         panel("timeseries", "Retries by reason",
               "Retry rounds, by the provider and reason of the failure before them.",
               [q(f"sum by (provider, reason) (rate(llmgw_retries_total{{{I},{P}}}[{RI}]))",

@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <deque>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -77,7 +77,7 @@ class StreamAuditLog : public AuditLog {
 
   void WriteQueuedLines() override {
     absl::MutexLock io(&io_mu_);
-    std::deque<std::string> batch;
+    std::vector<std::string> batch;
     {
       absl::MutexLock lock(&mu_);
       batch.swap(queue_);
@@ -89,7 +89,7 @@ class StreamAuditLog : public AuditLog {
   // Writes `batch`, then fdatasyncs if the interval allows (or `closing`).
   // Both writers hold io_mu_ from taking their batch until it is written, so
   // lines reach the file in the order they were queued.
-  void WriteLocked(const std::deque<std::string>& batch, bool closing)
+  void WriteLocked(const std::vector<std::string>& batch, bool closing)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(io_mu_) {
     for (const std::string& line : batch) {
       std::fwrite(line.data(), 1, line.size(), out_);
@@ -134,8 +134,8 @@ class StreamAuditLog : public AuditLog {
                                 first_queued_at_ + kLinger);
         }
       }
-      std::deque<std::string> batch;
-      std::deque<absl::AnyInvocable<void()>> waiters;
+      std::vector<std::string> batch;
+      std::vector<absl::AnyInvocable<void()>> waiters;
       bool stopping;
       {
         absl::MutexLock io(&io_mu_);
@@ -170,9 +170,9 @@ class StreamAuditLog : public AuditLog {
   absl::Time last_sync_ ABSL_GUARDED_BY(io_mu_) = absl::InfinitePast();
   bool unsynced_ ABSL_GUARDED_BY(io_mu_) = false;  // written, not yet synced
   absl::Mutex mu_ ABSL_ACQUIRED_AFTER(io_mu_);
-  std::deque<std::string> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> queue_ ABSL_GUARDED_BY(mu_);
   absl::Time first_queued_at_ ABSL_GUARDED_BY(mu_);
-  std::deque<absl::AnyInvocable<void()>> waiters_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::AnyInvocable<void()>> waiters_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread writer_;
 };

@@ -13,11 +13,11 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 
-// One gauge family being filled.
-class GaugeFamily {
+// One metric family (gauge, or counter when asked) being filled at a scrape.
+class ScrapedFamily {
  public:
-  GaugeFamily(const char* name, const char* help,
-              prometheus::MetricType type = prometheus::MetricType::Gauge) {
+  ScrapedFamily(const char* name, const char* help,
+                prometheus::MetricType type = prometheus::MetricType::Gauge) {
     family_.name = name;
     family_.help = help;
     family_.type = type;
@@ -74,23 +74,23 @@ class StateCollector : public prometheus::Collectable {
  private:
   static void CollectProviders(const StateSources& s_,
                                std::vector<MetricFamily>& out) {
-    GaugeFamily available("llmgw_provider_available",
-                          "1 when the provider can be admitted now (circuit "
-                          "not open and a key healthy).");
-    GaugeFamily circuit("llmgw_circuit_state",
-                        "Circuit breaker state per provider: 1 for the "
-                        "current state (closed, open, half_open).");
-    GaugeFamily failures("llmgw_circuit_consecutive_failures",
-                         "Consecutive transient failures counted by the "
-                         "circuit breaker.");
-    GaugeFamily keys("llmgw_provider_keys",
-                     "API keys per provider and state (ok, cooling_down, "
-                     "removed).");
-    GaugeFamily key_state("llmgw_key_state",
-                          "State of one API key (by fingerprint): 1 for the "
-                          "current state (ok, cooling_down, removed).");
-    GaugeFamily cooldown("llmgw_key_cooldown_remaining_seconds",
-                         "Time left in a key's cooldown.");
+    ScrapedFamily available("llmgw_provider_available",
+                            "1 when the provider can be admitted now (circuit "
+                            "not open and a key healthy).");
+    ScrapedFamily circuit("llmgw_circuit_state",
+                          "Circuit breaker state per provider: 1 for the "
+                          "current state (closed, open, half_open).");
+    ScrapedFamily failures("llmgw_circuit_consecutive_failures",
+                           "Consecutive transient failures counted by the "
+                           "circuit breaker.");
+    ScrapedFamily keys("llmgw_provider_keys",
+                       "API keys per provider and state (ok, cooling_down, "
+                       "removed).");
+    ScrapedFamily key_state("llmgw_key_state",
+                            "State of one API key (by fingerprint): 1 for the "
+                            "current state (ok, cooling_down, removed).");
+    ScrapedFamily cooldown("llmgw_key_cooldown_remaining_seconds",
+                           "Time left in a key's cooldown.");
     const absl::Time now = absl::Now();
     for (const auto& entry : s_.registry->entries()) {
       if (!entry->configured) continue;
@@ -137,25 +137,25 @@ class StateCollector : public prometheus::Collectable {
 
   static void CollectBudgets(const StateSources& s_,
                              std::vector<MetricFamily>& out) {
-    GaugeFamily limit("llmgw_budget_limit_nano_usd",
-                      "Budget limit per window of a scope (0 = unlimited).");
-    GaugeFamily spent("llmgw_budget_spent_nano_usd",
-                      "Spend committed in the current window of a scope.");
-    GaugeFamily reserved("llmgw_budget_reserved_nano_usd",
-                         "Worst-case cost held by calls in flight.");
-    GaugeFamily remaining("llmgw_budget_remaining_nano_usd",
-                          "What a limited scope can still reserve in the "
-                          "window.");
-    GaugeFamily open("llmgw_budget_open_reservations",
-                     "Reservations not yet committed or released.");
-    GaugeFamily window("llmgw_budget_window_remaining_seconds",
-                       "Time until the scope's budget window resets.");
-    GaugeFamily cap("llmgw_budget_hard_cap_nano_usd",
-                    "Hard safety cap across all windows (0 = none).");
-    GaugeFamily lifetime("llmgw_budget_lifetime_spent_nano_usd",
-                         "Spend across all windows, against the hard cap.");
-    GaugeFamily up("llmgw_ledger_up",
-                   "1 when the last scrape could read the spend ledger.");
+    ScrapedFamily limit("llmgw_budget_limit_nano_usd",
+                        "Budget limit per window of a scope (0 = unlimited).");
+    ScrapedFamily spent("llmgw_budget_spent_nano_usd",
+                        "Spend committed in the current window of a scope.");
+    ScrapedFamily reserved("llmgw_budget_reserved_nano_usd",
+                           "Worst-case cost held by calls in flight.");
+    ScrapedFamily remaining("llmgw_budget_remaining_nano_usd",
+                            "What a limited scope can still reserve in the "
+                            "window.");
+    ScrapedFamily open("llmgw_budget_open_reservations",
+                       "Reservations not yet committed or released.");
+    ScrapedFamily window("llmgw_budget_window_remaining_seconds",
+                         "Time until the scope's budget window resets.");
+    ScrapedFamily cap("llmgw_budget_hard_cap_nano_usd",
+                      "Hard safety cap across all windows (0 = none).");
+    ScrapedFamily lifetime("llmgw_budget_lifetime_spent_nano_usd",
+                           "Spend across all windows, against the hard cap.");
+    ScrapedFamily up("llmgw_ledger_up",
+                     "1 when the last scrape could read the spend ledger.");
     bool ledger_ok = true;
     const absl::Time now = absl::Now();
     for (const std::string& scope : s_.scopes) {
@@ -195,15 +195,15 @@ class StateCollector : public prometheus::Collectable {
   static void CollectHttpClient(const http::HttpClient& client,
                                 std::vector<MetricFamily>& out) {
     const http::HttpClientStats stats = client.Stats();
-    GaugeFamily in_flight("llmgw_upstream_exchanges_in_flight",
-                          "Upstream HTTP exchanges between send and reply.");
-    GaugeFamily multis("llmgw_upstream_curl_multi_handles",
-                       "curl multi handles opened: one per 256 exchanges "
-                       "in flight at the peak (docs/benchmarks.md).");
-    GaugeFamily opened("llmgw_upstream_connections_opened_total",
-                       "New upstream connections (TCP, and TLS for https). "
-                       "Near the request rate: connections are not reused.",
-                       prometheus::MetricType::Counter);
+    ScrapedFamily in_flight("llmgw_upstream_exchanges_in_flight",
+                            "Upstream HTTP exchanges between send and reply.");
+    ScrapedFamily multis("llmgw_upstream_curl_multi_handles",
+                         "curl multi handles opened: one per 256 exchanges "
+                         "in flight at the peak (docs/benchmarks.md).");
+    ScrapedFamily opened("llmgw_upstream_connections_opened_total",
+                         "New upstream connections (TCP, and TLS for https). "
+                         "Near the request rate: connections are not reused.",
+                         prometheus::MetricType::Counter);
     in_flight.Add({}, static_cast<double>(stats.exchanges_in_flight));
     multis.Add({}, static_cast<double>(stats.multi_handles));
     opened.Add({}, static_cast<double>(stats.connections_opened));

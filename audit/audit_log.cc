@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/json_text.h"
 
 namespace llmgw {
 namespace {
@@ -59,13 +60,18 @@ class StreamAuditLog : public AuditLog {
   }
 
   void Write(absl::string_view type, nlohmann::json fields) override {
-    std::string line =
-        Stamp(type, std::move(fields))
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-        "\n";
-    absl::MutexLock lock(&mu_);
-    if (queue_.empty()) first_queued_at_ = absl::Now();
-    queue_.push_back(std::move(line));
+    if (!fields.is_object()) fields = nlohmann::json::object();
+    fields.erase("ts");
+    fields.erase("type");
+    const std::string members =
+        fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    // The dump is "{...}": its members go after "ts" and "type".
+    Enqueue(
+        Line(type, absl::string_view(members).substr(1, members.size() - 2)));
+  }
+
+  void WriteEvent(absl::string_view type, const AuditEvent& event) override {
+    Enqueue(Line(type, event.text()));
   }
 
   // Waiters queued after the lines they wait for run after the batch
@@ -86,6 +92,28 @@ class StreamAuditLog : public AuditLog {
   }
 
  private:
+  // {"ts":"...","type":"<type>",<members>}\n
+  static std::string Line(absl::string_view type, absl::string_view members) {
+    std::string line;
+    line.reserve(48 + type.size() + members.size());
+    line.append("{\"ts\":\"");
+    AppendUtcTimestamp(line, absl::ToUnixMillis(absl::Now()));
+    line.append("\",\"type\":");
+    AppendJsonString(line, type);
+    if (!members.empty()) {
+      line.push_back(',');
+      line.append(members.data(), members.size());
+    }
+    line.append("}\n");
+    return line;
+  }
+
+  void Enqueue(std::string line) {
+    absl::MutexLock lock(&mu_);
+    if (queue_.empty()) first_queued_at_ = absl::Now();
+    queue_.push_back(std::move(line));
+  }
+
   // Writes `batch`, then fdatasyncs if the interval allows (or `closing`).
   // Both writers hold io_mu_ from taking their batch until it is written, so
   // lines reach the file in the order they were queued.

@@ -13,12 +13,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "audit/audit_event.h"
 
 namespace llmgw {
 
 // Structured audit events (the reference's event types: "llm_retry",
 // "llm_error", "cascade", "budget", plus "key_cooldown", "circuit", ...),
-// one JSON object per line:
+// one JSON object per line, "ts" and "type" first:
 //   {"ts":"2026-11-22T10:00:00.123Z","type":"llm_retry","provider":"openai",
 //    "model":"gpt-4o-mini","key":"key:1c2e4b9a","reason":"HTTP 503",...}
 // Fields must never contain an API key: use KeyFingerprint(). Amounts are
@@ -28,6 +29,12 @@ class AuditLog {
   virtual ~AuditLog() = default;
   // `fields` must be a JSON object; "ts" and "type" are added.
   virtual void Write(absl::string_view type, nlohmann::json fields) = 0;
+  // The same for fields written as text (AuditEvent), for events written on
+  // every call. Logs that keep events as values (RecordingAuditLog) get them
+  // through Write.
+  virtual void WriteEvent(absl::string_view type, const AuditEvent& event) {
+    Write(type, event.ToJson());
+  }
   // Runs `done` once every event written before this call has reached the
   // operating system (write(2) returned), so it survives a crash of the
   // process (SIGKILL). Never blocks: `done` runs on the writer thread (or

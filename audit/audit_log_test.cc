@@ -42,6 +42,61 @@ TEST(AuditLogTest, FileGetsOneJsonObjectPerLineInOrder) {
   EXPECT_EQ(last["cost_nano_usd"], 1234);
 }
 
+// Events written as text (AuditEvent, the per-call path) and as JSON values
+// share one line format: "ts" and "type" first, then the fields in order,
+// escaped so that every line parses.
+TEST(AuditLogTest, TextEventsAndJsonEventsShareOneLineFormat) {
+  const std::string path =
+      std::string(std::getenv("TEST_TMPDIR")) + "/events.jsonl";
+  {
+    auto log = OpenAuditFile(path);
+    ASSERT_TRUE(log.ok()) << log.status();
+    AuditEvent commit;
+    commit.Add("event", "commit")
+        .Add("reservation", uint64_t{18446744073709551615u})
+        .Add("model", "gpt\"4o\n\xff")
+        .Add("cost_nano_usd", int64_t{-7})
+        .Add("reservation_expired", true);
+    (*log)->WriteEvent("budget", commit);
+    (*log)->WriteEvent("empty", AuditEvent());
+    (*log)->Write("circuit_open", {{"provider", "openai"}, {"type", "spoof"}});
+  }
+  std::ifstream in(path);
+  std::string lines[3];
+  for (std::string& line : lines) ASSERT_TRUE(std::getline(in, line));
+  EXPECT_EQ(lines[0].substr(0, 7), "{\"ts\":\"");
+  EXPECT_NE(lines[0].find("Z\",\"type\":\"budget\",\"event\":\"commit\","
+                          "\"reservation\":18446744073709551615,"
+                          "\"model\":\"gpt\\\"4o\\n\xEF\xBF\xBD\","
+                          "\"cost_nano_usd\":-7,\"reservation_expired\":true}"),
+            std::string::npos)
+      << lines[0];
+  nlohmann::json commit = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(commit["reservation"].get<uint64_t>(), 18446744073709551615u);
+  EXPECT_EQ(commit["model"], "gpt\"4o\n\xEF\xBF\xBD");
+  nlohmann::json empty = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(empty.size(), 2u);
+  EXPECT_EQ(empty["type"], "empty");
+  nlohmann::json circuit = nlohmann::json::parse(lines[2]);
+  EXPECT_EQ(lines[2].find("\"type\":\"circuit_open\",\"provider\""), 33u)
+      << lines[2];
+  EXPECT_EQ(circuit["type"], "circuit_open");  // a field cannot replace it
+  EXPECT_EQ(circuit.size(), 3u);
+}
+
+// A log that keeps events as values gets text events as objects.
+TEST(AuditLogTest, RecordingLogGetsTextEventsAsObjects) {
+  RecordingAuditLog log;
+  AuditEvent e;
+  e.Add("event", "commit").Add("cost_nano_usd", int64_t{42});
+  log.WriteEvent("budget", e);
+  std::vector<nlohmann::json> events = log.EventsOfType("budget");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["event"], "commit");
+  EXPECT_EQ(events[0]["cost_nano_usd"], 42);
+  EXPECT_TRUE(events[0].contains("ts"));
+}
+
 int CountLines(const std::string& path) {
   std::ifstream in(path);
   std::string line;

@@ -228,20 +228,23 @@ absl::Status InMemoryLedger::CommitRecording(const CommitRequest& request,
     AddSpendLocked(record, true);
     if (recorded != nullptr) *recorded = record;
   }
-  nlohmann::json e = {
-      {"event", "commit"},
-      {"reservation", request.id},
-      {"provider", request.provider},
-      {"model", request.model},
-      {"client", request.client_id},
-      {"cost_nano_usd", request.actual_nano_usd},
-      {"reserved_nano_usd", released},
-      {"released_nano_usd",
-       std::max<int64_t>(0, released - request.actual_nano_usd)}};
-  if (!had_reservation) e["reservation_expired"] = true;
-  if (!durable.ok()) e["durable"] = false;
-  events.push_back(std::move(e));
   Emit(std::move(events));
+  // Written on every call: as text, not as an nlohmann::json object.
+  if (audit_ != nullptr) {
+    AuditEvent e;
+    e.Add("event", "commit")
+        .Add("reservation", request.id)
+        .Add("provider", request.provider)
+        .Add("model", request.model)
+        .Add("client", request.client_id)
+        .Add("cost_nano_usd", request.actual_nano_usd)
+        .Add("reserved_nano_usd", released)
+        .Add("released_nano_usd",
+             std::max<int64_t>(0, released - request.actual_nano_usd));
+    if (!had_reservation) e.Add("reservation_expired", true);
+    if (!durable.ok()) e.Add("durable", false);
+    audit_->WriteEvent("budget", e);
+  }
   if (!durable.ok()) {
     return absl::Status(
         durable.code(),

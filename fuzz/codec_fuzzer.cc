@@ -4,8 +4,14 @@
 // Input layout: byte 0 picks the mode (reply / error / stream), byte 1 the
 // HTTP status for errors; the rest is the body (or the SSE stream, fed
 // through the real SSE parser into the codec's stream decoder).
+//
+// For openai_compatible, replies and streams are also read by the full path
+// alone (read_common_shapes = false) and the two results must agree: the
+// common-shape reader (openai_common_shape.h) may only take documents it
+// reads exactly as the full path does.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -18,6 +24,12 @@
 static std::unique_ptr<llmgw::WireCodec> MakeCodec() {
   return std::make_unique<llmgw::OpenAiCompatibleCodec>();
 }
+static std::unique_ptr<llmgw::WireCodec> MakeFullPathCodec() {
+  llmgw::OpenAiCompatibleOptions options;
+  options.read_common_shapes = false;
+  return std::make_unique<llmgw::OpenAiCompatibleCodec>(options);
+}
+#define LLMGW_FUZZ_DIFFERENTIAL 1
 #elif defined(LLMGW_FUZZ_ANTHROPIC)
 #include "providers/anthropic/anthropic_codec.h"
 static std::unique_ptr<llmgw::WireCodec> MakeCodec() {
@@ -44,8 +56,59 @@ static std::unique_ptr<llmgw::WireCodec> MakeCodec() {
 #error "define LLMGW_FUZZ_<FORMAT>"
 #endif
 
+namespace {
+
+// What a caller can see of a reply or a stream, to compare two readings.
+std::string Describe(const llmgw::ProviderReply& r) {
+  std::string out = r.text + "|" +
+                    std::to_string(static_cast<int>(r.finish_reason)) + "|" +
+                    r.model + "|" + r.refusal + "|" + r.block_reason;
+  for (int64_t n : {r.usage.input_tokens, r.usage.output_tokens,
+                    r.usage.cached_input_tokens, r.usage.reasoning_tokens,
+                    static_cast<int64_t>(r.usage.reported),
+                    static_cast<int64_t>(r.tool_calls.size())}) {
+    out += "|" + std::to_string(n);
+  }
+  for (const llmgw::ToolCall& call : r.tool_calls) {
+    out += "|" + call.id + "/" + call.name + "/" + call.arguments_json;
+  }
+  return out;
+}
+
+std::string Describe(const llmgw::ProviderOutcome& o) {
+  return (o.error ? "error " + o.error->message + "|" : std::string()) +
+         Describe(o.reply);
+}
+
+std::string Describe(const llmgw::StreamUpdate& u) {
+  return u.delta + "|" + u.refusal_delta + "|" + std::to_string(u.done) + "|" +
+         std::to_string(u.tool_call_deltas.size()) + "|" +
+         (u.error ? u.error->message : std::string());
+}
+
+// Feeds `body` as an SSE stream into a decoder of `codec`; returns every
+// update and the summary, described.
+std::string DecodeStream(const llmgw::WireCodec& codec,
+                         const std::string& body) {
+  std::unique_ptr<llmgw::StreamDecoder> decoder = codec.NewStreamDecoder();
+  std::string seen;
+  llmgw::http::SseParser parser(
+      [&decoder, &seen](const llmgw::http::SseEvent& event) {
+        seen += Describe(decoder->OnEvent(event)) + "\n";
+      },
+      1 << 16);
+  (void)parser.Feed(body);
+  (void)parser.Feed("\n\n");
+  return seen + Describe(decoder->Summary());
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::unique_ptr<llmgw::WireCodec> codec = MakeCodec();
+#ifdef LLMGW_FUZZ_DIFFERENTIAL
+  static const std::unique_ptr<llmgw::WireCodec> full = MakeFullPathCodec();
+#endif
   if (size < 2) return 0;
   const int mode = data[0] % 3;
   static constexpr int kStatuses[] = {400, 401, 403, 404, 408, 413, 422,
@@ -58,21 +121,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (mode == 0) {
     response.status_code = 200;
     response.body = body;
-    (void)codec->ParseReply(response);
+    const std::string read = Describe(codec->ParseReply(response));
+#ifdef LLMGW_FUZZ_DIFFERENTIAL
+    if (read != Describe(full->ParseReply(response))) std::abort();
+#endif
   } else if (mode == 1) {
     response.status_code = status;
     response.body = body;
     (void)codec->ParseError(response);
   } else {
-    std::unique_ptr<llmgw::StreamDecoder> decoder = codec->NewStreamDecoder();
-    llmgw::http::SseParser parser(
-        [&decoder](const llmgw::http::SseEvent& event) {
-          (void)decoder->OnEvent(event);
-        },
-        1 << 16);
-    (void)parser.Feed(body);
-    (void)parser.Feed("\n\n");
-    (void)decoder->Summary();
+    const std::string read = DecodeStream(*codec, body);
+#ifdef LLMGW_FUZZ_DIFFERENTIAL
+    if (read != DecodeStream(*full, body)) std::abort();
+#endif
   }
   return 0;
 }

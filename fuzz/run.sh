@@ -77,7 +77,7 @@ COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
         registry/provider.cc registry/chat_content.cc
         providers/common/wire_codec.cc)
 declare -A CODEC_SRCS=(
-  [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc"
+  [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/openai_compatible/openai_common_shape.cc"
   [anthropic]="providers/anthropic/anthropic_codec.cc providers/anthropic/anthropic_reply.cc providers/anthropic/anthropic_request.cc providers/anthropic/anthropic_stream.cc"
   [gemini]="providers/gemini/gemini_codec.cc providers/gemini/gemini_embed.cc providers/gemini/gemini_errors.cc providers/gemini/gemini_request.cc providers/gemini/gemini_response.cc providers/gemini/gemini_schema.cc"
   [cohere]="providers/cohere/cohere_codec.cc providers/cohere/cohere_content.cc providers/cohere/cohere_embed.cc providers/cohere/cohere_reply.cc providers/cohere/cohere_stream.cc"
@@ -112,7 +112,7 @@ build_all() {
     local upper=${fmt^^}
     # shellcheck disable=SC2086
     build "codec_$fmt" "-DLLMGW_FUZZ_$upper" fuzz/codec_fuzzer.cc \
-      ${CODEC_SRCS[$fmt]} "${COMMON[@]}" -- -lcurl || failed=1
+      ${CODEC_SRCS[$fmt]} "${COMMON[@]}" -- -lcurl -lsimdjson || failed=1
     TARGETS+=("codec_$fmt")
   done
   build config "" fuzz/config_fuzzer.cc config/gateway_config.cc \

@@ -10,8 +10,10 @@ APT_PACKAGES=(
   # gRPC, Protobuf, abseil, Prometheus, GoogleTest.
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev prometheus-cpp-dev libgtest-dev libgmock-dev
-  # HTTP client, JSON, YAML, SQLite, Redis client, test HTTP server.
-  libcurl4-openssl-dev nlohmann-json3-dev libyaml-cpp-dev libsqlite3-dev
+  # HTTP client, JSON (DOM, and simdjson for the hot reply path), YAML,
+  # SQLite, Redis client, test HTTP server.
+  libcurl4-openssl-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
+  libsqlite3-dev
   libhiredis-dev libcpp-httplib-dev
   # Checkers used by the tests: promtool, redis-server.
   prometheus redis-server

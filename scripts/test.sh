@@ -19,7 +19,8 @@ scripts/install-deps.sh || exit 1
 # found a stream reactor race). LLMGW_ASAN=all runs the whole suite
 # (docs/testing.md has the measurements).
 ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
-              //dispatch/... //config/...
+              //dispatch/... //config/... //common/...
+              //providers/openai_compatible:openai_common_shape_test
               //tests:generate_test //tests:errors_test
               //tests/resilience:stream_resilience_test
               //tests/observe:dashboard_queries_test)

@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_common_shape.h"
 #include "providers/openai_compatible/openai_dialect.h"
 #include "providers/openai_compatible/openai_embed.h"
 #include "providers/openai_compatible/openai_errors.h"
@@ -99,6 +100,22 @@ absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildRequest(
 
 ProviderOutcome OpenAiCompatibleCodec::ParseReply(
     const http::HttpResponse& response) const {
+  // Most replies are a plain chat.completion: read without a DOM.
+  std::optional<openai_compat::CommonChatFields> common;
+  if (options_.read_common_shapes) {
+    common = openai_compat::ReadCommonChatReply(response.body);
+  }
+  if (common) {
+    ProviderOutcome outcome;
+    outcome.reply.text = std::move(common->text);
+    outcome.reply.finish_reason = common->finish_reason;
+    if (common->finish_reason == FinishReason::kContentFilter) {
+      outcome.reply.block_reason = "content_filter";
+    }
+    if (common->usage) outcome.reply.usage = *common->usage;
+    outcome.reply.model = std::move(common->model);
+    return outcome;
+  }
   return openai_compat::ParseChatReply(
       "chat completion", response, InBandError,
       [](const json&, const json& choice) {
@@ -112,7 +129,8 @@ ProviderError OpenAiCompatibleCodec::ParseError(
 }
 
 std::unique_ptr<StreamDecoder> OpenAiCompatibleCodec::NewStreamDecoder() const {
-  return std::make_unique<openai_compat::OpenAiStreamDecoder>();
+  return std::make_unique<openai_compat::OpenAiStreamDecoder>(
+      options_.read_common_shapes);
 }
 
 absl::StatusOr<http::HttpRequest> OpenAiCompatibleCodec::BuildEmbedRequest(

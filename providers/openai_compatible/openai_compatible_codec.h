@@ -45,6 +45,10 @@ struct OpenAiCompatibleOptions {
   bool stream_usage = true;
   // Sent after the standard headers.
   http::HeaderList extra_headers;
+  // Read replies and chunks of the common shape without a DOM
+  // (openai_common_shape.h). Not a configuration key: false only where a
+  // test or fuzzer compares the two paths.
+  bool read_common_shapes = true;
 
   // Strict: InvalidArgument "<key>: <what>" for an unknown key or bad value
   // ("base_url_suffix" of openai_compatible_catalog.h is accepted here; the

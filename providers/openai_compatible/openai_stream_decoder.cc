@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_common_shape.h"
 #include "providers/openai_compatible/openai_dialect.h"
 #include "providers/openai_compatible/openai_errors.h"
 #include "providers/openai_compatible/openai_response.h"
@@ -19,6 +20,14 @@ using nlohmann::json;
 
 StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
   StreamUpdate update;
+  // Most chunks are a plain chat.completion.chunk: read without a DOM.
+  if (read_common_shapes_ && event.event != "error") {
+    if (std::optional<CommonChatFields> common =
+            ReadCommonChatChunk(absl::StripAsciiWhitespace(event.data))) {
+      ApplyCommonChunk(*std::move(common), update);
+      return update;
+    }
+  }
   json chunk;
   switch (ReadChunk(event, chunk)) {
     case ChunkKind::kSkip:
@@ -72,6 +81,20 @@ StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
     update.error = OpenAiInBandError(*fields, 0);
   }
   return update;
+}
+
+void OpenAiStreamDecoder::ApplyCommonChunk(CommonChatFields chunk,
+                                           StreamUpdate& update) {
+  // As the full path below does for a chunk of this shape.
+  if (summary_.model.empty()) summary_.model = std::move(chunk.model);
+  if (chunk.usage) summary_.usage = *chunk.usage;
+  update.delta = std::move(chunk.text);
+  if (chunk.finish_reason != FinishReason::kUnspecified) {
+    summary_.finish_reason = chunk.finish_reason;
+  }
+  if (chunk.finish_reason == FinishReason::kContentFilter) {
+    summary_.block_reason = "content_filter";
+  }
 }
 
 }  // namespace llmgw::openai_compat

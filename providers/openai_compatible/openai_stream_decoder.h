@@ -3,6 +3,7 @@
 
 #include "http/sse_parser.h"
 #include "providers/common/wire_codec.h"
+#include "providers/openai_compatible/openai_common_shape.h"
 #include "providers/openai_compatible/openai_tools.h"
 #include "registry/provider.h"
 
@@ -32,12 +33,21 @@ namespace llmgw::openai_compat {
 //                                       ClassifyOpenAiError with status 0
 //   - data that is not a JSON object -> kTransient error
 //   - empty data                     -> ignored (keep-alive)
+// Chunks of the common shape (openai_common_shape.h) are read without a DOM,
+// with the same result.
 class OpenAiStreamDecoder : public StreamDecoder {
  public:
+  // `read_common_shapes` false: every chunk takes the full path (the
+  // differential test compares the two).
+  explicit OpenAiStreamDecoder(bool read_common_shapes = true)
+      : read_common_shapes_(read_common_shapes) {}
   StreamUpdate OnEvent(const http::SseEvent& event) override;
   const ProviderReply& Summary() const override { return summary_; }
 
  private:
+  void ApplyCommonChunk(CommonChatFields chunk, StreamUpdate& update);
+
+  const bool read_common_shapes_;
   ProviderReply summary_;
   ToolCallAssembler tools_;
 };

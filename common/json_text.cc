@@ -36,9 +36,10 @@ size_t Utf8SequenceLength(absl::string_view s, size_t i) {
 
 }  // namespace
 
-void AppendJsonString(std::string& out, absl::string_view text) {
+bool AppendJsonString(std::string& out, absl::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  bool valid = true;
   size_t plain_from = 0;  // start of the pending run copied as it is
   size_t i = 0;
   while (i < text.size()) {
@@ -83,6 +84,7 @@ void AppendJsonString(std::string& out, absl::string_view text) {
           out.push_back(kHex[c & 0xF]);
         } else {
           out.append("\xEF\xBF\xBD");  // U+FFFD for a byte that is not UTF-8
+          valid = false;
         }
     }
     ++i;
@@ -90,6 +92,7 @@ void AppendJsonString(std::string& out, absl::string_view text) {
   }
   out.append(text.data() + plain_from, text.size() - plain_from);
   out.push_back('"');
+  return valid;
 }
 
 void AppendUtcTimestamp(std::string& out, int64_t unix_millis) {

@@ -16,8 +16,9 @@ namespace llmgw {
 // Appends `text` as a JSON string literal, quotes included. `"` and `\` are
 // escaped, control characters become \n, \t, ... or \u00XX, and bytes that
 // are not valid UTF-8 become U+FFFD, as nlohmann::json's dump does with
-// error_handler_t::replace, so the output always parses.
-void AppendJsonString(std::string& out, absl::string_view text);
+// error_handler_t::replace, so the output always parses. Returns false when
+// such a byte was replaced (`text` was not valid UTF-8).
+bool AppendJsonString(std::string& out, absl::string_view text);
 
 // Appends "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC, milliseconds), the audit and log
 // timestamp format. Caches the formatted second per thread, so consecutive

@@ -50,7 +50,8 @@ TEST(JsonTextTest, RandomBytesAlwaysParseAndValidTextRoundTrips) {
     std::string input;
     const int length = static_cast<int>(rng() % 12);
     for (int i = 0; i < length; ++i) input += alphabet[rng() % alphabet.size()];
-    const std::string quoted = Quoted(input);
+    std::string quoted;
+    const bool reported_valid = AppendJsonString(quoted, input);
     nlohmann::json parsed = nlohmann::json::parse(quoted, nullptr, false);
     ASSERT_FALSE(parsed.is_discarded()) << quoted;
     ASSERT_TRUE(parsed.is_string());
@@ -60,6 +61,7 @@ TEST(JsonTextTest, RandomBytesAlwaysParseAndValidTextRoundTrips) {
     } catch (const nlohmann::json::type_error&) {
       valid = false;
     }
+    EXPECT_EQ(reported_valid, valid) << quoted;
     if (valid) {
       ++valid_inputs;
       EXPECT_EQ(parsed.get<std::string>(), input);

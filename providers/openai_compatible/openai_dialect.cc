@@ -10,6 +10,7 @@
 #include "providers/common/codec_util.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
+#include "providers/openai_compatible/openai_plain_body.h"
 #include "providers/openai_compatible/openai_request.h"
 #include "providers/openai_compatible/openai_response.h"
 #include "providers/openai_compatible/openai_tools.h"
@@ -78,10 +79,24 @@ absl::StatusOr<http::HttpRequest> BuildChatRequest(
   for (const auto& header : dialect.extra_headers) {
     http_request.headers.push_back(header);
   }
+  absl::StatusOr<std::string> body = ChatBodyText(dialect, request, stream);
+  if (!body.ok()) return body.status();
+  http_request.body = *std::move(body);
+  return http_request;
+}
+
+absl::StatusOr<std::string> ChatBodyText(const ChatDialect& dialect,
+                                         const ProviderRequest& request,
+                                         bool stream, bool plain_writer) {
+  if (plain_writer) {
+    if (std::optional<std::string> plain =
+            PlainChatBody(dialect, request, stream)) {
+      return *std::move(plain);
+    }
+  }
   absl::StatusOr<json> body = ChatBody(dialect, request, stream);
   if (!body.ok()) return body.status();
-  http_request.body = DumpJson(*body);
-  return http_request;
+  return DumpJson(*body);
 }
 
 ProviderOutcome ParseChatReply(absl::string_view api_name,

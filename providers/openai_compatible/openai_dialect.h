@@ -49,6 +49,13 @@ absl::StatusOr<http::HttpRequest> BuildChatRequest(
     const ChatDialect& dialect, const ProviderRequest& request,
     absl::string_view base_url, absl::string_view api_key, bool stream);
 
+// The JSON body BuildChatRequest sends: written directly for a plain request
+// (openai_plain_body.h) unless `plain_writer` is false, else built as an
+// nlohmann::json DOM and dumped. Both give the same bytes.
+absl::StatusOr<std::string> ChatBodyText(const ChatDialect& dialect,
+                                         const ProviderRequest& request,
+                                         bool stream, bool plain_writer = true);
+
 // Reads an in-band error from a parsed 2xx body; nullopt = none.
 using InBandError = std::function<std::optional<ProviderError>(
     const nlohmann::json& body, const http::HttpResponse& response)>;

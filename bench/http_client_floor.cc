@@ -10,10 +10,12 @@
 //                     [--concurrency=16] [--duration=3s] [--stream]
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -56,6 +58,10 @@ struct Driver {
   std::atomic<int64_t> errors{0};
   std::atomic<int> running{0};
   absl::Notification all_stopped;
+  // Latencies of completed exchanges, in µs (loop thread only; read after
+  // all_stopped). Bounded: at most kMaxSamples are kept.
+  static constexpr size_t kMaxSamples = 1 << 20;
+  std::vector<int64_t> latencies_us;
 
   void Next() {
     if (stopping.load()) {
@@ -70,7 +76,12 @@ struct Driver {
     request.body = kBody;
     HttpHandlers handlers;
     if (stream) handlers.on_data = [](absl::string_view) { return true; };
-    handlers.on_complete = [this](HttpResult result) {
+    const absl::Time started = absl::Now();
+    handlers.on_complete = [this, started](HttpResult result) {
+      if (latencies_us.size() < kMaxSamples) {
+        latencies_us.push_back(
+            absl::ToInt64Microseconds(absl::Now() - started));
+      }
       if (result.error == llmgw::http::TransportError::kNone &&
           result.response.status_code == 200) {
         ok.fetch_add(1);
@@ -110,11 +121,23 @@ int main(int argc, char** argv) {
   const double secs = absl::ToDoubleSeconds(absl::Now() - t0);
   driver.stopping = true;
   driver.all_stopped.WaitForNotificationWithTimeout(absl::Seconds(10));
+  // p50 over every exchange, warm-up included (the loop has stopped).
+  std::vector<int64_t> latencies;
+  (*loop)->Post([&] { latencies.swap(driver.latencies_us); });
+  absl::Notification swapped;
+  (*loop)->Post([&] { swapped.Notify(); });
+  swapped.WaitForNotification();
+  double p50_ms = 0;
+  if (!latencies.empty()) {
+    std::nth_element(latencies.begin(),
+                     latencies.begin() + latencies.size() / 2, latencies.end());
+    p50_ms = latencies[latencies.size() / 2] / 1000.0;
+  }
   std::printf(
       "{\"mode\":\"%s\",\"concurrency\":%d,\"ok\":%lld,\"errors\":%lld,"
-      "\"rps\":%.0f,\"cpu_us_per_call\":%.1f}\n",
+      "\"rps\":%.0f,\"p50_ms\":%.3f,\"cpu_us_per_call\":%.1f}\n",
       driver.stream ? "stream" : "unary", n, static_cast<long long>(done),
-      static_cast<long long>(driver.errors.load()), done / secs,
+      static_cast<long long>(driver.errors.load()), done / secs, p50_ms,
       done > 0 ? cpu * 1e6 / done : 0.0);
   client.reset();
   return driver.errors.load() == 0 ? 0 : 1;

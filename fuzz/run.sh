@@ -77,11 +77,11 @@ COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
         registry/provider.cc registry/chat_content.cc
         providers/common/wire_codec.cc)
 declare -A CODEC_SRCS=(
-  [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/openai_compatible/openai_common_shape.cc"
+  [openai]="registry/provider_factory.cc providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_compatible_codec.cc providers/openai_compatible/openai_errors.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_stream_decoder.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/openai_compatible/openai_plain_body.cc providers/openai_compatible/openai_common_shape.cc common/json_text.cc"
   [anthropic]="providers/anthropic/anthropic_codec.cc providers/anthropic/anthropic_reply.cc providers/anthropic/anthropic_request.cc providers/anthropic/anthropic_stream.cc"
   [gemini]="providers/gemini/gemini_codec.cc providers/gemini/gemini_embed.cc providers/gemini/gemini_errors.cc providers/gemini/gemini_request.cc providers/gemini/gemini_response.cc providers/gemini/gemini_schema.cc"
   [cohere]="providers/cohere/cohere_codec.cc providers/cohere/cohere_content.cc providers/cohere/cohere_embed.cc providers/cohere/cohere_reply.cc providers/cohere/cohere_stream.cc"
-  [minimax]="providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
+  [minimax]="providers/openai_compatible/openai_dialect.cc providers/openai_compatible/openai_plain_body.cc common/json_text.cc providers/openai_compatible/openai_response.cc providers/openai_compatible/openai_request.cc providers/openai_compatible/openai_tools.cc providers/openai_compatible/openai_embed.cc providers/minimax/minimax_codec.cc providers/minimax/minimax_errors.cc providers/minimax/minimax_stream_decoder.cc"
 )
 
 # The gRPC request path: protoc generates the messages into $out/gen (the

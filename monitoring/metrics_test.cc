@@ -404,5 +404,21 @@ TEST(StateMetricsTest, UpstreamClientFigures) {
   client.reset();
 }
 
+TEST(StateMetricsTest, JsonDocumentsByReader) {
+  auto state = NewStateCollector([] {
+    StateSources s;
+    s.json_documents = [] { return std::pair<int64_t, int64_t>{41, 2}; };
+    return s;
+  });
+  const std::string t = Scrape({state});
+  EXPECT_TRUE(Has(t, "# TYPE llmgw_upstream_json_documents_total counter"))
+      << t;
+  EXPECT_TRUE(
+      Has(t, "llmgw_upstream_json_documents_total{reader=\"common\"} 41"))
+      << t;
+  EXPECT_TRUE(Has(t, "llmgw_upstream_json_documents_total{reader=\"full\"} 2"))
+      << t;
+}
+
 }  // namespace
 }  // namespace llmgw

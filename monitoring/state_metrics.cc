@@ -68,6 +68,7 @@ class StateCollector : public prometheus::Collectable {
     if (s.registry != nullptr) CollectProviders(s, out);
     if (s.ledger != nullptr) CollectBudgets(s, out);
     if (s.http_client != nullptr) CollectHttpClient(*s.http_client, out);
+    if (s.json_documents) CollectJsonDocuments(s.json_documents(), out);
     return out;
   }
 
@@ -210,6 +211,19 @@ class StateCollector : public prometheus::Collectable {
     in_flight.MoveTo(out);
     multis.MoveTo(out);
     opened.MoveTo(out);
+  }
+
+  static void CollectJsonDocuments(std::pair<int64_t, int64_t> counts,
+                                   std::vector<MetricFamily>& out) {
+    ScrapedFamily documents(
+        "llmgw_upstream_json_documents_total",
+        "Upstream JSON replies and stream chunks (OpenAI dialect) by reader: "
+        "\"common\" for the plain shapes read without a DOM, \"full\" for "
+        "the rest, which cost more CPU (docs/operations.md).",
+        prometheus::MetricType::Counter);
+    documents.Add({{"reader", "common"}}, static_cast<double>(counts.first));
+    documents.Add({{"reader", "full"}}, static_cast<double>(counts.second));
+    documents.MoveTo(out);
   }
 
   const StateSourcesFn sources_;

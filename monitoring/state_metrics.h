@@ -1,9 +1,11 @@
 #ifndef LLMGW_MONITORING_STATE_METRICS_H_
 #define LLMGW_MONITORING_STATE_METRICS_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "budget/spend_ledger.h"
@@ -36,6 +38,10 @@ struct StateSources {
   // llmgw_upstream_curl_multi_handles,
   // llmgw_upstream_connections_opened_total); may be null.
   const http::HttpClient* http_client = nullptr;
+  // Upstream JSON documents (OpenAI-dialect replies and stream chunks) read
+  // so far by the common-shape reader and by the full path, as {common,
+  // full} (llmgw_upstream_json_documents_total{reader}); may be empty.
+  std::function<std::pair<int64_t, int64_t>()> json_documents;
 };
 
 // Called at every scrape (on the exposer's thread) for the current sources.

@@ -7,6 +7,7 @@
 #include "monitoring/process_metrics.h"
 #include "monitoring/state_metrics.h"
 #include "prometheus/registry.h"
+#include "providers/openai_compatible/openai_common_shape.h"
 
 namespace llmgw {
 
@@ -61,6 +62,11 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
                          ConfiguredScopes(g->config.budget)};
     sources.keepalive = std::move(g);
     sources.http_client = http_client;
+    sources.json_documents = [] {
+      const openai_compat::CommonShapeReadCounts reads =
+          openai_compat::CommonShapeReads();
+      return std::pair<int64_t, int64_t>{reads.common, reads.full};
+    };
     return sources;
   });
   core->process_metrics_ = NewProcessCollector(kGatewayVersion);

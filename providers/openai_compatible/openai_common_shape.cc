@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -15,6 +16,9 @@ namespace llmgw::openai_compat {
 namespace {
 
 using simdjson::dom::element;
+
+std::atomic<int64_t> common_reads{0};
+std::atomic<int64_t> full_reads{0};
 using simdjson::dom::element_type;
 using simdjson::dom::object;
 
@@ -274,6 +278,15 @@ std::optional<CommonChatFields> Read(absl::string_view text, Kind kind) {
 }
 
 }  // namespace
+
+CommonShapeReadCounts CommonShapeReads() {
+  return {common_reads.load(std::memory_order_relaxed),
+          full_reads.load(std::memory_order_relaxed)};
+}
+
+void CountCommonShapeRead(bool common) {
+  (common ? common_reads : full_reads).fetch_add(1, std::memory_order_relaxed);
+}
 
 std::optional<CommonChatFields> ReadCommonChatReply(absl::string_view body) {
   return Read(body, Kind::kReply);

@@ -48,6 +48,21 @@ struct CommonChatFields {
   std::optional<TokenUsage> usage;  // as ParseUsage reads it
 };
 
+// Replies and chunks read so far in this process, by the reader that read
+// them: the common-shape reader here, or the full nlohmann path after this
+// one declined. Counted by OpenAiCompatibleCodec::ParseReply and
+// OpenAiStreamDecoder (keep-alives and "[DONE]" are not documents), and
+// exported as llmgw_upstream_json_documents_total{reader="common"|"full"}:
+// an upstream whose replies mostly take the full path costs more CPU per
+// call (docs/operations.md).
+struct CommonShapeReadCounts {
+  int64_t common = 0;
+  int64_t full = 0;
+};
+CommonShapeReadCounts CommonShapeReads();
+// Records one document read by the common reader (`common`) or not.
+void CountCommonShapeRead(bool common);
+
 // Documents longer than this always take the full path.
 inline constexpr size_t kMaxCommonShapeBytes = 64 << 10;
 

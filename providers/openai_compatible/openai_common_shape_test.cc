@@ -112,6 +112,29 @@ TEST(OpenAiCommonShapeTest, ReadsThePublishedChunkShapes) {
   EXPECT_EQ(fields->usage->output_tokens, 12);
 }
 
+// Every reply and chunk read is counted by the reader that read it
+// (llmgw_upstream_json_documents_total); keep-alives and [DONE] are not.
+TEST(OpenAiCommonShapeTest, CountsDocumentsByReader) {
+  const OpenAiCompatibleCodec codec;
+  const CommonShapeReadCounts before = CommonShapeReads();
+  (void)codec.ParseReply(http::HttpResponse{200, {}, kReply});
+  (void)codec.ParseReply(
+      http::HttpResponse{200, {}, R"({"error":{"message":"busy"}})"});
+  std::unique_ptr<StreamDecoder> decoder = codec.NewStreamDecoder();
+  for (const char* data : {kChunk, "", "[DONE]"}) {
+    http::SseEvent event;
+    event.data = data;
+    (void)decoder->OnEvent(event);
+  }
+  const CommonShapeReadCounts after = CommonShapeReads();
+  EXPECT_EQ(after.common - before.common, 2);
+  EXPECT_EQ(after.full - before.full, 1);
+  // The full-path-only codec of the differential tests counts nothing.
+  (void)FullPathReply(http::HttpResponse{200, {}, kReply});
+  EXPECT_EQ(CommonShapeReads().common, after.common);
+  EXPECT_EQ(CommonShapeReads().full, after.full);
+}
+
 // Shapes left to the full path: each differs from the common shape in one
 // way that the full path reads differently or reports.
 TEST(OpenAiCommonShapeTest, LeavesOtherShapesToTheFullPath) {

@@ -104,6 +104,7 @@ ProviderOutcome OpenAiCompatibleCodec::ParseReply(
   std::optional<openai_compat::CommonChatFields> common;
   if (options_.read_common_shapes) {
     common = openai_compat::ReadCommonChatReply(response.body);
+    openai_compat::CountCommonShapeRead(common.has_value());
   }
   if (common) {
     ProviderOutcome outcome;

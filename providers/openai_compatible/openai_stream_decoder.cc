@@ -21,9 +21,12 @@ using nlohmann::json;
 StreamUpdate OpenAiStreamDecoder::OnEvent(const http::SseEvent& event) {
   StreamUpdate update;
   // Most chunks are a plain chat.completion.chunk: read without a DOM.
-  if (read_common_shapes_ && event.event != "error") {
-    if (std::optional<CommonChatFields> common =
-            ReadCommonChatChunk(absl::StripAsciiWhitespace(event.data))) {
+  const absl::string_view data = absl::StripAsciiWhitespace(event.data);
+  if (read_common_shapes_ && event.event != "error" && !data.empty() &&
+      data != "[DONE]") {
+    std::optional<CommonChatFields> common = ReadCommonChatChunk(data);
+    CountCommonShapeRead(common.has_value());
+    if (common) {
       ApplyCommonChunk(*std::move(common), update);
       return update;
     }

@@ -6,9 +6,10 @@
 // through the real SSE parser into the codec's stream decoder).
 //
 // For openai_compatible, replies and streams are also read by the full path
-// alone (read_common_shapes = false) and the two results must agree: the
-// common-shape reader (openai_common_shape.h) may only take documents it
-// reads exactly as the full path does.
+// alone (read_common_shapes = false), and for anthropic streams, and the two
+// results must agree: a reader without a DOM (openai_common_shape.h, the
+// Anthropic plain text delta) may only take documents it reads exactly as
+// the full path does.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -32,11 +33,18 @@ static std::unique_ptr<llmgw::WireCodec> MakeFullPathCodec() {
 #define LLMGW_FUZZ_DIFFERENTIAL 1
 #elif defined(LLMGW_FUZZ_ANTHROPIC)
 #include "providers/anthropic/anthropic_codec.h"
+#include "providers/anthropic/anthropic_stream.h"
 static std::unique_ptr<llmgw::WireCodec> MakeCodec() {
   llmgw::ProviderSpec spec;
   spec.name = "anthropic";
   return std::make_unique<llmgw::AnthropicCodec>(spec);
 }
+// Streams are also decoded by the full path alone (plain text deltas read
+// without a DOM must give the same result).
+static std::unique_ptr<llmgw::StreamDecoder> MakeFullPathDecoder() {
+  return llmgw::NewAnthropicStreamDecoder(/*read_common_shapes=*/false);
+}
+#define LLMGW_FUZZ_DIFFERENTIAL_STREAM 1
 #elif defined(LLMGW_FUZZ_GEMINI)
 #include "providers/gemini/gemini_codec.h"
 static std::unique_ptr<llmgw::WireCodec> MakeCodec() {
@@ -86,11 +94,10 @@ std::string Describe(const llmgw::StreamUpdate& u) {
          (u.error ? u.error->message : std::string());
 }
 
-// Feeds `body` as an SSE stream into a decoder of `codec`; returns every
-// update and the summary, described.
-std::string DecodeStream(const llmgw::WireCodec& codec,
+// Feeds `body` as an SSE stream into `decoder`; returns every update and
+// the summary, described.
+std::string DecodeStream(std::unique_ptr<llmgw::StreamDecoder> decoder,
                          const std::string& body) {
-  std::unique_ptr<llmgw::StreamDecoder> decoder = codec.NewStreamDecoder();
   std::string seen;
   llmgw::http::SseParser parser(
       [&decoder, &seen](const llmgw::http::SseEvent& event) {
@@ -130,9 +137,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     response.body = body;
     (void)codec->ParseError(response);
   } else {
-    const std::string read = DecodeStream(*codec, body);
+    const std::string read = DecodeStream(codec->NewStreamDecoder(), body);
 #ifdef LLMGW_FUZZ_DIFFERENTIAL
-    if (read != DecodeStream(*full, body)) std::abort();
+    if (read != DecodeStream(full->NewStreamDecoder(), body)) std::abort();
+#endif
+#ifdef LLMGW_FUZZ_DIFFERENTIAL_STREAM
+    if (read != DecodeStream(MakeFullPathDecoder(), body)) std::abort();
 #endif
   }
   return 0;

@@ -44,11 +44,17 @@ ABSL=(-labsl_status -labsl_statusor -labsl_strings -labsl_strings_internal
       -labsl_debugging_internal -labsl_demangle_internal -labsl_log_severity
       -labsl_strerror)
 
-# Compiles a source once into fuzz/out/obj (cached by content hash).
+# Compiles a source once into fuzz/out/obj (cached by content hash: the
+# source, its flags and every project header, since a header change, e.g. a
+# signature, must rebuild the objects that include it).
+HEADERS_HASH=$(cd "$root" && find . -name '*.h' -not -path './bazel-*' \
+  -not -path './fuzz/out/*' -print0 | sort -z | xargs -0 cat | sha1sum |
+  cut -c1-16)
 obj() {
   local src=$1; shift
   local key
-  key=$( (cat "$src"; echo "$*"; echo "${FLAGS[*]}") | sha1sum | cut -c1-16)
+  key=$( (cat "$src"; echo "$*"; echo "${FLAGS[*]}"; echo "$HEADERS_HASH") |
+    sha1sum | cut -c1-16)
   local o="$out/obj/$(basename "$src" .cc)-$key.o"
   if [[ ! -f $o ]]; then
     "$CXX" "${FLAGS[@]}" "$@" -c "$src" -o "$o" || return 1
@@ -74,6 +80,7 @@ build() {
 
 COMMON=(http/sse_parser.cc http/http_types.cc providers/common/http_errors.cc
         providers/common/json_fields.cc providers/common/codec_util.cc
+        providers/common/fast_json.cc
         registry/provider.cc registry/chat_content.cc
         providers/common/wire_codec.cc)
 declare -A CODEC_SRCS=(

@@ -2,13 +2,16 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "providers/anthropic/anthropic_reply.h"
 #include "providers/common/codec_util.h"
+#include "providers/common/fast_json.h"
 #include "providers/common/http_errors.h"
 #include "providers/common/json_fields.h"
 
@@ -17,11 +20,70 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The text of {"type":"content_block_delta","index":i,"delta":{"type":
+// "text_delta","text":s}} with exactly those members; nullopt otherwise.
+std::optional<std::string> PlainTextDelta(absl::string_view data) {
+  simdjson::dom::element root;
+  simdjson::dom::object top, delta;
+  if (!ParseFastJson(data, root) ||
+      root.get_object().get(top) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  bool seen_type = false, seen_index = false, seen_delta = false;
+  for (auto [key, value] : top) {
+    std::string_view text;
+    int64_t index = 0;
+    if (key == "type" && !seen_type) {
+      if (!JsonString(value, text) || text != "content_block_delta") {
+        return std::nullopt;
+      }
+      seen_type = true;
+    } else if (key == "index" && !seen_index) {
+      if (!JsonCount(value, index)) return std::nullopt;
+      seen_index = true;
+    } else if (key == "delta" && !seen_delta) {
+      if (value.get_object().get(delta) != simdjson::SUCCESS) {
+        return std::nullopt;
+      }
+      seen_delta = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!seen_type || !seen_delta) return std::nullopt;
+  std::optional<std::string> out;
+  bool seen_delta_type = false;
+  for (auto [key, value] : delta) {
+    std::string_view text;
+    if (!JsonString(value, text)) return std::nullopt;
+    if (key == "type" && !seen_delta_type && text == "text_delta") {
+      seen_delta_type = true;
+    } else if (key == "text" && !out) {
+      out.emplace(text.data(), text.size());
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!seen_delta_type || !out) return std::nullopt;
+  return out;
+}
+
 class AnthropicStreamDecoder : public TypedEventDecoder {
  public:
-  AnthropicStreamDecoder() : TypedEventDecoder("Anthropic") {}
+  explicit AnthropicStreamDecoder(bool read_common_shapes)
+      : TypedEventDecoder("Anthropic"),
+        read_common_shapes_(read_common_shapes) {}
 
  protected:
+  bool OnCommonEvent(absl::string_view data, StreamUpdate& update) override {
+    if (!read_common_shapes_) return false;
+    std::optional<std::string> text = PlainTextDelta(data);
+    if (!text) return false;
+    update.delta = *std::move(text);  // as OnDelta does for a text_delta
+    summary_.usage = usage_.ToTokenUsage();
+    return true;
+  }
+
   void OnTypedEvent(const std::string& type, const Json& data,
                     const http::SseEvent& event,
                     StreamUpdate& update) override {
@@ -128,6 +190,7 @@ class AnthropicStreamDecoder : public TypedEventDecoder {
     tool_blocks_.erase(it);
   }
 
+  const bool read_common_shapes_;
   AnthropicUsage usage_;
   // Open tool_use blocks: content block index -> tool call ordinal.
   std::map<int64_t, size_t> tool_blocks_;
@@ -135,8 +198,9 @@ class AnthropicStreamDecoder : public TypedEventDecoder {
 
 }  // namespace
 
-std::unique_ptr<StreamDecoder> NewAnthropicStreamDecoder() {
-  return std::make_unique<AnthropicStreamDecoder>();
+std::unique_ptr<StreamDecoder> NewAnthropicStreamDecoder(
+    bool read_common_shapes) {
+  return std::make_unique<AnthropicStreamDecoder>(read_common_shapes);
 }
 
 }  // namespace llmgw

@@ -31,7 +31,13 @@ inline constexpr size_t kAnthropicMaxToolArgumentBytes = 1 << 20;
 //                        counts when present: earlier values are kept for
 //                        fields it lacks);
 //   message_stop         done; error -> a classified ProviderError.
-std::unique_ptr<StreamDecoder> NewAnthropicStreamDecoder();
+// A plain text delta ({"type":"content_block_delta","index":i,"delta":
+// {"type":"text_delta","text":s}}, most events of a stream) is read without
+// a DOM (providers/common/fast_json.h), with the same result;
+// `read_common_shapes` false sends every event the full way (the
+// differential test compares the two).
+std::unique_ptr<StreamDecoder> NewAnthropicStreamDecoder(
+    bool read_common_shapes = true);
 
 }  // namespace llmgw
 

@@ -46,6 +46,11 @@ std::optional<nlohmann::json> ParseEventObject(const http::SseEvent& event,
 StreamUpdate TypedEventDecoder::OnEvent(const http::SseEvent& event) {
   StreamUpdate update;
   if (finished_) return update;
+  const absl::string_view raw = absl::StripAsciiWhitespace(event.data);
+  if (!raw.empty() && OnCommonEvent(raw, update)) {
+    finished_ = update.done || update.error.has_value();
+    return update;
+  }
   std::optional<nlohmann::json> data = ParseEventObject(event, api_, update);
   if (data.has_value()) {
     std::string type = StringField(*data, "type");

@@ -47,6 +47,12 @@ class TypedEventDecoder : public StreamDecoder {
   virtual void OnTypedEvent(const std::string& type, const nlohmann::json& data,
                             const http::SseEvent& event,
                             StreamUpdate& update) = 0;
+  // Reads `data` (the event's data, whitespace stripped, never empty)
+  // without a DOM when it has a shape the decoder knows exactly, with the
+  // result OnTypedEvent would give; false leaves it to OnTypedEvent.
+  virtual bool OnCommonEvent(absl::string_view data, StreamUpdate& update) {
+    return false;
+  }
 
   ProviderReply summary_;
 

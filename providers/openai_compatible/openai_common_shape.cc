@@ -1,15 +1,12 @@
 #include "providers/openai_compatible/openai_common_shape.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
-#include <vector>
 
+#include "providers/common/fast_json.h"
 #include "providers/openai_compatible/openai_response.h"
 
 namespace llmgw::openai_compat {
@@ -52,22 +49,17 @@ class Members {
   uint32_t seen_ = 0;
 };
 
-bool IsNull(element value) { return value.type() == element_type::NULL_VALUE; }
+bool IsNull(element value) { return IsJsonNull(value); }
 
 bool IsEmptyArray(element value) {
   simdjson::dom::array array;
   return value.get_array().get(array) == simdjson::SUCCESS && array.size() == 0;
 }
 
-// A count: an integer >= 0 (a float, a negative or a huge one is not the
-// common shape).
-bool Count(element value, int64_t& out) {
-  return value.type() == element_type::INT64 &&
-         value.get_int64().get(out) == simdjson::SUCCESS && out >= 0;
-}
+bool Count(element value, int64_t& out) { return JsonCount(value, out); }
 
 bool String(element value, std::string_view& out) {
-  return value.get_string().get(out) == simdjson::SUCCESS;
+  return JsonString(value, out);
 }
 
 // A *_tokens_details object: integer or null members; `wanted` is read.
@@ -207,23 +199,10 @@ bool Choice(element value, Kind kind, CommonChatFields& out) {
   return true;
 }
 
-// One parser per thread (codecs run on the event loop thread), reused, with
-// a padded copy of the input: no allocation per document once warm.
-struct ThreadParser {
-  simdjson::dom::parser parser{kMaxCommonShapeBytes};
-  std::vector<char> padded;
-};
-
 std::optional<CommonChatFields> Read(absl::string_view text, Kind kind) {
-  if (text.empty() || text.size() > kMaxCommonShapeBytes) return std::nullopt;
-  thread_local ThreadParser state;
-  state.padded.resize(text.size() + simdjson::SIMDJSON_PADDING);
-  std::memcpy(state.padded.data(), text.data(), text.size());
+  if (text.size() > kMaxCommonShapeBytes) return std::nullopt;
   element doc;
-  if (state.parser.parse(state.padded.data(), text.size(), false).get(doc) !=
-      simdjson::SUCCESS) {
-    return std::nullopt;
-  }
+  if (!ParseFastJson(text, doc)) return std::nullopt;
   object top;
   if (doc.get_object().get(top) != simdjson::SUCCESS) return std::nullopt;
   CommonChatFields out;

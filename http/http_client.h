@@ -69,6 +69,7 @@ class HttpClient {
   // Number of exchanges in flight (for metrics and tests).
   virtual size_t InFlight() const = 0;
 
+  // Counters for metrics, read at scrape from any thread.
   virtual HttpClientStats Stats() const = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "providers/anthropic/anthropic_stream.h"
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -29,43 +30,41 @@ std::optional<std::string> PlainTextDelta(absl::string_view data) {
       root.get_object().get(top) != simdjson::SUCCESS) {
     return std::nullopt;
   }
-  bool seen_type = false, seen_index = false, seen_delta = false;
+  static constexpr std::array<std::string_view, 3> kEventNames = {
+      "type", "index", "delta"};
+  JsonMembers event(kEventNames);
   for (auto [key, value] : top) {
     std::string_view text;
     int64_t index = 0;
-    if (key == "type" && !seen_type) {
-      if (!JsonString(value, text) || text != "content_block_delta") {
+    switch (event.Index(key)) {
+      case 0:
+        if (!JsonString(value, text) || text != "content_block_delta") {
+          return std::nullopt;
+        }
+        break;
+      case 1:
+        if (!JsonCount(value, index)) return std::nullopt;
+        break;
+      case 2:
+        if (value.get_object().get(delta) != simdjson::SUCCESS) {
+          return std::nullopt;
+        }
+        break;
+      default:
         return std::nullopt;
-      }
-      seen_type = true;
-    } else if (key == "index" && !seen_index) {
-      if (!JsonCount(value, index)) return std::nullopt;
-      seen_index = true;
-    } else if (key == "delta" && !seen_delta) {
-      if (value.get_object().get(delta) != simdjson::SUCCESS) {
-        return std::nullopt;
-      }
-      seen_delta = true;
-    } else {
-      return std::nullopt;
     }
   }
-  if (!seen_type || !seen_delta) return std::nullopt;
-  std::optional<std::string> out;
-  bool seen_delta_type = false;
+  if (!event.Seen(0) || !event.Seen(2)) return std::nullopt;
+  static constexpr std::array<std::string_view, 2> kDeltaNames = {"type",
+                                                                  "text"};
+  JsonMembers members(kDeltaNames);
+  std::string_view type, text;
   for (auto [key, value] : delta) {
-    std::string_view text;
-    if (!JsonString(value, text)) return std::nullopt;
-    if (key == "type" && !seen_delta_type && text == "text_delta") {
-      seen_delta_type = true;
-    } else if (key == "text" && !out) {
-      out.emplace(text.data(), text.size());
-    } else {
-      return std::nullopt;
-    }
+    const int i = members.Index(key);
+    if (i < 0 || !JsonString(value, i == 0 ? type : text)) return std::nullopt;
   }
-  if (!seen_delta_type || !out) return std::nullopt;
-  return out;
+  if (type != "text_delta" || !members.Seen(1)) return std::nullopt;
+  return std::string(text.data(), text.size());
 }
 
 class AnthropicStreamDecoder : public TypedEventDecoder {

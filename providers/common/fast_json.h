@@ -10,6 +10,8 @@
 
 #include <simdjson.h>
 
+#include <array>
+#include <cstdint>
 #include <string_view>
 
 #include "absl/strings/string_view.h"
@@ -38,6 +40,38 @@ inline bool JsonCount(simdjson::dom::element value, int64_t& out) {
   return value.type() == simdjson::dom::element_type::INT64 &&
          value.get_int64().get(out) == simdjson::SUCCESS && out >= 0;
 }
+
+// The members of one object of an exact shape: each key must be one of
+// `names` and appear once. Index() is the key's position in `names`, or -1
+// for an unknown or repeated key (a reader then declines the document);
+// Seen(i) says whether names[i] has appeared.
+//
+//   static constexpr std::array<std::string_view, 2> kNames = {"type", "text"};
+//   JsonMembers members(kNames);
+//   for (auto [key, value] : object) switch (members.Index(key)) { ... }
+template <size_t N>
+class JsonMembers {
+ public:
+  static_assert(N <= 32, "at most 32 names");
+  // `names` must outlive this (a static array).
+  explicit JsonMembers(const std::array<std::string_view, N>& names)
+      : names_(names) {}
+  int Index(std::string_view key) {
+    for (size_t i = 0; i < N; ++i) {
+      if (names_[i] != key) continue;
+      const uint32_t bit = 1u << i;
+      if ((seen_ & bit) != 0) return -1;
+      seen_ |= bit;
+      return static_cast<int>(i);
+    }
+    return -1;
+  }
+  bool Seen(size_t i) const { return (seen_ & (1u << i)) != 0; }
+
+ private:
+  const std::array<std::string_view, N>& names_;
+  uint32_t seen_ = 0;
+};
 
 }  // namespace llmgw
 

@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "providers/common/fast_json.h"
@@ -13,64 +14,28 @@ namespace llmgw::openai_compat {
 namespace {
 
 using simdjson::dom::element;
+using simdjson::dom::object;
 
 std::atomic<int64_t> common_reads{0};
 std::atomic<int64_t> full_reads{0};
-using simdjson::dom::element_type;
-using simdjson::dom::object;
 
 // Which shape is being read.
 enum class Kind { kReply, kChunk };
-
-// Tracks the members of one object: each key must be one of `names`, and
-// appear once. Index() is its position in `names`, or -1.
-template <size_t N>
-class Members {
- public:
-  // `names` must outlive this (a static array).
-  explicit Members(const std::array<std::string_view, N>& names)
-      : names_(names) {}
-  int Index(std::string_view key) {
-    int i = 0;
-    for (std::string_view name : names_) {
-      if (name == key) {
-        const uint32_t bit = 1u << i;
-        if ((seen_ & bit) != 0) return -1;  // duplicate
-        seen_ |= bit;
-        return i;
-      }
-      ++i;
-    }
-    return -1;
-  }
-
- private:
-  const std::array<std::string_view, N>& names_;
-  uint32_t seen_ = 0;
-};
-
-bool IsNull(element value) { return IsJsonNull(value); }
 
 bool IsEmptyArray(element value) {
   simdjson::dom::array array;
   return value.get_array().get(array) == simdjson::SUCCESS && array.size() == 0;
 }
 
-bool Count(element value, int64_t& out) { return JsonCount(value, out); }
-
-bool String(element value, std::string_view& out) {
-  return JsonString(value, out);
-}
-
 // A *_tokens_details object: integer or null members; `wanted` is read.
 bool Details(element value, std::string_view wanted, int64_t& out) {
-  if (IsNull(value)) return true;
+  if (IsJsonNull(value)) return true;
   object details;
   if (value.get_object().get(details) != simdjson::SUCCESS) return false;
   for (auto [key, member] : details) {
     int64_t count = 0;
-    if (IsNull(member)) continue;
-    if (!Count(member, count)) return false;
+    if (IsJsonNull(member)) continue;
+    if (!JsonCount(member, count)) return false;
     if (key == wanted) out = count;
   }
   return true;
@@ -78,7 +43,7 @@ bool Details(element value, std::string_view wanted, int64_t& out) {
 
 // As ParseUsage reads the members it allows.
 bool Usage(element value, std::optional<TokenUsage>& out) {
-  if (IsNull(value)) return true;
+  if (IsJsonNull(value)) return true;
   object usage;
   if (value.get_object().get(usage) != simdjson::SUCCESS) return false;
   std::optional<int64_t> input, output;
@@ -86,20 +51,20 @@ bool Usage(element value, std::optional<TokenUsage>& out) {
   static constexpr std::array<std::string_view, 5> kNames = {
       "prompt_tokens", "completion_tokens", "total_tokens",
       "prompt_tokens_details", "completion_tokens_details"};
-  Members members(kNames);
+  JsonMembers members(kNames);
   for (auto [key, member] : usage) {
     int64_t count = 0;
     switch (members.Index(key)) {
       case 0:
-        if (!Count(member, count)) return false;
+        if (!JsonCount(member, count)) return false;
         input = count;
         break;
       case 1:
-        if (!Count(member, count)) return false;
+        if (!JsonCount(member, count)) return false;
         output = count;
         break;
       case 2:
-        if (!Count(member, ignored)) return false;
+        if (!JsonCount(member, ignored)) return false;
         break;
       case 3:
         if (!Details(member, "cached_tokens", cached)) return false;
@@ -129,17 +94,17 @@ bool Message(element value, Kind kind, CommonChatFields& out) {
   static constexpr std::array<std::string_view, 8> kNames = {
       "role",  "content",       "refusal",    "reasoning_content",
       "audio", "function_call", "tool_calls", "annotations"};
-  Members members(kNames);
+  JsonMembers members(kNames);
   for (auto [key, member] : message) {
     std::string_view text;
     switch (members.Index(key)) {
       case 0:
-        if (!String(member, text)) return false;
+        if (!JsonString(member, text)) return false;
         break;
       case 1:
-        if (String(member, text)) {
+        if (JsonString(member, text)) {
           out.text.assign(text.data(), text.size());
-        } else if (!IsNull(member)) {
+        } else if (!IsJsonNull(member)) {
           return false;  // content parts: the full path
         }
         break;
@@ -147,7 +112,7 @@ bool Message(element value, Kind kind, CommonChatFields& out) {
       case 3:
       case 4:
       case 5:
-        if (!IsNull(member)) return false;
+        if (!IsJsonNull(member)) return false;
         break;
       case 6:
       case 7:
@@ -168,25 +133,25 @@ bool Choice(element value, Kind kind, CommonChatFields& out) {
       "index", "finish_reason", "logprobs", "stop_reason", "message"};
   static constexpr std::array<std::string_view, 5> kChunkNames = {
       "index", "finish_reason", "logprobs", "stop_reason", "delta"};
-  Members members(kind == Kind::kReply ? kReplyNames : kChunkNames);
+  JsonMembers members(kind == Kind::kReply ? kReplyNames : kChunkNames);
   for (auto [key, member] : choice) {
     int64_t index = 0;
     std::string_view reason;
     switch (members.Index(key)) {
       case 0:
-        if (!Count(member, index)) return false;
+        if (!JsonCount(member, index)) return false;
         break;
       case 1:
-        if (String(member, reason)) {
+        if (JsonString(member, reason)) {
           out.finish_reason = OpenAiFinishReason(
               absl::string_view(reason.data(), reason.size()));
-        } else if (!IsNull(member)) {
+        } else if (!IsJsonNull(member)) {
           return false;
         }
         break;
       case 2:
       case 3:
-        if (!IsNull(member)) return false;
+        if (!IsJsonNull(member)) return false;
         break;
       case 4:
         if (!Message(member, kind, out)) return false;
@@ -209,17 +174,17 @@ std::optional<CommonChatFields> Read(absl::string_view text, Kind kind) {
   static constexpr std::array<std::string_view, 9> kNames = {
       "id",           "object",      "created", "model", "system_fingerprint",
       "service_tier", "obfuscation", "choices", "usage"};
-  Members members(kNames);
+  JsonMembers members(kNames);
   for (auto [key, member] : top) {
     std::string_view text_value;
     simdjson::dom::array choices;
     switch (members.Index(key)) {
       case 0:
       case 6:
-        if (!String(member, text_value)) return std::nullopt;
+        if (!JsonString(member, text_value)) return std::nullopt;
         break;
       case 1:  // {"object": "error", ...} is vLLM's error body
-        if (!String(member, text_value) || text_value == "error") {
+        if (!JsonString(member, text_value) || text_value == "error") {
           return std::nullopt;
         }
         break;
@@ -227,12 +192,12 @@ std::optional<CommonChatFields> Read(absl::string_view text, Kind kind) {
         if (!member.is_number()) return std::nullopt;
         break;
       case 3:
-        if (!String(member, text_value)) return std::nullopt;
+        if (!JsonString(member, text_value)) return std::nullopt;
         out.model.assign(text_value.data(), text_value.size());
         break;
       case 4:
       case 5:
-        if (!String(member, text_value) && !IsNull(member)) {
+        if (!JsonString(member, text_value) && !IsJsonNull(member)) {
           return std::nullopt;
         }
         break;

@@ -27,12 +27,6 @@ bool IsPlain(const ProviderRequest& request) {
          !request.frequency_penalty && request.end_user_id.empty();
 }
 
-// A JSON string; false when `text` is not valid UTF-8 (the DOM path's dump
-// replaces such bytes its own way, so such a request takes that path).
-bool AppendString(std::string& out, absl::string_view text) {
-  return AppendJsonString(out, text);
-}
-
 // A number as nlohmann::json dumps it (its shortest round-trip form).
 std::string Number(double value) { return nlohmann::json(value).dump(); }
 
@@ -42,18 +36,20 @@ std::optional<std::string> PlainChatBody(const ChatDialect& dialect,
                                          const ProviderRequest& request,
                                          bool stream) {
   if (!IsPlain(request)) return std::nullopt;
+  // Text that is not valid UTF-8 (AppendJsonString returns false) takes the
+  // DOM path, whose dump replaces such bytes its own way.
   // Members as (key, JSON text), written in key order as std::map keeps them.
   std::vector<std::pair<absl::string_view, std::string>> members;
   members.reserve(8);
   std::string text;
-  if (!AppendString(text, request.model)) return std::nullopt;
+  if (!AppendJsonString(text, request.model)) return std::nullopt;
   members.emplace_back("model", std::move(text));
   text.clear();
   text.push_back('[');
   for (const Message& message : request.messages) {
     if (text.size() > 1) text.push_back(',');
     text.append("{\"content\":");
-    if (!AppendString(text, message.content)) return std::nullopt;
+    if (!AppendJsonString(text, message.content)) return std::nullopt;
     text.append(",\"role\":");
     AppendJsonString(text, ChatRoleName(message.role));
     text.push_back('}');
@@ -76,7 +72,7 @@ std::optional<std::string> PlainChatBody(const ChatDialect& dialect,
     text.push_back('[');
     for (const std::string& stop : request.stop) {
       if (text.size() > 1) text.push_back(',');
-      if (!AppendString(text, stop)) return std::nullopt;
+      if (!AppendJsonString(text, stop)) return std::nullopt;
     }
     text.push_back(']');
     members.emplace_back("stop", std::move(text));

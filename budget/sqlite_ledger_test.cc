@@ -100,6 +100,26 @@ TEST_F(SqliteLedgerTest, UnwritablePathIsAClearError) {
       << ledger.status();
 }
 
+// Two processes appending to one file would each count only their own
+// spend: the file stays locked while a ledger has it open, and a second
+// open fails (after SQLite's 2 s busy wait) saying why and what to do.
+TEST_F(SqliteLedgerTest, FileHeldByAnOpenLedgerIsRefusedUntilClosed) {
+  auto first = Open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Commit({Reserve(*first, 100), 60, "p", "m", ""}).ok());
+  auto second = OpenSqliteLedger(path_, config_, nullptr);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find(path_), std::string::npos);
+  EXPECT_NE(second.status().message().find("another process holds it"),
+            std::string::npos)
+      << second.status();
+  first.reset();
+  auto reopened = Open();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->Snapshot("")->spent_nano_usd, 60);
+}
+
 // Reports the cost of a durable commit on this machine (the figure in
 // docs/budget.md); asserts only a generous bound.
 TEST_F(SqliteLedgerTest, CommitCostIsTensOfMicroseconds) {

@@ -8,6 +8,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace llmgw {
+namespace {
+
+// One statement, reset for its next use whatever the outcome.
+bool Step(sqlite3_stmt* stmt) {
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteWriter>> SqliteWriter::Open(
     const std::string& path, bool synchronous_full, const std::string& schema,
@@ -21,8 +31,14 @@ absl::StatusOr<std::unique_ptr<SqliteWriter>> SqliteWriter::Open(
     return w->Error("open");
   }
   sqlite3_busy_timeout(w->db_, 2000);
+  // EXCLUSIVE: the file lock is taken once, here, and held until close, so
+  // a second process opening the same file fails at start (kHeldElsewhere)
+  // instead of both counting spend the other cannot see; it also spares
+  // every transaction its fcntl lock calls and keeps the WAL index in heap
+  // memory rather than a shared-memory file.
   for (const std::string& sql :
-       {std::string("PRAGMA journal_mode=WAL;"),
+       {std::string("PRAGMA locking_mode=EXCLUSIVE;"),
+        std::string("PRAGMA journal_mode=WAL;"),
         absl::StrCat(
             "PRAGMA synchronous=", synchronous_full ? "FULL" : "NORMAL", ";"),
         schema}) {
@@ -30,6 +46,14 @@ absl::StatusOr<std::unique_ptr<SqliteWriter>> SqliteWriter::Open(
         SQLITE_OK) {
       return w->Error("initialise");
     }
+  }
+  if (sqlite3_prepare_v2(w->db_, "BEGIN IMMEDIATE", -1, &w->begin_, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(w->db_, "COMMIT", -1, &w->commit_, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_prepare_v2(w->db_, "ROLLBACK", -1, &w->rollback_, nullptr) !=
+          SQLITE_OK) {
+    return w->Error("prepare statements for");
   }
   SqliteWriter* raw = w.get();
   w->thread_ = std::thread([raw] { raw->Run(); });
@@ -43,6 +67,9 @@ SqliteWriter::~SqliteWriter() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+  for (sqlite3_stmt* stmt : {begin_, commit_, rollback_}) {
+    sqlite3_finalize(stmt);  // null is a no-op
+  }
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
@@ -57,6 +84,12 @@ SqliteWriter::Stats SqliteWriter::stats() const {
 }
 
 absl::Status SqliteWriter::Error(absl::string_view what) const {
+  if (db_ != nullptr && (sqlite3_errcode(db_) == SQLITE_BUSY ||
+                         sqlite3_errcode(db_) == SQLITE_LOCKED)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot ", what, " the SQLite ledger ", path_,
+                     ": another process holds it (", kHeldElsewhere, ")"));
+  }
   return absl::InternalError(
       absl::StrCat("cannot ", what, " the SQLite ledger ", path_, ": ",
                    db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory",
@@ -85,17 +118,13 @@ void SqliteWriter::RunBatch(std::deque<std::pair<Op, Done>>& batch) {
   std::vector<absl::Status> results;
   results.reserve(batch.size());
   absl::Status txn;
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
-      SQLITE_OK) {
-    txn = Error("begin a transaction in");
-  }
+  if (!Step(begin_)) txn = Error("begin a transaction in");
   for (auto& [op, done] : batch) {
     results.push_back(txn.ok() ? op(db_) : txn);
   }
-  if (txn.ok() &&
-      sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+  if (txn.ok() && !Step(commit_)) {
     txn = Error("commit a transaction in");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    Step(rollback_);
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     batch[i].second(txn.ok() ? std::move(results[i]) : txn);

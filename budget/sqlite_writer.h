@@ -33,14 +33,22 @@ class SqliteWriter {
   using Op = absl::AnyInvocable<absl::Status(sqlite3* db)>;
   using Done = absl::AnyInvocable<void(absl::Status)>;
   static constexpr size_t kMaxBatch = 1024;
+  // Why a file another process has open cannot be used (the error of Open
+  // then is FAILED_PRECONDITION and names the path).
+  static constexpr char kHeldElsewhere[] =
+      "one gateway process per SQLite ledger file: stop the other process, "
+      "or give each its own --data_dir; replicas share budgets through the "
+      "redis backend";
 
   struct Stats {
     int64_t operations = 0;
     int64_t transactions = 0;
   };
 
-  // Opens (creating) `path` in WAL mode with the given synchronous level,
-  // runs `schema`, and starts the thread named `thread_name`.
+  // Opens (creating) `path` in WAL mode with the given synchronous level and
+  // an exclusive lock held until destruction, runs `schema`, and starts the
+  // thread named `thread_name`. FAILED_PRECONDITION (after a 2 s wait) when
+  // another process holds the file.
   static absl::StatusOr<std::unique_ptr<SqliteWriter>> Open(
       const std::string& path, bool synchronous_full, const std::string& schema,
       const char* thread_name);
@@ -69,6 +77,10 @@ class SqliteWriter {
   void RunBatch(std::deque<std::pair<Op, Done>>& batch);
 
   sqlite3* db_ = nullptr;
+  // BEGIN IMMEDIATE / COMMIT / ROLLBACK, prepared once (writer thread only).
+  sqlite3_stmt* begin_ = nullptr;
+  sqlite3_stmt* commit_ = nullptr;
+  sqlite3_stmt* rollback_ = nullptr;
   std::string path_;
   std::thread thread_;
   mutable absl::Mutex mu_;

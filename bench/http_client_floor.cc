@@ -123,9 +123,11 @@ int main(int argc, char** argv) {
   driver.all_stopped.WaitForNotificationWithTimeout(absl::Seconds(10));
   // p50 over every exchange, warm-up included (the loop has stopped).
   std::vector<int64_t> latencies;
-  (*loop)->Post([&] { latencies.swap(driver.latencies_us); });
   absl::Notification swapped;
-  (*loop)->Post([&] { swapped.Notify(); });
+  (*loop)->Post([&] {
+    latencies.swap(driver.latencies_us);
+    swapped.Notify();
+  });
   swapped.WaitForNotification();
   double p50_ms = 0;
   if (!latencies.empty()) {

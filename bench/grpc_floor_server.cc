@@ -10,6 +10,20 @@
 // --hop answers from a second thread (an http::EventLoop, as the gateway
 // does: the call is posted to its loop and finished there), which shows what
 // one hand-off between gRPC's threads and the loop costs per call.
+//
+// --upstream=URL (with --hop) makes every unary call first POST a fixed
+// chat request to URL through the gateway's own http::HttpClient (libcurl
+// multi on the loop) and wait for the reply, as the gateway's upstream half
+// does; with --commit_to as well, this server is the gateway's request path
+// with nothing of the gateway's own in it (no routing, JSON, pricing, budget
+// arithmetic, metrics or audit): the floor under its latency.
+//
+// --commit_to=PATH (with --hop) also records every unary call's charge in a
+// FloorLedger (bench/floor_ledger.h: SQLite on its own writer thread, the
+// gateway's pragmas) and answers only once it is committed: from the loop,
+// after the writer posts back (as the gateway does), or with
+// --reply_from_writer straight from the writer thread. --checkpointer moves
+// the WAL checkpoints to a thread of their own.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -19,7 +33,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "bench/floor_ledger.h"
 #include "http/event_loop.h"
+#include "http/http_client.h"
 #include "llmgateway/v1/gateway.grpc.pb.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
@@ -31,6 +47,16 @@ ABSL_FLAG(int, delay_ms, 0,
           "With --hop: answer each unary call after this delay (a loop "
           "timer), to hold many calls in flight and measure gRPC's memory "
           "per call.");
+ABSL_FLAG(std::string, commit_to, "",
+          "With --hop: commit each unary call's charge to this SQLite file "
+          "before answering.");
+ABSL_FLAG(bool, reply_from_writer, false,
+          "With --commit_to: answer from the ledger's writer thread instead "
+          "of posting back to the loop.");
+ABSL_FLAG(std::string, upstream, "",
+          "With --hop: POST a chat request to this URL before answering.");
+ABSL_FLAG(bool, checkpointer, false,
+          "With --commit_to: WAL checkpoints on a thread of their own.");
 
 namespace {
 
@@ -87,8 +113,14 @@ class FloorStream : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
 
 class FloorService final : public pb::LlmGateway::CallbackService {
  public:
-  FloorService(int deltas, int delay_ms, llmgw::http::EventLoop* loop)
-      : deltas_(deltas), delay_ms_(delay_ms), loop_(loop) {}
+  FloorService(int deltas, int delay_ms, llmgw::http::EventLoop* loop,
+               llmgw::http::HttpClient* upstream,
+               llmgw::bench::FloorLedger* ledger)
+      : deltas_(deltas),
+        delay_ms_(delay_ms),
+        loop_(loop),
+        upstream_(upstream),
+        ledger_(ledger) {}
 
   grpc::ServerUnaryReactor* Generate(grpc::CallbackServerContext* context,
                                      const pb::GenerateRequest* request,
@@ -106,7 +138,9 @@ class FloorService final : public pb::LlmGateway::CallbackService {
     } else if (delay_ms_ > 0) {
       loop_->RunAfter(absl::Milliseconds(delay_ms_), std::move(answer));
     } else {
-      loop_->Post(std::move(answer));
+      loop_->Post([this, answer = std::move(answer)]() mutable {
+        Exchange(std::move(answer));
+      });
     }
     return reactor;
   }
@@ -117,9 +151,44 @@ class FloorService final : public pb::LlmGateway::CallbackService {
   }
 
  private:
+  // Loop thread: the upstream exchange (if any), then Commit.
+  template <typename Answer>
+  void Exchange(Answer answer) {
+    if (upstream_ == nullptr) return Commit(std::move(answer));
+    llmgw::http::HttpRequest request;
+    request.url = upstream_url_;
+    request.headers = {{"content-type", "application/json"},
+                       {"authorization", "Bearer sk-floor"}};
+    request.body =
+        R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
+    llmgw::http::HttpHandlers handlers;
+    handlers.on_complete =
+        [this, answer = std::move(answer)](llmgw::http::HttpResult) mutable {
+          Commit(std::move(answer));
+        };
+    upstream_->Send(std::move(request), std::move(handlers));
+  }
+
+  // Loop thread: the durable commit (if any), then the answer.
+  template <typename Answer>
+  void Commit(Answer answer) {
+    if (ledger_ == nullptr) return answer();
+    ledger_->Commit(1250, [this, answer = std::move(answer)]() mutable {
+      if (reply_from_writer_) {
+        answer();
+      } else {
+        loop_->Post(std::move(answer));
+      }
+    });
+  }
+
   const int deltas_;
   const int delay_ms_;
   llmgw::http::EventLoop* const loop_;
+  llmgw::http::HttpClient* const upstream_;
+  const std::string upstream_url_ = absl::GetFlag(FLAGS_upstream);
+  llmgw::bench::FloorLedger* const ledger_;
+  const bool reply_from_writer_ = absl::GetFlag(FLAGS_reply_from_writer);
 };
 
 }  // namespace
@@ -143,8 +212,19 @@ int main(int argc, char** argv) {
     }
     loop = *std::move(created);
   }
+  std::unique_ptr<llmgw::bench::FloorLedger> ledger;
+  if (loop != nullptr && !absl::GetFlag(FLAGS_commit_to).empty()) {
+    ledger = llmgw::bench::FloorLedger::Open(
+        absl::GetFlag(FLAGS_commit_to), !absl::GetFlag(FLAGS_checkpointer));
+    if (ledger == nullptr) return 1;
+  }
+  std::unique_ptr<llmgw::http::HttpClient> upstream;
+  if (loop != nullptr && !absl::GetFlag(FLAGS_upstream).empty()) {
+    upstream = llmgw::http::HttpClient::Create(loop.get());
+  }
   FloorService service(absl::GetFlag(FLAGS_deltas),
-                       absl::GetFlag(FLAGS_delay_ms), loop.get());
+                       absl::GetFlag(FLAGS_delay_ms), loop.get(),
+                       upstream.get(), ledger.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_host) + ":" +
@@ -162,5 +242,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&set, &sig);
   server->Shutdown();
+  upstream.reset();
+  ledger.reset();  // after every call that could still commit
   return 0;
 }

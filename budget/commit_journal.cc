@@ -26,7 +26,8 @@ absl::StatusOr<std::unique_ptr<CommitJournal>> CommitJournal::Open(
     const std::string& path) {
   // FULL: a deferred charge exists nowhere else.
   absl::StatusOr<std::unique_ptr<SqliteWriter>> writer = SqliteWriter::Open(
-      path, /*synchronous_full=*/true, kSchema, "llmgw-journal");
+      path, /*synchronous_full=*/true, kSchema, "llmgw-journal",
+      "llmgw-jrnl-ckpt");
   if (!writer.ok()) return writer.status();
   return std::unique_ptr<CommitJournal>(new CommitJournal(*std::move(writer)));
 }

@@ -91,7 +91,8 @@ using CommitDone = absl::AnyInvocable<void(absl::Status)>;
 using SnapshotDone = absl::AnyInvocable<void(absl::StatusOr<BudgetSnapshot>)>;
 
 // Observes every ledger operation as it completes: `op` is "reserve",
-// "commit", "release" or "snapshot", `backend` "memory", "sqlite" or
+// "commit", "release", "snapshot", or the SQLite ledger's "checkpoint" and
+// "wal_restart" (budget/sqlite_writer.h), `backend` "memory", "sqlite" or
 // "redis", `ok` whether it succeeded. Called on whatever thread completes
 // the operation (the event loop, or the SQLite writer thread); must be cheap
 // and thread-safe (e.g. a Prometheus histogram observation).

@@ -90,6 +90,10 @@ class SqliteLedger : public SpendLedger {
   }
 
   absl::Status Init() {
+    writer_->set_checkpoint_observer([this](bool on_writer, absl::Duration took,
+                                            bool ok) {
+      Observe(on_writer ? "wal_restart" : "checkpoint", absl::Now() - took, ok);
+    });
     if (sqlite3_prepare_v2(writer_->db(),
                            "INSERT INTO charges(at_ms, provider, model, client,"
                            " cost_nano_usd) VALUES(?,?,?,?,?)",
@@ -199,8 +203,9 @@ class SqliteLedger : public SpendLedger {
 absl::StatusOr<std::unique_ptr<SpendLedger>> OpenSqliteLedger(
     const std::string& path, const BudgetConfig& config, AuditLog* audit,
     InMemoryLedger::Clock clock, http::EventLoop* loop) {
-  absl::StatusOr<std::unique_ptr<SqliteWriter>> writer = SqliteWriter::Open(
-      path, config.sqlite_synchronous_full, kSchema, "llmgw-sqlite");
+  absl::StatusOr<std::unique_ptr<SqliteWriter>> writer =
+      SqliteWriter::Open(path, config.sqlite_synchronous_full, kSchema,
+                         "llmgw-sqlite", "llmgw-ckpt");
   if (!writer.ok()) return writer.status();
   auto ledger = std::make_unique<SqliteLedger>(*std::move(writer), config,
                                                audit, std::move(clock), loop);

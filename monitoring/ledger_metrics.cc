@@ -12,10 +12,18 @@
 namespace llmgw {
 namespace {
 
-enum Op { kReserve, kCommit, kRelease, kSnapshot, kOpCount };
+enum Op {
+  kReserve,
+  kCommit,
+  kRelease,
+  kSnapshot,
+  kCheckpoint,
+  kWalRestart,
+  kOpCount
+};
 enum Result { kOk, kRefused, kUnavailable, kError, kResultCount };
-constexpr std::array<const char*, kOpCount> kOpNames = {"reserve", "commit",
-                                                        "release", "snapshot"};
+constexpr std::array<const char*, kOpCount> kOpNames = {
+    "reserve", "commit", "release", "snapshot", "checkpoint", "wal_restart"};
 constexpr std::array<const char*, kResultCount> kResultNames = {
     "ok", "refused", "unavailable", "error"};
 
@@ -68,7 +76,20 @@ class InstrumentedLedger : public SpendLedger {
                                       {"result", kResultNames[res]}});
       }
     }
+    // The SQLite backend's WAL checkpoints happen inside the ledger, on its
+    // own threads; the other operations are timed here.
+    inner_->set_latency_observer([this](absl::string_view op, absl::string_view,
+                                        absl::Duration took, bool ok) {
+      const Op o = op == kOpNames[kCheckpoint]   ? kCheckpoint
+                   : op == kOpNames[kWalRestart] ? kWalRestart
+                                                 : kOpCount;
+      if (o == kOpCount) return;
+      duration_[o]->Observe(absl::ToDoubleSeconds(took));
+      count_[o][ok ? kOk : kError]->Increment();
+    });
   }
+  // The inner ledger's threads may report a checkpoint until it is gone.
+  ~InstrumentedLedger() override { inner_.reset(); }
 
   absl::StatusOr<ReservationId> Reserve(
       const ReserveRequest& request) override {
@@ -145,7 +166,7 @@ class InstrumentedLedger : public SpendLedger {
     count_[op][ResultOf(status)]->Increment();
   }
 
-  const std::unique_ptr<SpendLedger> inner_;
+  std::unique_ptr<SpendLedger> inner_;
   std::array<prometheus::Histogram*, kOpCount> duration_{};
   std::array<std::array<prometheus::Counter*, kResultCount>, kOpCount> count_{};
 };

@@ -20,7 +20,10 @@ std::string LedgerBackendLabel(const GatewayConfig& config);
 // Wraps `ledger` so that every operation is timed and counted:
 //   llmgw_ledger_operation_duration_seconds{backend, operation}   histogram
 //   llmgw_ledger_operations_total{backend, operation, result}     counter
-// operation: reserve, commit, release, snapshot; result: ok, refused
+// operation: reserve, commit, release, snapshot, and for the sqlite backend
+// checkpoint (a WAL checkpoint on its own thread: commits do not wait) and
+// wal_restart (the writer's catch-up checkpoint that lets the log start
+// over: commits queued meanwhile wait for it); result: ok, refused
 // (RESOURCE_EXHAUSTED: the budget said no), unavailable (the ledger could
 // not be reached), error (anything else). Every series exists from the
 // start. The wrapper adds two clock reads and two cached-child updates per

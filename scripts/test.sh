@@ -26,12 +26,13 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
               //tests/observe:dashboard_queries_test)
 
 # Targets run under --config=tsan by default: the project's own threads on
-# the project's own classes (event loop, HTTP client, SQLite writer thread,
-# Redis ledger on the async adapter, audit writer, rate limiter, key pool and
-# circuit breaker). Reports inside
-# Debian's uninstrumented libraries are suppressed (tools/tsan.supp).
+# the project's own classes (event loop, HTTP client, SQLite writer and
+# checkpointer threads, Redis ledger on the async adapter, audit writer, rate
+# limiter, key pool and circuit breaker). Reports inside Debian's
+# uninstrumented libraries are suppressed (tools/tsan.supp).
 TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
-              //budget:sqlite_ledger_test //budget:in_memory_ledger_test
+              //budget:sqlite_ledger_test //budget:sqlite_writer_test
+              //budget:in_memory_ledger_test
               //audit:audit_log_test //auth:auth_test //http:http_client_test
               //tests/budget:redis_ledger_test
               //tests/security:redis_rate_limiter_test)

@@ -73,6 +73,11 @@ class GenerateStreamReactor
 
   void OnDone() override { delete this; }
 
+  // As UnaryCallReactor's: OnCancel only posts and OnDone only deletes, so
+  // OnDone runs where the call completes, not on gRPC's executor thread.
+  // (OnWriteDone is dispatched by gRPC either way.)
+  bool InternalInlineable() override { return true; }
+
  private:
   // Ends the call before any upstream work (auth, validation, admission).
   void Fail(const absl::Status& status) {

@@ -18,12 +18,11 @@
 // with nothing of the gateway's own in it (no routing, JSON, pricing, budget
 // arithmetic, metrics or audit): the floor under its latency.
 //
-// --commit_to=PATH (with --hop) also records every unary call's charge in a
-// FloorLedger (bench/floor_ledger.h: SQLite on its own writer thread, the
-// gateway's pragmas) and answers only once it is committed: from the loop,
-// after the writer posts back (as the gateway does), or with
-// --reply_from_writer straight from the writer thread. --checkpointer moves
-// the WAL checkpoints to a thread of their own.
+// --commit_to=PATH (with --hop) also records every unary call's charge
+// through the gateway's own SQLite writer (bench/floor_ledger.h) and answers
+// only once it is committed: from the loop, after the writer posts back (as
+// the gateway does), or with --reply_from_writer straight from the writer
+// thread.
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -55,8 +54,6 @@ ABSL_FLAG(bool, reply_from_writer, false,
           "of posting back to the loop.");
 ABSL_FLAG(std::string, upstream, "",
           "With --hop: POST a chat request to this URL before answering.");
-ABSL_FLAG(bool, checkpointer, false,
-          "With --commit_to: WAL checkpoints on a thread of their own.");
 
 namespace {
 
@@ -214,8 +211,7 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<llmgw::bench::FloorLedger> ledger;
   if (loop != nullptr && !absl::GetFlag(FLAGS_commit_to).empty()) {
-    ledger = llmgw::bench::FloorLedger::Open(
-        absl::GetFlag(FLAGS_commit_to), !absl::GetFlag(FLAGS_checkpointer));
+    ledger = llmgw::bench::FloorLedger::Open(absl::GetFlag(FLAGS_commit_to));
     if (ledger == nullptr) return 1;
   }
   std::unique_ptr<llmgw::http::HttpClient> upstream;

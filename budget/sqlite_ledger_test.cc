@@ -102,7 +102,7 @@ TEST_F(SqliteLedgerTest, UnwritablePathIsAClearError) {
 
 // Two processes appending to one file would each count only their own
 // spend: the file stays locked while a ledger has it open, and a second
-// open fails (after SQLite's 2 s busy wait) saying why and what to do.
+// open fails at once saying why and what to do.
 TEST_F(SqliteLedgerTest, FileHeldByAnOpenLedgerIsRefusedUntilClosed) {
   auto first = Open();
   ASSERT_NE(first, nullptr);

@@ -64,9 +64,10 @@ void CallCharge::Reserve(const ProviderRequest& request,
       });
 }
 
-void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
-                        int64_t delivered_text_bytes,
-                        const ProviderRequest& request, CommitDone done) {
+Settlement CallCharge::Price(const ChargeTarget& target,
+                             const TokenUsage& usage,
+                             int64_t delivered_text_bytes,
+                             const ProviderRequest& request) const {
   Settlement settlement;
   settlement.usage = usage;
   if (!usage.reported) {
@@ -81,22 +82,45 @@ void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
   // reservation; such a call is then charged nothing rather than guessed.
   settlement.cost_nano_usd =
       price.ok() ? CallCostNanoUsd(&*price, settlement.usage) : 0;
-  if (state_->reservation != 0) {
-    CommitRequest commit;
-    commit.id = state_->reservation;
-    commit.actual_nano_usd = settlement.cost_nano_usd;
-    commit.provider = target.provider;
-    commit.model = target.model;
-    commit.client_id = context_.client_id;
-    state_->reservation = 0;
-    ledger_->CommitAsync(
-        std::move(commit),
-        [settlement, done = std::move(done)](absl::Status recorded) mutable {
-          done(std::move(settlement), std::move(recorded));
-        });
-  } else {
+  return settlement;
+}
+
+CommitRequest CallCharge::TakeCommit(const ChargeTarget& target,
+                                     const Settlement& settlement) {
+  CommitRequest commit;
+  commit.id = state_->reservation;
+  commit.actual_nano_usd = settlement.cost_nano_usd;
+  commit.provider = target.provider;
+  commit.model = target.model;
+  commit.client_id = context_.client_id;
+  state_->reservation = 0;
+  return commit;
+}
+
+void CallCharge::Commit(const ChargeTarget& target, const TokenUsage& usage,
+                        int64_t delivered_text_bytes,
+                        const ProviderRequest& request, CommitDone done) {
+  Settlement settlement = Price(target, usage, delivered_text_bytes, request);
+  if (state_->reservation == 0) {
     done(std::move(settlement), absl::OkStatus());
+    return;
   }
+  ledger_->CommitAsync(
+      TakeCommit(target, settlement),
+      [settlement, done = std::move(done)](absl::Status recorded) mutable {
+        done(std::move(settlement), std::move(recorded));
+      });
+}
+
+void CallCharge::CommitPricedOnAnyThread(const ChargeTarget& target,
+                                         const Settlement& settlement,
+                                         Done recorded) {
+  if (state_->reservation == 0) {
+    recorded(absl::OkStatus());
+    return;
+  }
+  ledger_->CommitAsyncOnAnyThread(TakeCommit(target, settlement),
+                                  std::move(recorded));
 }
 
 void CallCharge::Release() {

@@ -81,6 +81,17 @@ class CallCharge {
               int64_t delivered_text_bytes, const ProviderRequest& request,
               CommitDone done);
 
+  // Commit in two steps, for a caller that releases its reply off the loop:
+  // Price works out the settlement (no ledger traffic), CommitPriced records
+  // it. `recorded` runs once the charge is recorded, on whichever thread
+  // learns it (SpendLedger::CommitAsyncOnAnyThread: the SQLite writer
+  // thread), or inline when nothing was reserved.
+  Settlement Price(const ChargeTarget& target, const TokenUsage& usage,
+                   int64_t delivered_text_bytes,
+                   const ProviderRequest& request) const;
+  void CommitPricedOnAnyThread(const ChargeTarget& target,
+                               const Settlement& settlement, Done recorded);
+
   // Releases the reservation without spending (or, while Reserve is still
   // waiting for the ledger, releases it as soon as it is made).
   void Release();
@@ -100,6 +111,10 @@ class CallCharge {
   std::shared_ptr<State> state_;
   int64_t reserved_amount_ = 0;
   ChargeContext context_;
+
+  // The ledger's commit request for `settlement`; clears the reservation.
+  CommitRequest TakeCommit(const ChargeTarget& target,
+                           const Settlement& settlement);
 };
 
 }  // namespace llmgw

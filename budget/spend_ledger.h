@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -153,6 +154,17 @@ class SpendLedger {
   // journal that replays it). The status is OK then; an error says the
   // charge was counted locally but could not be made durable.
   virtual void CommitAsync(CommitRequest request, CommitDone done);
+  // CommitAsync whose `done` runs on whichever thread learns that the charge
+  // is recorded, with no hop back to the event loop: the SQLite ledger's
+  // writer thread right after its group commit (and the commit's audit
+  // line); the event loop for Redis; inline for the in-memory ledger. For a
+  // caller that only has to release a reply once its charge is durable
+  // (service/unary_call_reactor.h). `done` must be short, must not block and
+  // must not call into the ledger; what it destroys must not own the ledger
+  // (the writer thread cannot join itself).
+  virtual void CommitAsyncOnAnyThread(CommitRequest request, CommitDone done) {
+    CommitAsync(std::move(request), std::move(done));
+  }
   // Asynchronous Release; fire and forget (a release that cannot reach a
   // shared ledger is retried, and the reservation also expires).
   virtual void ReleaseAsync(ReservationId id);

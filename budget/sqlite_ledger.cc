@@ -133,6 +133,13 @@ class SqliteLedger : public SpendLedger {
       });
     });
   }
+  void CommitAsyncOnAnyThread(CommitRequest r, CommitDone done) override {
+    const absl::Time start = absl::Now();
+    Record(r, [this, start, done = std::move(done)](absl::Status s) mutable {
+      Observe("commit", start, s.ok());
+      done(std::move(s));
+    });
+  }
   void Release(ReservationId id) override { ledger_.Release(id); }
   absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) override {
     return ledger_.Snapshot(scope);

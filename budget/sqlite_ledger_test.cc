@@ -3,8 +3,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <set>
 #include <string>
+#include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "http/event_loop.h"
@@ -23,9 +26,10 @@ class SqliteLedgerTest : public ::testing::Test {
     std::remove((path_ + "-shm").c_str());
     config_.hourly_budget_nano_usd = 1'000'000;
   }
-  std::unique_ptr<SpendLedger> Open() {
-    auto ledger =
-        OpenSqliteLedger(path_, config_, nullptr, [this] { return now_; });
+  // Callbacks of the asynchronous API run on `loop` (inline without one).
+  std::unique_ptr<SpendLedger> Open(http::EventLoop* loop = nullptr) {
+    auto ledger = OpenSqliteLedger(
+        path_, config_, nullptr, [this] { return now_; }, loop);
     EXPECT_TRUE(ledger.ok()) << ledger.status();
     return ledger.ok() ? *std::move(ledger) : nullptr;
   }
@@ -147,9 +151,8 @@ TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
   auto loop = http::EventLoop::Create("test-loop");
   ASSERT_TRUE(loop.ok());
   {
-    auto ledger = OpenSqliteLedger(
-        path_, config_, nullptr, [this] { return now_; }, loop->get());
-    ASSERT_TRUE(ledger.ok()) << ledger.status();
+    std::unique_ptr<SpendLedger> ledger = Open(loop->get());
+    ASSERT_NE(ledger, nullptr);
     constexpr int kCalls = 3000;
     int acknowledged = 0;
     bool on_loop = true;
@@ -159,20 +162,20 @@ TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
         ReserveRequest r;
         r.holds = {{kGlobalScope, 10}};
         r.expires_at = now_ + absl::Seconds(30);
-        (*ledger)->ReserveAsync(r, [&, i](absl::StatusOr<ReservationId> id) {
+        ledger->ReserveAsync(r, [&, i](absl::StatusOr<ReservationId> id) {
           ASSERT_TRUE(id.ok());
-          (*ledger)->CommitAsync({*id, 1 + i % 5, "openai", "gpt-4o-mini", "c"},
-                                 [&](absl::Status s) {
-                                   EXPECT_TRUE(s.ok()) << s;
-                                   on_loop = on_loop && (*loop)->InLoopThread();
-                                   if (++acknowledged == kCalls) all.Notify();
-                                 });
+          ledger->CommitAsync({*id, 1 + i % 5, "openai", "gpt-4o-mini", "c"},
+                              [&](absl::Status s) {
+                                EXPECT_TRUE(s.ok()) << s;
+                                on_loop = on_loop && (*loop)->InLoopThread();
+                                if (++acknowledged == kCalls) all.Notify();
+                              });
         });
       }
     });
     ASSERT_TRUE(all.WaitForNotificationWithTimeout(absl::Seconds(60)));
     EXPECT_TRUE(on_loop) << "commit callbacks must run on the event loop";
-    auto snap = (*ledger)->Snapshot("");
+    auto snap = ledger->Snapshot("");
     EXPECT_EQ(snap->spent_nano_usd, kCalls / 5 * (1 + 2 + 3 + 4 + 5));
     EXPECT_EQ(snap->reserved_nano_usd, 0);
   }
@@ -181,6 +184,45 @@ TEST_F(SqliteLedgerTest, ConcurrentAsyncCommitsAreAllDurable) {
   EXPECT_EQ(snap->spent_nano_usd, 3000 / 5 * 15);
   ASSERT_EQ(snap->breakdown.size(), 1u);
   EXPECT_EQ(snap->breakdown[0].calls, 3000);
+}
+
+// CommitAsyncOnAnyThread answers from the writer thread, right after the
+// group commit that made the charge durable: not through the event loop
+// (the unary reply then needs no hop back to it).
+TEST_F(SqliteLedgerTest, CommitOnAnyThreadAnswersFromTheWriterThread) {
+  config_.hourly_budget_nano_usd = 0;
+  auto loop = http::EventLoop::Create("test-loop");
+  ASSERT_TRUE(loop.ok());
+  {
+    std::unique_ptr<SpendLedger> ledger = Open(loop->get());
+    ASSERT_NE(ledger, nullptr);
+    constexpr int kCalls = 500;
+    absl::Mutex mu;
+    std::set<std::thread::id> answered_on;
+    int acknowledged = 0;
+    bool on_loop = false;
+    absl::Notification all;
+    (*loop)->Post([&] {
+      for (int i = 0; i < kCalls; ++i) {
+        const ReservationId id = Reserve(*ledger, 10);
+        ledger->CommitAsyncOnAnyThread(
+            {id, 3, "openai", "gpt-4o-mini", "c"}, [&](absl::Status s) {
+              EXPECT_TRUE(s.ok()) << s;
+              absl::MutexLock lock(&mu);
+              on_loop = on_loop || (*loop)->InLoopThread();
+              answered_on.insert(std::this_thread::get_id());
+              if (++acknowledged == kCalls) all.Notify();
+            });
+      }
+    });
+    ASSERT_TRUE(all.WaitForNotificationWithTimeout(absl::Seconds(60)));
+    absl::MutexLock lock(&mu);
+    EXPECT_FALSE(on_loop) << "no hop back to the event loop";
+    ASSERT_EQ(answered_on.size(), 1u) << "one writer thread answers them all";
+    EXPECT_NE(*answered_on.begin(), std::this_thread::get_id());
+  }
+  auto reopened = Open();
+  EXPECT_EQ(reopened->Snapshot("")->spent_nano_usd, 500 * 3);
 }
 
 }  // namespace

@@ -31,6 +31,14 @@ std::shared_ptr<GenerateCall> GenerateCall::Create(const DispatchDeps& deps,
       deps, std::move(input), std::move(on_delta), std::move(on_done));
 }
 
+std::shared_ptr<GenerateCall> GenerateCall::CreateReleasedOffLoop(
+    const DispatchDeps& deps, GenerateInput input, SettledCallback on_settled) {
+  auto call =
+      std::make_shared<GenerateCall>(deps, std::move(input), nullptr, nullptr);
+  call->on_settled_ = std::move(on_settled);
+  return call;
+}
+
 void GenerateCall::Start() {
   deps_.loop->Post([self = shared_from_this()] { self->Run(); });
 }
@@ -122,6 +130,10 @@ void GenerateCall::Finish(absl::Status status) {
 }
 
 void GenerateCall::Settle() {
+  if (on_settled_) {
+    SettleReleasedOffLoop();
+    return;
+  }
   // Output that reached the caller is paid for, even if the call then failed.
   if (!charge_.reserved() || (!result_.status.ok() && !delivered_any_)) {
     charge_.Release();  // also a reservation the ledger is still making
@@ -173,6 +185,44 @@ CallObservation GenerateCall::Observation() const {
   o.backoff = backoff_;
   o.time_to_first_token = result_.time_to_first_token;
   return o;
+}
+
+void GenerateCall::SettleReleasedOffLoop() {
+  // on_settled_ lets the caller drop its reference to this call.
+  std::shared_ptr<GenerateCall> self = shared_from_this();
+  if (!charge_.reserved() || (!result_.status.ok() && !delivered_any_)) {
+    charge_.Release();
+    ReleaseSettled(on_settled_(result_));
+    return;
+  }
+  const ChargeTarget target = ChargeTargetFor(plan_[target_index_]);
+  const Settlement settlement = charge_.Price(
+      target, result_.reply.usage,
+      static_cast<int64_t>(result_.reply.text.size()) + OutputExtraBytes(),
+      input_.request);
+  result_.cost_nano_usd = settlement.cost_nano_usd;
+  result_.reply.usage = settlement.usage;
+  result_.usage_estimated = settlement.usage_estimated;
+  Release release = on_settled_(result_);
+  // From here the loop leaves the call's state alone: the ledger's thread
+  // may run ReleaseSettled (and drop the last reference to the call) before
+  // CommitPricedOnAnyThread returns.
+  charge_.CommitPricedOnAnyThread(
+      target, settlement,
+      [self = std::move(self),
+       release = std::move(release)](absl::Status) mutable {
+        // A charge counted but not made durable was logged and audited by
+        // the ledger; the caller still gets its answer (as in Settle).
+        self->ReleaseSettled(std::move(release));
+      });
+}
+
+void GenerateCall::ReleaseSettled(Release release) {
+  result_.latency = deps_.loop->Now() - input_.arrival;
+  std::move(release)();
+  if (deps_.observer != nullptr) {
+    deps_.observer->CallSettled(Info(), Observation());
+  }
 }
 
 void GenerateCall::Deliver() {

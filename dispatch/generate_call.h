@@ -122,6 +122,23 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
                                               DeltaCallback on_delta,
                                               DoneCallback on_done);
 
+  // For a caller that can hand its reply over from any thread (a gRPC unary
+  // reactor, whose Finish is thread-safe). `on_settled` is called once, on
+  // the loop thread, when the call is settled: the result is final, but its
+  // charge may not be recorded yet. It fills the reply and returns the
+  // Release that hands it over. The call runs the Release once the charge
+  // is recorded, on whichever thread learns it (the SQLite ledger's writer
+  // thread: no hop back to the loop before the reply leaves), or on the loop
+  // at once when nothing is to be recorded; then it reports CallSettled, so
+  // the call's latency includes the durable write. The Release must be short
+  // and must not block.
+  using Release = absl::AnyInvocable<void() &&>;
+  using SettledCallback =
+      absl::AnyInvocable<Release(const GenerateResult& result)>;
+  static std::shared_ptr<GenerateCall> CreateReleasedOffLoop(
+      const DispatchDeps& deps, GenerateInput input,
+      SettledCallback on_settled);
+
   // Begins work on the loop thread. Thread-safe; call once. `on_done` may run
   // before Start returns.
   void Start();
@@ -160,6 +177,11 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void Finish(absl::Status status);
   void Settle();
   void Deliver();
+  // Settle and Deliver for a call created with CreateReleasedOffLoop.
+  void SettleReleasedOffLoop();
+  // Runs on the thread that learned the charge is recorded (loop or ledger
+  // writer): the loop no longer touches the call's state by then.
+  void ReleaseSettled(Release release);
   ChargeTarget ChargeTargetFor(const Target& target) const;
   // Tool-call and refusal bytes of the output (estimates without usage).
   int64_t OutputExtraBytes() const;
@@ -204,6 +226,8 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   ToolCallDeltaCallback on_tool_call_delta_;
   RefusalDeltaCallback on_refusal_delta_;
   DoneCallback on_done_;
+  // Set instead of on_done_ by CreateReleasedOffLoop.
+  SettledCallback on_settled_;
 
   // Loop-thread state.
   std::vector<Target> plan_;

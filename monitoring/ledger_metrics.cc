@@ -134,13 +134,12 @@ class InstrumentedLedger : public SpendLedger {
   }
 
   void CommitAsync(CommitRequest request, CommitDone done) override {
-    const absl::Time start = absl::Now();
-    inner_->CommitAsync(
-        std::move(request),
-        [this, start, done = std::move(done)](absl::Status s) mutable {
-          Record(kCommit, start, s);
-          done(std::move(s));
-        });
+    inner_->CommitAsync(std::move(request), TimedCommit(std::move(done)));
+  }
+
+  void CommitAsyncOnAnyThread(CommitRequest request, CommitDone done) override {
+    inner_->CommitAsyncOnAnyThread(std::move(request),
+                                   TimedCommit(std::move(done)));
   }
 
   void ReleaseAsync(ReservationId id) override {
@@ -163,6 +162,15 @@ class InstrumentedLedger : public SpendLedger {
   const BudgetConfig& config() const override { return inner_->config(); }
 
  private:
+  // `done`, timed from now as a commit (on whichever thread it runs).
+  CommitDone TimedCommit(CommitDone done) {
+    return [this, start = absl::Now(),
+            done = std::move(done)](absl::Status s) mutable {
+      Record(kCommit, start, s);
+      done(std::move(s));
+    };
+  }
+
   void Record(Op op, absl::Time start, const absl::Status& status) {
     duration_[op]->Observe(absl::ToDoubleSeconds(absl::Now() - start));
     count_[op][ResultOf(status)]->Increment();

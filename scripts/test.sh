@@ -23,6 +23,7 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
               //providers/openai_compatible:openai_common_shape_test
               //tests:generate_test //tests:errors_test
               //tests/resilience:stream_resilience_test
+              //tests/budget:sqlite_reload_test
               //tests/observe:dashboard_queries_test)
 
 # Targets run under --config=tsan by default: the project's own threads on
@@ -33,6 +34,7 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
 TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
               //budget:sqlite_ledger_test //budget:sqlite_writer_test
               //budget:in_memory_ledger_test
+              //dispatch:generate_call_release_test
               //audit:audit_log_test //auth:auth_test //http:http_client_test
               //tests/budget:redis_ledger_test
               //tests/security:redis_rate_limiter_test)

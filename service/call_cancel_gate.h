@@ -26,6 +26,14 @@ class CallCancelGate {
     if (call) call->Cancel(by_deadline);
   }
 
+  // Lets go of the call once it is settled (later cancels are no-ops), so
+  // the reactor no longer keeps it alive.
+  void Forget() {
+    std::shared_ptr<GenerateCall> call;  // released after the lock
+    absl::MutexLock lock(&mu_);
+    call.swap(call_);
+  }
+
   // Binds and starts `call`; cancels it at once if the caller has already
   // gone. The call's on_done may run, and delete the reactor that owns this
   // gate, before Start returns: nothing here touches a member after it.

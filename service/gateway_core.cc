@@ -1,5 +1,7 @@
 #include "service/gateway_core.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "auth/fingerprint_secret.h"
@@ -96,9 +98,34 @@ absl::Status GatewayCore::Reload(const GatewayConfig& config,
   DeclareProviders(*(*gen)->registry, *metrics_);
   // Client keys and tenants (docs/security.md "Reload").
   gatekeeper_->Reload(config.auth);
-  absl::MutexLock lock(&mu_);
-  current_ = *std::move(gen);
+  {
+    absl::MutexLock lock(&mu_);
+    retired_.push_back(std::move(current_));
+    current_ = *std::move(gen);
+  }
+  ReleaseIdleGenerations();
   return absl::OkStatus();
+}
+
+size_t GatewayCore::ReleaseIdleGenerations() {
+  std::vector<std::shared_ptr<const ConfigGeneration>> idle;
+  size_t held = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    // use_count() == 1: no call holds it, and none can take it any more
+    // (calls only take the current generation).
+    auto first_idle =
+        std::partition(retired_.begin(), retired_.end(),
+                       [](const std::shared_ptr<const ConfigGeneration>& g) {
+                         return g.use_count() > 1;
+                       });
+    std::move(first_idle, retired_.end(), std::back_inserter(idle));
+    retired_.erase(first_idle, retired_.end());
+    held = retired_.size();
+  }
+  // Destroyed here, outside the lock (a ledger may close its file).
+  idle.clear();
+  return held;
 }
 
 std::shared_ptr<const ConfigGeneration> GatewayCore::current() const {
@@ -126,6 +153,7 @@ GatewayCore::~GatewayCore() {
   {
     absl::MutexLock lock(&mu_);
     current_.reset();
+    retired_.clear();  // calls have all ended by now
   }
   loop_.reset();
   audit_.reset();

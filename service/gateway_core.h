@@ -53,6 +53,14 @@ class GatewayCore {
   // The current generation (thread-safe; hold the pointer while reading).
   std::shared_ptr<const ConfigGeneration> current() const;
 
+  // A generation replaced by Reload is kept here until no call holds it, and
+  // only ever destroyed by the core (Reload, ReleaseIdleGenerations, the
+  // destructor), never by the last call to let go of it: a unary call lets
+  // go on its ledger's writer thread (service/unary_call_reactor.h), which
+  // could not join itself if it destroyed that ledger. Main thread only;
+  // returns how many replaced generations are still held by calls.
+  size_t ReleaseIdleGenerations();
+
   // Shortcuts into the current generation; the references stay valid until
   // the next Reload (use current() where a reload may race).
   const GatewayConfig& config() const { return current()->config; }
@@ -90,6 +98,8 @@ class GatewayCore {
   absl::Mutex reload_mu_;  // serializes Reload
   mutable absl::Mutex mu_;
   std::shared_ptr<const ConfigGeneration> current_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<const ConfigGeneration>> retired_
+      ABSL_GUARDED_BY(mu_);
   // Client keys, tenant policies and rate limits; a reload swaps the keys
   // and policies (the rate-limit backend stays the one chosen at start).
   std::unique_ptr<Gatekeeper> gatekeeper_;

@@ -18,6 +18,7 @@ namespace llmgw {
 namespace {
 
 constexpr int kDebounceMs = 250;
+constexpr int kRetiredSweepMs = 1000;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -116,9 +117,14 @@ int ServeUntilStopSignal(GatewayServer& server, const ReloadSource& source) {
   int stop_signal = 0;
   while (stop_signal == 0) {
     pollfd fds[2] = {{signal_fd, POLLIN, 0}, {watch_fd, POLLIN, 0}};
+    // Generations replaced by a reload are released from this thread once
+    // no call holds them; while some are held, look again every second.
+    const size_t retired_held = server.core().ReleaseIdleGenerations();
     // While a file change is pending, wait for quiet before reloading.
-    const int ready =
-        poll(fds, watch_fd >= 0 ? 2 : 1, file_changed ? kDebounceMs : -1);
+    const int timeout_ms = file_changed       ? kDebounceMs
+                           : retired_held > 0 ? kRetiredSweepMs
+                                              : -1;
+    const int ready = poll(fds, watch_fd >= 0 ? 2 : 1, timeout_ms);
     if (ready == 0 && file_changed) {
       file_changed = false;
       reloader.Reload("file");

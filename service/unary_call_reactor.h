@@ -85,26 +85,40 @@ class UnaryCallReactor : public grpc::ServerUnaryReactor {
 
  private:
   // Runs once admitted (inline, or on the loop after a Redis rate check).
+  // The reply is filled on the loop when the call is settled, and handed to
+  // gRPC once its charge is recorded, from the thread that learns it (the
+  // SQLite ledger's writer): no hop back to the loop on the way out.
   void StartCall() {
     request_id_ = input_->request.request_id;
-    std::shared_ptr<GenerateCall> call =
-        GenerateCall::Create(core_->dispatch_deps(), *std::move(input_),
-                             nullptr, [this](GenerateResult result) {
-                               RecordCallTokens(*core_, caller_, result);
-                               if (result.status.ok())
-                                 Traits::Fill(result, request_id_, response_);
-                               Complete(result.status, &result.attempts);
-                             });
-    // on_done may run (and delete this) before Start returns.
+    std::shared_ptr<GenerateCall> call = GenerateCall::CreateReleasedOffLoop(
+        core_->dispatch_deps(), *std::move(input_),
+        [this](const GenerateResult& result) -> GenerateCall::Release {
+          RecordCallTokens(*core_, caller_, result);
+          if (result.status.ok()) Traits::Fill(result, request_id_, response_);
+          // The reactor lets go of the call here, on the loop: the Release
+          // may run on the ledger's writer thread, and whatever it frees
+          // there (this reactor, after Finish) must not hold the call, whose
+          // configuration generation owns that ledger.
+          cancel_gate_.Forget();
+          return [this, code = result.status.code(),
+                  status = ToGrpcStatus(result.status, &result.attempts)]() {
+            FinishWith(code, status);
+          };
+        });
+    // The call may finish (and delete this) before Start returns.
     cancel_gate_.Start(std::move(call), absl::Now() >= DeadlineOf(*context_));
   }
 
-  void Complete(const absl::Status& status,
-                const std::vector<AttemptRecord>* attempts = nullptr) {
+  void Complete(const absl::Status& status) {
+    FinishWith(status.code(), ToGrpcStatus(status, nullptr));
+  }
+
+  // Thread-safe: the loop, a gRPC thread or the ledger's writer thread.
+  void FinishWith(absl::StatusCode code, const grpc::Status& status) {
     core_->metrics().RequestFinished(Traits::kMethod,
-                                     absl::StatusCodeToString(status.code()),
+                                     absl::StatusCodeToString(code),
                                      absl::Now() - arrival_);
-    Finish(ToGrpcStatus(status, attempts));
+    Finish(status);
   }
 
   GatewayCore* const core_;

@@ -1,0 +1,109 @@
+// A reload that replaces the SQLite ledger (a new data_dir) while unary
+// calls are in flight on the old one. Those calls are answered from the old
+// ledger's writer thread once their charge is durable, and it is there that
+// they let go of their configuration generation: the core, not the last
+// call, must be the one to destroy that generation (a writer thread cannot
+// join itself). Real in-process gateway, generated stubs, fake upstream.
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "budget/sqlite_ledger.h"
+#include "gtest/gtest.h"
+#include "tests/gateway_harness.h"
+
+namespace llmgw::testing {
+namespace {
+
+namespace pb = ::llmgateway::v1;
+using fake_upstream::Behavior;
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = std::string(::testing::TempDir()) + "/" + name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+int64_t SpentIn(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
+      OpenSqliteLedger(dir + "/ledger.db", BudgetConfig{}, nullptr, absl::Now);
+  EXPECT_TRUE(ledger.ok()) << ledger.status();
+  if (!ledger.ok()) return -1;
+  return (*ledger)->Snapshot("")->lifetime_spent_nano_usd;
+}
+
+TEST(SqliteReloadTest, CallsInFlightFinishOnTheReplacedLedger) {
+  const std::string first = FreshDir("reload_first");
+  const std::string second = FreshDir("reload_second");
+  const std::map<std::string, std::string> env = {
+      {"OPENAI_API_KEY", "sk-test-key-0123456789"}};
+  GatewayConfig config;
+  config.data_dir = first;
+  int64_t told = 0;
+  {
+    GatewayHarness h(env, config);
+    std::weak_ptr<const ConfigGeneration> replaced =
+        h.server().core().current();
+    constexpr int kCalls = 16;
+    h.upstream().Enqueue(
+        Behavior::Ok().WithDelay(absl::Milliseconds(300)).Times(kCalls));
+    std::vector<std::thread> in_flight;
+    std::vector<grpc::Status> results(kCalls);
+    std::vector<pb::GenerateResponse> responses(kCalls);
+    for (int i = 0; i < kCalls; ++i) {
+      in_flight.emplace_back([&, i] {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(10));
+        results[i] = h.stub().Generate(
+            &context, GatewayHarness::UserRequest("hi", "gpt-4o-mini"),
+            &responses[i]);
+      });
+    }
+    ASSERT_TRUE(h.upstream().WaitForRequests(kCalls, absl::Seconds(5)));
+
+    std::map<std::string, std::string> reload_env = env;
+    reload_env["OPENAI_API_BASE"] = h.upstream().base_url("openai");
+    const EnvLookup lookup = FixedEnvironment(reload_env);
+    GatewayConfig moved = config;
+    moved.data_dir = second;
+    ASSERT_TRUE(ApplyEnvironmentOverrides(lookup, moved).ok());
+    absl::Status reloaded = h.server().Reload(moved, lookup);
+    ASSERT_TRUE(reloaded.ok()) << reloaded;
+    EXPECT_EQ(h.server().core().ReleaseIdleGenerations(), 1u)
+        << "the calls still hold the replaced generation";
+
+    for (std::thread& t : in_flight) t.join();
+    for (int i = 0; i < kCalls; ++i) {
+      ASSERT_TRUE(results[i].ok()) << results[i].error_message();
+      told += responses[i].cost_nano_usd();
+    }
+    // The last call let go of it (on the old ledger's writer thread), yet
+    // it lives on until the core releases it.
+    EXPECT_FALSE(replaced.expired());
+    EXPECT_EQ(h.server().core().ReleaseIdleGenerations(), 0u);
+    EXPECT_TRUE(replaced.expired());
+    // The old ledger closed its file: it opens again, with every charge.
+    EXPECT_EQ(SpentIn(first), told);
+    EXPECT_GT(told, 0);
+
+    // New calls go to the new ledger.
+    grpc::ClientContext context;
+    pb::GenerateResponse response;
+    ASSERT_TRUE(h.stub()
+                    .Generate(&context,
+                              GatewayHarness::UserRequest("hi", "gpt-4o-mini"),
+                              &response)
+                    .ok());
+    EXPECT_GT(response.cost_nano_usd(), 0);
+  }
+  EXPECT_EQ(SpentIn(first), told);
+  EXPECT_GT(SpentIn(second), 0);
+}
+
+}  // namespace
+}  // namespace llmgw::testing

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "http/sse_parser.h"
@@ -132,6 +133,46 @@ TEST(AnthropicStreamShapeTest, StreamsDecodeTheSameEitherWay) {
     }
   }
   EXPECT_GT(plain, 1000);
+}
+
+// Found by fuzz/codec_fuzzer (codec_anthropic, differential stream mode): a
+// text delta whose data line ends in \v, which is ASCII whitespace but not
+// JSON whitespace. The plain-delta reader saw the event without it, the full
+// path with it; both now read the stripped event.
+std::string DecodeBody(std::unique_ptr<StreamDecoder> decoder,
+                       const std::string& body) {
+  std::string seen;
+  http::SseParser parser(
+      [&](const http::SseEvent& event) {
+        seen += Describe(decoder->OnEvent(event)) + "\n";
+      },
+      1 << 16);
+  (void)parser.Feed(body);
+  (void)parser.Feed("\n\n");
+  return seen + Describe(decoder->Summary());
+}
+
+TEST(AnthropicStreamShapeTest, FuzzFoundBodyDecodesTheSameEitherWay) {
+  const std::string body =
+      "event: message_start\n"
+      "data: "
+      "{\"type\":\"message_tarts\",\"message\":{\"id\":\"msg_1\",\"model\":"
+      "\"claude\",\"usage\":{\"input_tokens\":5,\"output_tokens\":0}}}\n"
+      "\n"
+      "event: content_block_delta\n"
+      "data: "
+      "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":"
+      "\"text_delta\",\"text\":\"Hi\"}}\x0b"
+      "\n"
+      "event: message_delta\n"
+      "datata\",\"delta\":{\"stop_0eason\":\"end_turn\"},\"usaens\":1}}\n"
+      "\n"
+      "event: messaretry-afterge_stop\n"
+      "data: {\"type\":\"message_stop\"}\n"
+      "\n";
+  const std::string fast = DecodeBody(NewAnthropicStreamDecoder(), body);
+  EXPECT_EQ(fast, DecodeBody(NewAnthropicStreamDecoder(false), body));
+  EXPECT_TRUE(absl::StrContains(fast, "delta[Hi]")) << fast;
 }
 
 }  // namespace

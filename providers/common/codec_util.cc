@@ -34,8 +34,12 @@ ProviderError MalformedError(absl::string_view api, absl::string_view what,
 std::optional<nlohmann::json> ParseEventObject(const http::SseEvent& event,
                                                absl::string_view api,
                                                StreamUpdate& update) {
-  if (absl::StripAsciiWhitespace(event.data).empty()) return std::nullopt;
-  std::optional<nlohmann::json> data = ParseJson(event.data);
+  // The same text the common-shape readers see (TypedEventDecoder::OnEvent,
+  // and the OpenAI decoder): surrounding ASCII whitespace, which includes \v
+  // and \f that JSON does not allow, is not part of the event.
+  const absl::string_view text = absl::StripAsciiWhitespace(event.data);
+  if (text.empty()) return std::nullopt;
+  std::optional<nlohmann::json> data = ParseJson(text);
   if (!data.has_value() || !data->is_object()) {
     update.error = MalformedError(api, "stream event", 0, event.data);
     return std::nullopt;

@@ -6,13 +6,20 @@
 
 namespace llmgw {
 
+std::string SqliteLedgerPath(const GatewayConfig& config) {
+  const BudgetConfig& budget = config.budget;
+  if (budget.backend != LedgerBackend::kSqlite &&
+      budget.backend != LedgerBackend::kAuto) {
+    return "";
+  }
+  if (!budget.sqlite_path.empty()) return budget.sqlite_path;
+  return config.data_dir.empty() ? "" : config.data_dir + "/ledger.db";
+}
+
 absl::StatusOr<std::unique_ptr<SpendLedger>> CreateSpendLedger(
     const GatewayConfig& config, AuditLog* audit, http::EventLoop* loop) {
   const BudgetConfig& budget = config.budget;
-  std::string sqlite_path = budget.sqlite_path;
-  if (sqlite_path.empty() && !config.data_dir.empty()) {
-    sqlite_path = config.data_dir + "/ledger.db";
-  }
+  const std::string sqlite_path = SqliteLedgerPath(config);
   switch (budget.backend) {
     case LedgerBackend::kRedis: {
       std::string journal = budget.journal_path;

@@ -2,6 +2,7 @@
 #define LLMGW_BUDGET_LEDGER_FACTORY_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "audit/audit_log.h"
@@ -20,6 +21,10 @@ namespace llmgw {
 // receives budget events; `loop` (the gateway's event loop) runs the Redis
 // connection and receives asynchronous completions. Both outlive the
 // ledger: destroy the ledger before stopping the loop.
+// The file CreateSpendLedger would open for `config`'s SQLite ledger, or ""
+// when its ledger is not SQLite.
+std::string SqliteLedgerPath(const GatewayConfig& config);
+
 absl::StatusOr<std::unique_ptr<SpendLedger>> CreateSpendLedger(
     const GatewayConfig& config, AuditLog* audit,
     http::EventLoop* loop = nullptr);

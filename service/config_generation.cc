@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "budget/ledger_factory.h"
 #include "budget/pricing_check.h"
 #include "common/json_log.h"
@@ -62,6 +63,18 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
       base.previous->config.data_dir == config.data_dir) {
     gen->ledger = base.previous->ledger;
   } else {
+    // The previous ledger keeps its file open (calls in flight commit to
+    // it), so a second ledger on the same file cannot open it.
+    const std::string path = SqliteLedgerPath(config);
+    if (base.previous != nullptr && !path.empty() &&
+        path == SqliteLedgerPath(base.previous->config)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the budget section changed, but the SQLite ledger ", path,
+          " stays open in this process for the calls of the running "
+          "configuration: budget changes with the sqlite backend take "
+          "effect on restart (or reload with a new data_dir or "
+          "budget.sqlite_path)"));
+    }
     absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
         CreateSpendLedger(config, base.audit, base.loop);
     if (!ledger.ok()) return ledger.status();

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "budget/sqlite_ledger.h"
 #include "gtest/gtest.h"
@@ -109,6 +110,36 @@ TEST(SqliteReloadTest, CallsInFlightFinishOnTheReplacedLedger) {
   }
   EXPECT_EQ(SpentIn(first), told);
   EXPECT_GT(SpentIn(second), 0);
+}
+
+// A budget change on the same SQLite file cannot open a second ledger on it
+// while the first is open: the reload is refused with what to do, and the
+// running configuration keeps serving.
+TEST(SqliteReloadTest, BudgetChangeOnTheSameFileIsRefusedWithWhatToDo) {
+  const std::map<std::string, std::string> env = {
+      {"OPENAI_API_KEY", "sk-test-key-0123456789"}};
+  GatewayConfig config;
+  config.data_dir = FreshDir("reload_budget");
+  GatewayHarness h(env, config);
+  std::map<std::string, std::string> reload_env = env;
+  reload_env["OPENAI_API_BASE"] = h.upstream().base_url("openai");
+  const EnvLookup lookup = FixedEnvironment(reload_env);
+  GatewayConfig raised = config;
+  ASSERT_TRUE(ApplyEnvironmentOverrides(lookup, raised).ok());
+  raised.budget.hourly_budget_nano_usd = 9'000'000'000;
+  absl::Status reloaded = h.server().Reload(raised, lookup);
+  EXPECT_EQ(reloaded.code(), absl::StatusCode::kFailedPrecondition) << reloaded;
+  EXPECT_TRUE(absl::StrContains(reloaded.message(), "take effect on restart"))
+      << reloaded;
+  EXPECT_EQ(h.server().core().current()->number, 1);
+
+  grpc::ClientContext context;
+  pb::GenerateResponse response;
+  EXPECT_TRUE(h.stub()
+                  .Generate(&context,
+                            GatewayHarness::UserRequest("hi", "gpt-4o-mini"),
+                            &response)
+                  .ok());
 }
 
 }  // namespace

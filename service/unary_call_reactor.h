@@ -95,10 +95,10 @@ class UnaryCallReactor : public grpc::ServerUnaryReactor {
         [this](const GenerateResult& result) -> GenerateCall::Release {
           RecordCallTokens(*core_, caller_, result);
           if (result.status.ok()) Traits::Fill(result, request_id_, response_);
-          // The reactor lets go of the call here, on the loop: the Release
-          // may run on the ledger's writer thread, and whatever it frees
-          // there (this reactor, after Finish) must not hold the call, whose
-          // configuration generation owns that ledger.
+          // Settled: a late cancel has nothing left to do, and the reactor
+          // need not keep the call alive. (The call may still end on the
+          // ledger's writer thread; the core, not the call, destroys a
+          // replaced generation and its ledger: GatewayCore.)
           cancel_gate_.Forget();
           return [this, code = result.status.code(),
                   status = ToGrpcStatus(result.status, &result.attempts)]() {

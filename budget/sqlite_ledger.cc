@@ -120,15 +120,15 @@ class SqliteLedger : public SpendLedger {
     written.WaitForNotification();
     return status;
   }
+  // CommitAsyncOnAnyThread, with `done` posted from the writer to the loop.
   void CommitAsync(CommitRequest r, CommitDone done) override {
-    const absl::Time start = absl::Now();
-    Record(r, [this, start, done = std::move(done)](absl::Status s) mutable {
-      Observe("commit", start, s.ok());
-      if (loop_ == nullptr) {
-        done(std::move(s));
-        return;
-      }
-      loop_->Post([done = std::move(done), s = std::move(s)]() mutable {
+    if (loop_ == nullptr) {
+      CommitAsyncOnAnyThread(std::move(r), std::move(done));
+      return;
+    }
+    CommitAsyncOnAnyThread(std::move(r), [loop = loop_, done = std::move(done)](
+                                             absl::Status s) mutable {
+      loop->Post([done = std::move(done), s = std::move(s)]() mutable {
         done(std::move(s));
       });
     });

@@ -103,6 +103,8 @@ absl::Status GatewayCore::Reload(const GatewayConfig& config,
     retired_.push_back(std::move(current_));
     current_ = *std::move(gen);
   }
+  // Without this reference, a generation no call holds goes at once.
+  previous.reset();
   ReleaseIdleGenerations();
   return absl::OkStatus();
 }

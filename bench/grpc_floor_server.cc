@@ -20,19 +20,27 @@
 //
 // --commit_to=PATH (with --hop) also records every unary call's charge
 // through the gateway's own SQLite writer (bench/floor_ledger.h) and answers
-// only once it is committed: from the loop, after the writer posts back (as
-// the gateway does), or with --reply_from_writer straight from the writer
-// thread.
+// only once it is committed: from the loop, after the writer posts back, or
+// with --reply_from_writer straight from the writer thread (as the gateway's
+// unary calls do).
+//
+// --report_phases times each unary call's phases as the gateway's
+// llmgw_call_phase_seconds names them (queued, dispatch, upstream, commit,
+// reply); each SIGUSR1 prints their p50/p90 since the previous one as a JSON
+// line on stdout (bench/compare's open-loop rows).
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/time/clock.h"
 #include "bench/floor_ledger.h"
+#include "bench/phase_samples.h"
 #include "http/event_loop.h"
 #include "http/http_client.h"
 #include "llmgateway/v1/gateway.grpc.pb.h"
@@ -54,6 +62,10 @@ ABSL_FLAG(bool, reply_from_writer, false,
           "of posting back to the loop.");
 ABSL_FLAG(std::string, upstream, "",
           "With --hop: POST a chat request to this URL before answering.");
+ABSL_FLAG(bool, report_phases, false,
+          "With --hop: time each unary call's phases (the gateway's "
+          "llmgw_call_phase_seconds); SIGUSR1 prints their quantiles since "
+          "the last SIGUSR1 as one JSON line on stdout.");
 
 namespace {
 
@@ -108,35 +120,57 @@ class FloorStream : public grpc::ServerWriteReactor<pb::GenerateStreamEvent> {
   pb::GenerateStreamEvent event_;
 };
 
+using Stamps = std::shared_ptr<llmgw::bench::PhaseSamples::CallStamps>;
+
+// Records `field` of the call's stamps now (no-op without --report_phases).
+void Stamp(const Stamps& stamps,
+           int64_t llmgw::bench::PhaseSamples::CallStamps::*field) {
+  if (stamps != nullptr) (*stamps).*field = absl::GetCurrentTimeNanos();
+}
+
 class FloorService final : public pb::LlmGateway::CallbackService {
  public:
   FloorService(int deltas, int delay_ms, llmgw::http::EventLoop* loop,
                llmgw::http::HttpClient* upstream,
-               llmgw::bench::FloorLedger* ledger)
+               llmgw::bench::FloorLedger* ledger,
+               llmgw::bench::PhaseSamples* phases)
       : deltas_(deltas),
         delay_ms_(delay_ms),
         loop_(loop),
         upstream_(upstream),
-        ledger_(ledger) {}
+        ledger_(ledger),
+        phases_(phases) {}
 
   grpc::ServerUnaryReactor* Generate(grpc::CallbackServerContext* context,
                                      const pb::GenerateRequest* request,
                                      pb::GenerateResponse* response) override {
+    using CallStamps = llmgw::bench::PhaseSamples::CallStamps;
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    auto answer = [request, response, reactor] {
+    Stamps stamps;
+    if (phases_ != nullptr) {
+      stamps = std::make_shared<CallStamps>();
+      Stamp(stamps, &CallStamps::arrival);
+    }
+    auto answer = [this, request, response, reactor, stamps] {
+      Stamp(stamps, &CallStamps::committed);
       response->set_text("Hello from the floor server, a fixed reply.");
       response->set_provider("openai");
       response->set_model(request->model());
       FillUsage(response->mutable_usage());
       reactor->Finish(grpc::Status::OK);
+      if (stamps != nullptr) {
+        Stamp(stamps, &CallStamps::replied);
+        phases_->Add(*stamps);
+      }
     };
     if (loop_ == nullptr) {
       answer();
     } else if (delay_ms_ > 0) {
       loop_->RunAfter(absl::Milliseconds(delay_ms_), std::move(answer));
     } else {
-      loop_->Post([this, answer = std::move(answer)]() mutable {
-        Exchange(std::move(answer));
+      loop_->Post([this, stamps, answer = std::move(answer)]() mutable {
+        Stamp(stamps, &CallStamps::loop);
+        Exchange(std::move(answer), stamps);
       });
     }
     return reactor;
@@ -150,7 +184,8 @@ class FloorService final : public pb::LlmGateway::CallbackService {
  private:
   // Loop thread: the upstream exchange (if any), then Commit.
   template <typename Answer>
-  void Exchange(Answer answer) {
+  void Exchange(Answer answer, const Stamps& stamps) {
+    using CallStamps = llmgw::bench::PhaseSamples::CallStamps;
     if (upstream_ == nullptr) return Commit(std::move(answer));
     llmgw::http::HttpRequest request;
     request.url = upstream_url_;
@@ -159,11 +194,13 @@ class FloorService final : public pb::LlmGateway::CallbackService {
     request.body =
         R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
     llmgw::http::HttpHandlers handlers;
-    handlers.on_complete =
-        [this, answer = std::move(answer)](llmgw::http::HttpResult) mutable {
-          Commit(std::move(answer));
-        };
+    handlers.on_complete = [this, stamps, answer = std::move(answer)](
+                               llmgw::http::HttpResult) mutable {
+      Stamp(stamps, &CallStamps::answered);
+      Commit(std::move(answer));
+    };
     upstream_->Send(std::move(request), std::move(handlers));
+    Stamp(stamps, &CallStamps::sent);
   }
 
   // Loop thread: the durable commit (if any), then the answer.
@@ -185,6 +222,7 @@ class FloorService final : public pb::LlmGateway::CallbackService {
   llmgw::http::HttpClient* const upstream_;
   const std::string upstream_url_ = absl::GetFlag(FLAGS_upstream);
   llmgw::bench::FloorLedger* const ledger_;
+  llmgw::bench::PhaseSamples* const phases_;
   const bool reply_from_writer_ = absl::GetFlag(FLAGS_reply_from_writer);
 };
 
@@ -198,6 +236,7 @@ int main(int argc, char** argv) {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::unique_ptr<llmgw::http::EventLoop> loop;
   if (absl::GetFlag(FLAGS_hop)) {
@@ -218,9 +257,13 @@ int main(int argc, char** argv) {
   if (loop != nullptr && !absl::GetFlag(FLAGS_upstream).empty()) {
     upstream = llmgw::http::HttpClient::Create(loop.get());
   }
+  std::unique_ptr<llmgw::bench::PhaseSamples> phases;
+  if (loop != nullptr && absl::GetFlag(FLAGS_report_phases)) {
+    phases = std::make_unique<llmgw::bench::PhaseSamples>();
+  }
   FloorService service(absl::GetFlag(FLAGS_deltas),
                        absl::GetFlag(FLAGS_delay_ms), loop.get(),
-                       upstream.get(), ledger.get());
+                       upstream.get(), ledger.get(), phases.get());
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_host) + ":" +
@@ -236,7 +279,12 @@ int main(int argc, char** argv) {
   std::printf("{\"grpc_port\":%d,\"listening\":true}\n", port);
   std::fflush(stdout);
   int sig = 0;
-  sigwait(&set, &sig);
+  while (sigwait(&set, &sig) == 0 && sig == SIGUSR1) {
+    const std::string report =
+        phases != nullptr ? phases->ReportAndReset() : "{\"calls\":0}";
+    std::printf("%s\n", report.c_str());
+    std::fflush(stdout);
+  }
   server->Shutdown();
   upstream.reset();
   ledger.reset();  // after every call that could still commit

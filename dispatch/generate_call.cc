@@ -10,33 +10,50 @@
 
 namespace llmgw {
 
-GenerateCall::GenerateCall(const DispatchDeps& deps, GenerateInput input,
-                           DeltaCallback on_delta, DoneCallback on_done)
-    : deps_(deps),
+GenerateCall::GenerateCall(std::shared_ptr<const DispatchDeps> deps,
+                           GenerateInput input, DeltaCallback on_delta,
+                           DoneCallback on_done)
+    : deps_owner_(std::move(deps)),
+      deps_(*deps_owner_),
       input_(std::move(input)),
       on_delta_(std::move(on_delta)),
       on_done_(std::move(on_done)),
-      charge_(deps.ledger, deps.budget.default_max_output_tokens) {}
+      charge_(deps_.ledger, deps_.budget.default_max_output_tokens) {}
 
 ChargeTarget GenerateCall::ChargeTargetFor(const Target& target) const {
   return ChargeTarget{target.entry->spec.name, target.model,
                       target.entry->spec.FindModel(target.model)};
 }
 
+std::shared_ptr<GenerateCall> GenerateCall::Create(
+    std::shared_ptr<const DispatchDeps> deps, GenerateInput input,
+    DeltaCallback on_delta, DoneCallback on_done) {
+  return std::make_shared<GenerateCall>(std::move(deps), std::move(input),
+                                        std::move(on_delta),
+                                        std::move(on_done));
+}
+
 std::shared_ptr<GenerateCall> GenerateCall::Create(const DispatchDeps& deps,
                                                    GenerateInput input,
                                                    DeltaCallback on_delta,
                                                    DoneCallback on_done) {
-  return std::make_shared<GenerateCall>(
-      deps, std::move(input), std::move(on_delta), std::move(on_done));
+  return Create(std::make_shared<const DispatchDeps>(deps), std::move(input),
+                std::move(on_delta), std::move(on_done));
+}
+
+std::shared_ptr<GenerateCall> GenerateCall::CreateReleasedOffLoop(
+    std::shared_ptr<const DispatchDeps> deps, GenerateInput input,
+    SettledCallback on_settled) {
+  auto call = std::make_shared<GenerateCall>(std::move(deps), std::move(input),
+                                             nullptr, nullptr);
+  call->on_settled_ = std::move(on_settled);
+  return call;
 }
 
 std::shared_ptr<GenerateCall> GenerateCall::CreateReleasedOffLoop(
     const DispatchDeps& deps, GenerateInput input, SettledCallback on_settled) {
-  auto call =
-      std::make_shared<GenerateCall>(deps, std::move(input), nullptr, nullptr);
-  call->on_settled_ = std::move(on_settled);
-  return call;
+  return CreateReleasedOffLoop(std::make_shared<const DispatchDeps>(deps),
+                               std::move(input), std::move(on_settled));
 }
 
 void GenerateCall::Start() {
@@ -64,6 +81,8 @@ void GenerateCall::Cancel(bool deadline) {
 }
 
 void GenerateCall::Run() {
+  run_at_ = deps_.loop->Now();
+  phases_.queued = run_at_ - input_.arrival;
   if (cancelled_) return;
   absl::StatusOr<std::vector<PlanTarget>> plan =
       BuildAttemptPlan(*deps_.registry, input_.request, input_.fallback_models,
@@ -141,6 +160,7 @@ void GenerateCall::Settle() {
     return;
   }
   // The caller hears back once the charge is recorded (durably).
+  MarkCommitStart();
   charge_.Commit(
       ChargeTargetFor(plan_[target_index_]), result_.reply.usage,
       static_cast<int64_t>(result_.reply.text.size()) + OutputExtraBytes(),
@@ -149,6 +169,7 @@ void GenerateCall::Settle() {
         self->result_.cost_nano_usd = settlement.cost_nano_usd;
         self->result_.reply.usage = settlement.usage;
         self->result_.usage_estimated = settlement.usage_estimated;
+        self->phases_.commit = self->deps_.loop->Now() - *self->commit_at_;
         self->Deliver();
       });
 }
@@ -184,6 +205,7 @@ CallObservation GenerateCall::Observation() const {
   o.upstream = upstream_time_;
   o.backoff = backoff_;
   o.time_to_first_token = result_.time_to_first_token;
+  o.phases = phases_;
   return o;
 }
 
@@ -204,6 +226,7 @@ void GenerateCall::SettleReleasedOffLoop() {
   result_.reply.usage = settlement.usage;
   result_.usage_estimated = settlement.usage_estimated;
   Release release = on_settled_(result_);
+  MarkCommitStart();
   // From here the loop leaves the call's state alone: the ledger's thread
   // may run ReleaseSettled (and drop the last reference to the call) before
   // CommitPricedOnAnyThread returns.
@@ -217,9 +240,17 @@ void GenerateCall::SettleReleasedOffLoop() {
       });
 }
 
+void GenerateCall::MarkCommitStart() {
+  commit_at_ = deps_.loop->Now();
+  if (attempt_done_at_) phases_.settle = *commit_at_ - *attempt_done_at_;
+}
+
 void GenerateCall::ReleaseSettled(Release release) {
-  result_.latency = deps_.loop->Now() - input_.arrival;
+  const absl::Time released_at = deps_.loop->Now();
+  if (commit_at_) phases_.commit = released_at - *commit_at_;
+  result_.latency = released_at - input_.arrival;
   std::move(release)();
+  phases_.reply = deps_.loop->Now() - released_at;
   if (deps_.observer != nullptr) {
     deps_.observer->CallSettled(Info(), Observation());
   }

@@ -28,7 +28,10 @@
 namespace llmgw {
 
 // What the dispatcher needs from the gateway core. All pointers outlive every
-// call.
+// call. A call shares ownership of its deps (GenerateCall::Create): the
+// gateway hands out a pointer that also keeps the configuration generation
+// they belong to alive (a reload swaps generations; calls in flight finish
+// on the one they started with), so starting a call copies nothing here.
 struct DispatchDeps {
   const ProviderRegistry* registry = nullptr;
   SpendLedger* ledger = nullptr;
@@ -44,10 +47,6 @@ struct DispatchDeps {
   HealthBoard* health = nullptr;
   // Retries, max_key_attempts, and whether any of it is on.
   ResilienceConfig resilience;
-  // Keeps the configuration generation the pointers above belong to alive
-  // while a call holds these deps (a reload swaps generations; calls in
-  // flight finish on the one they started with).
-  std::shared_ptr<const void> keepalive;
 };
 
 // A validated Generate / GenerateStream request.
@@ -116,7 +115,12 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Called once, on the loop thread, when the call is settled.
   using DoneCallback = absl::AnyInvocable<void(GenerateResult result)>;
 
-  // Creates a call; nothing happens until Start().
+  // Creates a call; nothing happens until Start(). The call holds `deps`
+  // until it is destroyed.
+  static std::shared_ptr<GenerateCall> Create(
+      std::shared_ptr<const DispatchDeps> deps, GenerateInput input,
+      DeltaCallback on_delta, DoneCallback on_done);
+  // The same with a copy of `deps` (tests).
   static std::shared_ptr<GenerateCall> Create(const DispatchDeps& deps,
                                               GenerateInput input,
                                               DeltaCallback on_delta,
@@ -135,6 +139,10 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   using Release = absl::AnyInvocable<void() &&>;
   using SettledCallback =
       absl::AnyInvocable<Release(const GenerateResult& result)>;
+  static std::shared_ptr<GenerateCall> CreateReleasedOffLoop(
+      std::shared_ptr<const DispatchDeps> deps, GenerateInput input,
+      SettledCallback on_settled);
+  // The same with a copy of `deps` (tests).
   static std::shared_ptr<GenerateCall> CreateReleasedOffLoop(
       const DispatchDeps& deps, GenerateInput input,
       SettledCallback on_settled);
@@ -165,7 +173,7 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void OnToolCallDelta(const ToolCallDelta& delta) override;
   void OnRefusalDelta(absl::string_view refusal) override;
 
-  GenerateCall(const DispatchDeps& deps, GenerateInput input,
+  GenerateCall(std::shared_ptr<const DispatchDeps> deps, GenerateInput input,
                DeltaCallback on_delta, DoneCallback on_done);
 
  private:
@@ -182,6 +190,9 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Runs on the thread that learned the charge is recorded (loop or ledger
   // writer): the loop no longer touches the call's state by then.
   void ReleaseSettled(Release release);
+  // The charge goes to the ledger now (the settle phase ends, commit
+  // begins).
+  void MarkCommitStart();
   ChargeTarget ChargeTargetFor(const Target& target) const;
   // Tool-call and refusal bytes of the output (estimates without usage).
   int64_t OutputExtraBytes() const;
@@ -220,7 +231,9 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   void CancelStreamTimer();
   void OnStreamTimeout();
 
-  const DispatchDeps deps_;
+  // Owns deps_ (and, from the gateway, the generation they point into).
+  const std::shared_ptr<const DispatchDeps> deps_owner_;
+  const DispatchDeps& deps_;
   GenerateInput input_;
   DeltaCallback on_delta_;
   ToolCallDeltaCallback on_tool_call_delta_;
@@ -265,6 +278,12 @@ class GenerateCall : public std::enable_shared_from_this<GenerateCall>,
   // Set when a stream timer cancelled the attempt.
   std::string stream_timeout_;
   CallCharge charge_;
+  // Phase timing (CallObservation::Phases): when the loop started the call,
+  // when the last attempt ended, when the charge went to the ledger.
+  absl::Time run_at_;
+  std::optional<absl::Time> attempt_done_at_;
+  std::optional<absl::Time> commit_at_;
+  CallObservation::Phases phases_;
   bool delivered_any_ = false;
   // Tool-call argument and refusal bytes forwarded (billing a broken stream).
   int64_t delivered_extra_bytes_ = 0;

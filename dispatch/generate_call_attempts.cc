@@ -159,6 +159,10 @@ void GenerateCall::StartAttempt(const Target& target,
       [self = shared_from_this()](ProviderOutcome outcome) {
         self->OnAttemptDone(std::move(outcome));
       });
+  // (A provider that failed at once has finished the call by now.)
+  if (!phases_.dispatch && !finished_) {
+    phases_.dispatch = deps_.loop->Now() - run_at_;
+  }
 }
 
 AttemptRecord GenerateCall::RecordAttempt(const Target& target,
@@ -204,6 +208,7 @@ AttemptRecord GenerateCall::RecordAttempt(const Target& target,
 }
 
 void GenerateCall::OnAttemptDone(ProviderOutcome outcome) {
+  attempt_done_at_ = deps_.loop->Now();
   current_.reset();
   CheckEmbedReply(input_.request, outcome);
   CancelStreamTimer();

@@ -48,8 +48,10 @@ class SettledRecorder : public CallObserver {
     ++settled;
     latency = o.latency;
     cost = o.cost_nano_usd;
+    phases = o.phases;
   }
   int settled = 0;
+  CallObservation::Phases phases;
   absl::Duration latency;
   int64_t cost = 0;
 };
@@ -81,18 +83,23 @@ class GenerateCallReleaseTest : public ::testing::Test {
     return input;
   }
 
-  // Starts a call and runs it until it is settled on the loop.
-  void Run(GenerateInput input, bool drop_call_when_settled = false) {
+  // Starts a call and runs it until it is settled on the loop. The release
+  // takes `release_takes` on the loop's clock.
+  void Run(GenerateInput input, bool drop_call_when_settled = false,
+           absl::Duration release_takes = absl::ZeroDuration()) {
     call_ = GenerateCall::CreateReleasedOffLoop(
         deps_, std::move(input),
-        [this, drop_call_when_settled](
-            const GenerateResult& r) -> GenerateCall::Release {
+        [this, drop_call_when_settled,
+         release_takes](const GenerateResult& r) -> GenerateCall::Release {
           settled_ = r;
           settled_on_ = std::this_thread::get_id();
           // As the unary reactor does: let go of the call while it runs.
           if (drop_call_when_settled) call_.reset();
-          return [this] {
+          return [this, release_takes] {
             released_on_ = std::this_thread::get_id();
+            if (release_takes > absl::ZeroDuration()) {
+              loop_.AdvanceBy(release_takes);
+            }
             settled_count_at_release_ = recorder_.settled;
           };
         });
@@ -156,6 +163,28 @@ TEST_F(GenerateCallReleaseTest, ACallerThatLetsGoWhenSettledIsSafe) {
   EXPECT_EQ(recorder_.settled, 1);
 }
 
+TEST_F(GenerateCallReleaseTest, PhasesSayWhereTheCallsTimeWent) {
+  FakeProviderOf(*registry_, "alpha")
+      ->Enqueue(FakeReply::Answer("hi", absl::Milliseconds(30)));
+  GenerateInput input = Input();
+  input.arrival = loop_.Now() - absl::Milliseconds(2);  // 2 ms to the loop
+  Run(std::move(input), /*drop_call_when_settled=*/false,
+      /*release_takes=*/absl::Milliseconds(1));
+  loop_.AdvanceBy(absl::Milliseconds(5));  // the durable write
+  std::thread writer([&] { std::move(ledger_->held)(absl::OkStatus()); });
+  writer.join();
+  ASSERT_EQ(recorder_.settled, 1);
+  const CallObservation::Phases& p = recorder_.phases;
+  EXPECT_EQ(p.queued, absl::Milliseconds(2));
+  // The manual clock stands still while the loop works.
+  EXPECT_EQ(p.dispatch, absl::ZeroDuration());
+  EXPECT_EQ(p.settle, absl::ZeroDuration());
+  EXPECT_EQ(p.commit, absl::Milliseconds(5));
+  EXPECT_EQ(p.reply, absl::Milliseconds(1));
+  // Latency runs to the release; the 30 ms upstream is no phase.
+  EXPECT_EQ(recorder_.latency, absl::Milliseconds(37));
+}
+
 TEST_F(GenerateCallReleaseTest, ACallWithNothingToRecordIsReleasedAtOnce) {
   FakeProviderOf(*registry_, "alpha")
       ->Enqueue(FakeReply::Error(ErrorClass::kInvalidRequest, 400, "bad"));
@@ -167,6 +196,11 @@ TEST_F(GenerateCallReleaseTest, ACallWithNothingToRecordIsReleasedAtOnce) {
   EXPECT_EQ(recorder_.settled, 1);
   EXPECT_EQ(ledger_->Snapshot("global")->reserved_nano_usd, 0);
   EXPECT_EQ(ledger_->Snapshot("global")->spent_nano_usd, 0);
+  // Nothing went to the ledger: no settle or commit phase.
+  EXPECT_TRUE(recorder_.phases.queued.has_value());
+  EXPECT_FALSE(recorder_.phases.commit.has_value());
+  EXPECT_FALSE(recorder_.phases.settle.has_value());
+  EXPECT_TRUE(recorder_.phases.reply.has_value());
 }
 
 }  // namespace

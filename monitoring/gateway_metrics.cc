@@ -108,6 +108,18 @@ class PrometheusMetrics : public GatewayMetrics {
                                            : kMethods[0]);
     const absl::Duration own = call.latency - call.upstream - call.backoff;
     m.overhead->Observe(std::max(0.0, Seconds(own)));
+    const CallObservation::Phases& p = call.phases;
+    const std::optional<absl::Duration> upstream =
+        p.dispatch.has_value() ? std::optional<absl::Duration>(call.upstream)
+                               : std::nullopt;
+    size_t i = 0;
+    for (const std::optional<absl::Duration>* phase :
+         {&p.queued, &p.dispatch, &upstream, &p.settle, &p.commit, &p.reply}) {
+      if (phase->has_value() && m.phases[i] != nullptr) {
+        m.phases[i]->Observe(std::max(0.0, Seconds(**phase)));
+      }
+      ++i;
+    }
     if (call.provider.empty()) return;
     if (call.embed && call.ok && call.embed_inputs > 0) {
       Provider(call.provider)

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,26 @@ struct CallObservation {
   int64_t cost_nano_usd = 0;
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
+  // Where the gateway's own time went, phase by phase (unset: the call did
+  // not go through that phase). llmgw_call_phase_seconds, which also has
+  // an "upstream" phase (`upstream` above, for calls that made an attempt).
+  struct Phases {
+    // Arrival to the event loop starting the call: the gRPC thread's
+    // conversion and admission, and the hand-off to the loop.
+    std::optional<absl::Duration> queued;
+    // The loop starting the call to its first upstream request handed to
+    // the HTTP client: plan, reservation, request body.
+    std::optional<absl::Duration> dispatch;
+    // The last attempt's end to the charge handed to the ledger: reply
+    // decoding is in the attempt; this is pricing and the reply's fill.
+    std::optional<absl::Duration> settle;
+    // The charge handed to the ledger to the ledger saying it is recorded
+    // (with SQLite: durable, including the wait for the writer's batch).
+    std::optional<absl::Duration> commit;
+    // Unary calls: handing the reply to gRPC (Finish writes it).
+    std::optional<absl::Duration> reply;
+  };
+  Phases phases;
 };
 
 // The gateway's Prometheus metrics, named llmgw_* and labelled after the
@@ -125,6 +146,7 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> StartMetricsExposer(
 // Buckets shared by the metrics and their docs.
 const std::vector<double>& LatencyBuckets();
 const std::vector<double>& OverheadBuckets();
+const std::vector<double>& PhaseBuckets();
 
 }  // namespace llmgw
 

@@ -21,6 +21,16 @@ const std::vector<double>& OverheadBuckets() {
   return *buckets;
 }
 
+const std::vector<double>& PhaseBuckets() {
+  // 10 us to 1 s, finest where a phase of a healthy call lies (tens to
+  // hundreds of microseconds), so a quantile between buckets is close.
+  static const auto* buckets = new std::vector<double>{
+      0.00001, 0.000025, 0.00005, 0.000075, 0.0001, 0.00015,
+      0.0002,  0.0003,   0.0005,  0.00075,  0.001,  0.0025,
+      0.005,   0.01,     0.025,   0.1,      1};
+  return *buckets;
+}
+
 namespace metrics_internal {
 namespace {
 
@@ -90,6 +100,14 @@ Families::Families(prometheus::Registry& r)
                          "attempts and retry backoffs: the gateway's own "
                          "time.")
                    .Register(r)),
+      phase(prometheus::BuildHistogram()
+                .Name("llmgw_call_phase_seconds")
+                .Help("Where a call's time goes, by phase: queued (arrival "
+                      "to the event loop), dispatch (to the first upstream "
+                      "request), upstream (the attempts), settle (last "
+                      "attempt to the ledger), commit (until the charge is "
+                      "recorded), reply (unary: handing the reply to gRPC).")
+                .Register(r)),
       upstream(prometheus::BuildCounter()
                    .Name("llmgw_upstream_requests_total")
                    .Help("Upstream attempts by provider, request model, "
@@ -198,6 +216,11 @@ MethodSeries::MethodSeries(Families& f, const std::string& method)
   duration = &f.request_duration.Add(m, LatencyBuckets());
   if (name == "Generate" || name == "GenerateStream" || name == "Embed") {
     overhead = &f.overhead.Add(m, OverheadBuckets());
+    for (size_t i = 0; i < kPhases.size(); ++i) {
+      phases[i] =
+          &f.phase.Add({{"method", name}, {"phase", std::string(kPhases[i])}},
+                       PhaseBuckets());
+    }
   }
   for (size_t i = 0; i < kCodes.size(); ++i) {
     codes[i] =

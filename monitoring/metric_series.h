@@ -52,6 +52,11 @@ inline constexpr std::array<absl::string_view, 17> kCodes = {
     "UNAVAILABLE",
     "DATA_LOSS",
     "UNAUTHENTICATED"};
+// phase values of llmgw_call_phase_seconds, in CallObservation::Phases order.
+// "upstream" is CallObservation::upstream (every attempt, decoding its
+// reply included), for calls that made an attempt.
+inline constexpr std::array<absl::string_view, 6> kPhases = {
+    "queued", "dispatch", "upstream", "settle", "commit", "reply"};
 // Methods whose series exist from the start.
 inline constexpr std::array<absl::string_view, 5> kMethods = {
     "Generate", "GenerateStream", "Status", "Budget", "Embed"};
@@ -77,6 +82,7 @@ struct Families {
   prometheus::Family<prometheus::Histogram>& request_duration;
   prometheus::Family<prometheus::Gauge>& in_flight;
   prometheus::Family<prometheus::Histogram>& overhead;
+  prometheus::Family<prometheus::Histogram>& phase;
   prometheus::Family<prometheus::Counter>& upstream;
   prometheus::Family<prometheus::Histogram>& upstream_duration;
   prometheus::Family<prometheus::Histogram>& ttft;
@@ -136,6 +142,8 @@ struct MethodSeries {
   prometheus::Histogram* duration = nullptr;
   // Generate, GenerateStream and Embed only (the methods that call upstream).
   prometheus::Histogram* overhead = nullptr;
+  // Indexed like kPhases; the same three methods only.
+  std::array<prometheus::Histogram*, kPhases.size()> phases{};
   // Indexed like kCodes; a name outside kCodes counts as UNKNOWN.
   std::array<prometheus::Counter*, kCodes.size()> codes{};
 };

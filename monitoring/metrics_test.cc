@@ -211,6 +211,58 @@ TEST_F(MetricsTest, CallSettledRecordsOverheadTokensAndLatencies) {
                   "1"));
 }
 
+TEST_F(MetricsTest, CallPhasesAreRecordedWhereTheCallWentThroughThem) {
+  // Every phase series exists at zero for the three upstream methods.
+  EXPECT_TRUE(Has(Text(),
+                  "llmgw_call_phase_seconds_count{method=\"Embed\",phase="
+                  "\"reply\"} 0"));
+  CallObservation unary;
+  unary.ok = true;
+  unary.latency = absl::Microseconds(900);
+  unary.upstream = absl::Microseconds(500);
+  unary.phases.queued = absl::Microseconds(60);
+  unary.phases.dispatch = absl::Microseconds(9);
+  unary.phases.settle = absl::Microseconds(4);
+  unary.phases.commit = absl::Microseconds(120);
+  unary.phases.reply = absl::Microseconds(30);
+  metrics_->CallSettled(unary);
+  // A call refused before reaching the loop's dispatch: queued only.
+  CallObservation refused;
+  refused.phases.queued = absl::Microseconds(40);
+  metrics_->CallSettled(refused);
+  const std::string t = Text();
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_count{method=\"Generate\",phase="
+                  "\"queued\"} 2"))
+      << t;
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_sum{method=\"Generate\",phase="
+                  "\"queued\"} 0.0001"));
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_count{method=\"Generate\",phase="
+                  "\"commit\"} 1"));
+  // 120 us falls in the (100 us, 150 us] bucket.
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_bucket{method=\"Generate\","
+                  "phase=\"commit\",le=\"0.0001\"} 0"));
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_bucket{method=\"Generate\","
+                  "phase=\"commit\",le=\"0.00015\"} 1"));
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_count{method=\"Generate\",phase="
+                  "\"reply\"} 1"));
+  // The attempts of the call that made one.
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_count{method=\"Generate\",phase="
+                  "\"upstream\"} 1"));
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_sum{method=\"Generate\",phase="
+                  "\"upstream\"} 0.0005"));
+  EXPECT_TRUE(Has(t,
+                  "llmgw_call_phase_seconds_count{method=\"GenerateStream\","
+                  "phase=\"queued\"} 0"));
+}
+
 TEST_F(MetricsTest, EmbedCallsHaveTheirOwnMethodAndInputCount) {
   EXPECT_TRUE(
       Has(Text(), "llmgw_requests_total{code=\"OK\",method=\"Embed\"} 0"));

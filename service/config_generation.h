@@ -33,7 +33,7 @@ struct ConfigGeneration {
   std::shared_ptr<SpendLedger> ledger;
   // Metrics and audit events of the calls (dispatch/call_observers.h).
   std::unique_ptr<CallObserver> observer;
-  // Dispatch dependencies pointing into this generation (keepalive unset).
+  // Dispatch dependencies pointing into this generation.
   DispatchDeps deps;
 };
 

@@ -135,11 +135,11 @@ std::shared_ptr<const ConfigGeneration> GatewayCore::current() const {
   return current_;
 }
 
-DispatchDeps GatewayCore::dispatch_deps() const {
+std::shared_ptr<const DispatchDeps> GatewayCore::dispatch_deps() const {
   std::shared_ptr<const ConfigGeneration> gen = current();
-  DispatchDeps deps = gen->deps;
-  deps.keepalive = std::move(gen);
-  return deps;
+  const DispatchDeps* deps = &gen->deps;
+  // Shares ownership of the generation: nothing is copied per call.
+  return std::shared_ptr<const DispatchDeps>(std::move(gen), deps);
 }
 
 std::vector<std::shared_ptr<prometheus::Collectable>>

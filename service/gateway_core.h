@@ -34,7 +34,8 @@ namespace llmgw {
 // ConfigGeneration (config, provider registry, providers' health, ledger).
 // The gRPC service holds a pointer to it. A reload (Reload) swaps the
 // generation atomically; calls hold the generation they started with through
-// DispatchDeps::keepalive, so in-flight calls finish on their own config.
+// the pointer dispatch_deps() returns, so in-flight calls finish on their own
+// config.
 class GatewayCore {
  public:
   // Audit events go to <data_dir>/audit.jsonl, or to stderr without a
@@ -78,8 +79,9 @@ class GatewayCore {
       const;
   http::EventLoop& loop() { return *loop_; }
   http::HttpClient& http_client() { return *http_client_; }
-  // Everything a GenerateCall needs, holding the current generation alive.
-  DispatchDeps dispatch_deps() const;
+  // Everything a GenerateCall needs, in the current generation, which the
+  // pointer keeps alive (it owns the generation, not a copy).
+  std::shared_ptr<const DispatchDeps> dispatch_deps() const;
   absl::Time start_time() const { return start_time_; }
   // Client keys, tenant policies, rate limits (auth/gatekeeper.h).
   const Gatekeeper& gatekeeper() const { return *gatekeeper_; }

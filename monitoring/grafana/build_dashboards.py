@@ -378,6 +378,13 @@ def latency():
         panel("timeseries", "Gateway overhead by method",
               "Duration minus upstream time and retry backoffs.",
               quantiles("llmgw_gateway_overhead_seconds", I, "method"), "s"),
+        panel("timeseries", "Where a call's time goes (p50 by phase)",
+              "queued: arrival to the event loop; dispatch: to the upstream "
+              "request; upstream: the attempts; settle: pricing and reply; "
+              "commit: until the charge is recorded (durable); reply: handing "
+              "the reply to gRPC. The phase that grows is the one to fix.",
+              quantiles("llmgw_call_phase_seconds", f'{I},method="Generate"', "phase",
+                        (0.5,)), "s"),
         panel("timeseries", "Overhead share of call time",
               "Gateway time / total call time: near 0 when providers dominate.",
               [q(f"sum(rate(llmgw_gateway_overhead_seconds_sum{{{I}}}[{RI}])) / "

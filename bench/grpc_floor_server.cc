@@ -66,6 +66,8 @@ ABSL_FLAG(bool, report_phases, false,
           "With --hop: time each unary call's phases (the gateway's "
           "llmgw_call_phase_seconds); SIGUSR1 prints their quantiles since "
           "the last SIGUSR1 as one JSON line on stdout.");
+ABSL_FLAG(bool, grpc_bdp_probe, false,
+          "gRPC's HTTP/2 BDP probe, as the gateway's --grpc_bdp_probe.");
 
 namespace {
 
@@ -271,6 +273,8 @@ int main(int argc, char** argv) {
                            grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(16 << 20);  // as the gateway
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE,
+                             absl::GetFlag(FLAGS_grpc_bdp_probe) ? 1 : 0);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     std::fprintf(stderr, "grpc_floor_server: cannot listen\n");

@@ -1,7 +1,9 @@
 #include "budget/call_charge.h"
 
 #include <algorithm>
-#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "budget/pricing.h"
 
@@ -16,33 +18,46 @@ void CallCharge::Reserve(const ProviderRequest& request,
   // Worst case per scope: the call is answered by exactly one target, so
   // the global and client scopes hold the maximum over all targets, and each
   // provider/model scope the maximum over its own targets.
+  // Plans are a few targets long: a vector searched in place, sorted at the
+  // end (the ledgers take scopes in a stable order).
   int64_t worst = 0;
-  std::map<std::string, int64_t> per_scope;
+  std::vector<ScopeHold> per_scope;
+  per_scope.reserve(2 * targets.size());
+  auto hold_at_least = [&per_scope](std::string scope, int64_t cost) {
+    for (ScopeHold& hold : per_scope) {
+      if (hold.scope == scope) {
+        hold.amount_nano_usd = std::max(hold.amount_nano_usd, cost);
+        return;
+      }
+    }
+    per_scope.push_back({std::move(scope), cost});
+  };
+  std::optional<ModelSpec> resolved;
   for (const ChargeTarget& t : targets) {
-    absl::StatusOr<ModelSpec> price =
-        ResolvePrice(t.provider, t.model, t.price, ledger_->config());
+    absl::StatusOr<const ModelSpec*> price = ResolvePriceInPlace(
+        t.provider, t.model, t.price, ledger_->config(), resolved);
     if (!price.ok()) {
       done(price.status());
       return;
     }
     const int64_t cost =
-        WorstCaseCostNanoUsd(&*price, request, default_max_output_tokens_);
+        WorstCaseCostNanoUsd(*price, request, default_max_output_tokens_);
     worst = std::max(worst, cost);
-    for (const std::string& scope :
-         {ProviderScope(t.provider), ModelScope(t.model)}) {
-      per_scope[scope] = std::max(per_scope[scope], cost);
-    }
+    hold_at_least(ProviderScope(t.provider), cost);
+    hold_at_least(ModelScope(t.model), cost);
   }
+  std::sort(
+      per_scope.begin(), per_scope.end(),
+      [](const ScopeHold& a, const ScopeHold& b) { return a.scope < b.scope; });
   ReserveRequest reserve;
   reserve.expires_at = context.expires_at;
   reserve.client_id = context.client_id;
+  reserve.holds.reserve(2 + per_scope.size());
   reserve.holds.push_back({kGlobalScope, worst});
   if (!context.client_id.empty()) {
     reserve.holds.push_back({ClientScope(context.client_id), worst});
   }
-  for (const auto& [scope, amount] : per_scope) {
-    reserve.holds.push_back({scope, amount});
-  }
+  for (ScopeHold& hold : per_scope) reserve.holds.push_back(std::move(hold));
   reserved_amount_ = worst;
   state_->pending = true;
   ledger_->ReserveAsync(
@@ -76,12 +91,13 @@ Settlement CallCharge::Price(const ChargeTarget& target,
     settlement.usage.output_tokens = EstimateOutputTokens(delivered_text_bytes);
     settlement.usage_estimated = true;
   }
-  absl::StatusOr<ModelSpec> price = ResolvePrice(
-      target.provider, target.model, target.price, ledger_->config());
+  std::optional<ModelSpec> resolved;
+  absl::StatusOr<const ModelSpec*> price = ResolvePriceInPlace(
+      target.provider, target.model, target.price, ledger_->config(), resolved);
   // Reserve resolved the same price, so this only fails without a
   // reservation; such a call is then charged nothing rather than guessed.
   settlement.cost_nano_usd =
-      price.ok() ? CallCostNanoUsd(&*price, settlement.usage) : 0;
+      price.ok() ? CallCostNanoUsd(*price, settlement.usage) : 0;
   return settlement;
 }
 

@@ -47,6 +47,18 @@ absl::StatusOr<ModelSpec> ResolvePrice(absl::string_view provider,
       ".models[] with input_usd_per_million and output_usd_per_million)"));
 }
 
+absl::StatusOr<const ModelSpec*> ResolvePriceInPlace(
+    absl::string_view provider, absl::string_view model,
+    const ModelSpec* catalog, const BudgetConfig& budget,
+    std::optional<ModelSpec>& storage) {
+  if (catalog != nullptr) return catalog;
+  absl::StatusOr<ModelSpec> resolved =
+      ResolvePrice(provider, model, nullptr, budget);
+  if (!resolved.ok()) return resolved.status();
+  storage = *std::move(resolved);
+  return &*storage;
+}
+
 int64_t CallCostNanoUsd(const ModelSpec* model, const TokenUsage& usage) {
   if (model == nullptr) return 0;
   // The detail counts are subsets of the totals (TokenUsage); a provider
@@ -132,8 +144,9 @@ int64_t WorstCaseCostNanoUsd(const ModelSpec* model,
   if (request.operation == Operation::kEmbed) output = 0;
   // Worst case per token: every input token at the dearest input price
   // (a cache write costs more than a plain read on Anthropic), every output
-  // token at the dearer of output and reasoning.
-  ModelSpec dearest = *model;
+  // token at the dearer of output and reasoning. Only the prices are set:
+  // copying the whole entry would copy its name and features.
+  ModelSpec dearest;
   dearest.input_nano_usd_per_million =
       std::max({model->input_nano_usd_per_million,
                 model->cached_input_nano_usd_per_million.value_or(0),
@@ -141,9 +154,6 @@ int64_t WorstCaseCostNanoUsd(const ModelSpec* model,
   dearest.output_nano_usd_per_million =
       std::max(model->output_nano_usd_per_million,
                model->reasoning_nano_usd_per_million.value_or(0));
-  dearest.cached_input_nano_usd_per_million.reset();
-  dearest.cache_write_nano_usd_per_million.reset();
-  dearest.reasoning_nano_usd_per_million.reset();
   TokenUsage worst;
   worst.input_tokens = EstimateRequestInputTokens(request);
   worst.output_tokens = output;

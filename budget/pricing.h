@@ -2,6 +2,7 @@
 #define LLMGW_BUDGET_PRICING_H_
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -22,6 +23,13 @@ absl::StatusOr<ModelSpec> ResolvePrice(absl::string_view provider,
                                        absl::string_view model,
                                        const ModelSpec* catalog,
                                        const BudgetConfig& budget);
+// As ResolvePrice, without copying a catalog entry (its name and features
+// would cost allocations on every call): `catalog` itself when set, else
+// the price resolved from `budget`, kept in `storage`.
+absl::StatusOr<const ModelSpec*> ResolvePriceInPlace(
+    absl::string_view provider, absl::string_view model,
+    const ModelSpec* catalog, const BudgetConfig& budget,
+    std::optional<ModelSpec>& storage);
 
 // Cost of a call from the usage the provider reported, in nano-USD, each
 // component rounded up. `model` may be null (unpriced model): cost 0.

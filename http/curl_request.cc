@@ -39,23 +39,20 @@ long ToCurlMillis(absl::Duration d) {
   return static_cast<long>(std::min<int64_t>(ms, LONG_MAX));
 }
 
-bool AppendHeader(Exchange& ex, const char* line) {
-  curl_slist* appended = curl_slist_append(ex.header_list, line);
-  if (appended == nullptr) return false;
-  ex.header_list = appended;
-  return true;
+bool SendsBody(const HttpRequest& req) {
+  return !req.body.empty() || req.method == "POST" || req.method == "PUT" ||
+         req.method == "PATCH";
 }
 
-absl::Status AppendFailed() {
-  return absl::ResourceExhaustedError("curl_slist_append failed");
-}
-
-// Builds ex.header_list from the request's headers; reports whether the
-// caller set a Content-Type.
-absl::Status BuildHeaderList(Exchange& ex, bool* has_content_type) {
+// Fills ex.header_lines from the request's headers, plus the lines that
+// turn off curl's own: "Expect:" and, for a body without a Content-Type,
+// "Content-Type:".
+absl::Status BuildHeaderLines(Exchange& ex) {
+  const HttpRequest& req = ex.request;
+  bool has_content_type = false;
   bool has_expect = false;
-  std::string line;
-  for (const auto& [name, value] : ex.request.headers) {
+  size_t bytes = 0;
+  for (const auto& [name, value] : req.headers) {
     if (!IsToken(name)) {
       return absl::InvalidArgumentError("invalid request header name");
     }
@@ -64,19 +61,25 @@ absl::Status BuildHeaderList(Exchange& ex, bool* has_content_type) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid value for request header ", name));
     }
-    *has_content_type |= absl::EqualsIgnoreCase(name, "content-type");
+    has_content_type |= absl::EqualsIgnoreCase(name, "content-type");
     has_expect |= absl::EqualsIgnoreCase(name, "expect");
+    bytes += name.size() + 2 + value.size();
+  }
+  constexpr absl::string_view kNoExpect = "Expect:";
+  constexpr absl::string_view kNoContentType = "Content-Type:";
+  const bool blank_content_type = SendsBody(req) && !has_content_type;
+  ex.header_lines.Clear();
+  ex.header_lines.Reserve(req.headers.size() + 2,
+                          bytes + kNoExpect.size() + kNoContentType.size());
+  for (const auto& [name, value] : req.headers) {
     // "Name:" would make curl drop the header; "Name;" sends it empty.
-    if (value.empty()) {
-      line = absl::StrCat(name, ";");
-    } else {
-      line = absl::StrCat(name, ": ", value);
-    }
-    if (!AppendHeader(ex, line.c_str())) return AppendFailed();
+    ex.header_lines.Add(name, value.empty() ? ";" : ": ", value);
   }
   // curl waits up to a second for "100 Continue" before sending bodies
   // over 1 MiB; upstream APIs never need it.
-  if (!has_expect && !AppendHeader(ex, "Expect:")) return AppendFailed();
+  if (!has_expect) ex.header_lines.Add(kNoExpect);
+  // Otherwise curl labels the body application/x-www-form-urlencoded.
+  if (blank_content_type) ex.header_lines.Add(kNoContentType);
   return absl::OkStatus();
 }
 
@@ -114,14 +117,12 @@ void SetConnectionOptions(Exchange& ex, bool enable_http2) {
                    ToCurlMillis(req.connect_timeout));
 }
 
-absl::Status SetMethodAndBody(Exchange& ex, bool has_content_type) {
+void SetMethodAndBody(Exchange& ex) {
   CURL* e = ex.easy;
   const HttpRequest& req = ex.request;
-  const bool sends_body = !req.body.empty() || req.method == "POST" ||
-                          req.method == "PUT" || req.method == "PATCH";
   if (req.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  } else if (sends_body) {
+  } else if (SendsBody(req)) {
     // The body stays owned by the exchange until the handle is reset, so
     // curl can send it without a copy.
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -130,17 +131,12 @@ absl::Status SetMethodAndBody(Exchange& ex, bool has_content_type) {
     if (req.method != "POST") {
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
-    // Otherwise curl labels the body application/x-www-form-urlencoded.
-    if (!has_content_type && !AppendHeader(ex, "Content-Type:")) {
-      return AppendFailed();
-    }
   } else {
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     if (req.method != "GET") {
       curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -151,21 +147,15 @@ absl::Status ConfigureEasy(Exchange& ex, bool enable_http2,
     return absl::InvalidArgumentError("invalid request method");
   }
   // Build the header list first: it can fail on bad input.
-  bool has_content_type = false;
-  if (absl::Status built = BuildHeaderList(ex, &has_content_type);
-      !built.ok()) {
-    return built;
-  }
+  if (absl::Status built = BuildHeaderLines(ex); !built.ok()) return built;
   SetConnectionOptions(ex, enable_http2);
   CURL* e = ex.easy;
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, callbacks.on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &ex);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, callbacks.on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &ex);
-  if (absl::Status body = SetMethodAndBody(ex, has_content_type); !body.ok()) {
-    return body;
-  }
-  curl_easy_setopt(e, CURLOPT_HTTPHEADER, ex.header_list);
+  SetMethodAndBody(ex);
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, ex.header_lines.List());
   return absl::OkStatus();
 }
 

@@ -21,7 +21,7 @@ struct CurlCallbacks {
 // Validates `ex.request` (method, header names and values; values are never
 // quoted in errors, they may be credentials) and sets every option of
 // `ex.easy` (already acquired, freshly reset): URL, protocols, timeouts,
-// HTTP version, headers (into `ex.header_list`), method and body. The body
+// HTTP version, headers (into `ex.header_lines`), method and body. The body
 // is sent from `ex.request.body` without a copy, so the request must stay
 // unchanged until the handle is reset.
 absl::Status ConfigureEasy(Exchange& ex, bool enable_http2,

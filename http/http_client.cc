@@ -152,8 +152,7 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
     ReleaseEasy(ex.easy);
     ex.easy = nullptr;
   }
-  curl_slist_free_all(ex.header_list);
-  ex.header_list = nullptr;
+  ex.header_lines.Clear();
   ex.client = nullptr;
 
   std::shared_ptr<Exchange> keep_alive;

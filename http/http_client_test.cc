@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
@@ -74,6 +76,38 @@ TEST_F(HttpClientTest, PostEchoesHeadersAndBody) {
   EXPECT_EQ(big.result.response.Header("x-echo-length"),
             std::to_string(3 << 20));
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(900));
+}
+
+// The header lines exactly as they reach the server: every header in order,
+// an empty value sent empty (not dropped), no "Expect", and a body without a
+// Content-Type sent without curl's form label.
+TEST_F(HttpClientTest, HeaderLinesAsSent) {
+  CannedServer server(
+      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+  MakeClient();
+  HttpRequest request;
+  request.url = server.Url() + "headers";
+  request.headers = {{"X-One", "first value"},
+                     {"X-Empty", ""},
+                     {"X-Two", std::string(300, 'v')}};
+  request.body = "not a form";
+  Outcome out;
+  client_->Send(request, Collect(&out, loop_.get()));
+  ASSERT_TRUE(out.Wait());
+  ASSERT_EQ(out.result.error, TransportError::kNone)
+      << out.result.error_message;
+  EXPECT_EQ(out.result.response.body, "ok");
+  const std::string head = server.ReceivedHead();
+  EXPECT_TRUE(absl::StartsWith(head, "POST /headers HTTP/1.1\r\n")) << head;
+  EXPECT_TRUE(absl::StrContains(
+      head, absl::StrCat("\r\nX-One: first value\r\nX-Empty:\r\nX-Two: ",
+                         std::string(300, 'v'), "\r\n")))
+      << head;
+  EXPECT_TRUE(absl::StrContains(head, "\r\nContent-Length: 10")) << head;
+  EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(head), "content-type"))
+      << head;
+  EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(head), "expect"))
+      << head;
 }
 
 TEST_F(HttpClientTest, MethodsWithAndWithoutBody) {

@@ -108,6 +108,11 @@ class CannedServer {
   }
   ~CannedServer() { thread_.join(); }
   std::string Url() const { return socket_.Url(); }
+  // The request's head (request line and header lines) as received.
+  std::string ReceivedHead() {
+    absl::MutexLock lock(&mu_);
+    return received_.substr(0, received_.find("\r\n\r\n"));
+  }
 
  private:
   void Serve() {
@@ -124,12 +129,18 @@ class CannedServer {
       if (n <= 0) break;
       request.append(buf, n);
     }
+    {
+      absl::MutexLock lock(&mu_);
+      received_ = request;
+    }
     send(conn, reply_.data(), reply_.size(), MSG_NOSIGNAL);
     close(conn);
   }
 
   RawSocket socket_;
   std::string reply_;
+  absl::Mutex mu_;
+  std::string received_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

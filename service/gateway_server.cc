@@ -43,6 +43,8 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   builder.RegisterService(server->reflection_v1_.get());
   // LLM prompts can be large; replies are streamed.
   builder.SetMaxReceiveMessageSize(16 << 20);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE,
+                             options.grpc_bdp_probe ? 1 : 0);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->grpc_port_ == 0) {
     return absl::UnavailableError(

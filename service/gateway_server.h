@@ -32,6 +32,14 @@ struct ServerOptions {
   TlsSettings tls;
   // OpenAI-compatible HTTP front (docs/http-front.md); empty disables it.
   std::string http_address;
+  // gRPC's HTTP/2 bandwidth-delay-product probe: a PING after the data of
+  // each call, its ack, and a timer, to grow the receive window on links
+  // with a high bandwidth-delay product. Off by default: it cost ~9% of the
+  // CPU per unary call at 5,000 calls/s over 1,000 connections
+  // (docs/benchmarks.md). Off, each stream's window stays at gRPC's 64 KB
+  // (64 MB/s per stream at 1 ms RTT); turn it on for callers across a WAN
+  // that send large prompts.
+  bool grpc_bdp_probe = false;
 };
 
 // A running gateway: the core, the gRPC server (with grpc.health.v1 and

@@ -1,5 +1,6 @@
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -13,7 +14,7 @@
 #include "http/curl_response.h"
 
 // CurlHttpClient's callbacks from curl (sockets, timers, header lines, body
-// bytes) and the exchange's own timers (read timeout, deadline, minimum
+// bytes) and the exchange's limit timer (read timeout, deadline, minimum
 // rate); all run on the loop thread.
 
 namespace llmgw::http::internal {
@@ -39,77 +40,102 @@ void CurlHttpClient::SocketAction(CurlShard& shard, curl_socket_t fd,
   }
 }
 
-// One timer for whichever ends first: the caller's deadline or this
-// attempt's own budget (a retryable failure).
-void CurlHttpClient::ArmDeadlineTimer(Exchange& ex) {
+namespace {
+
+// Where the exchange's time runs out: the caller's deadline, or this
+// attempt's own budget when that ends first (a retryable failure).
+struct DeadlineEnd {
+  absl::Time at;
+  bool attempt_first;
+};
+
+DeadlineEnd DeadlineOf(const Exchange& ex) {
   const absl::Time attempt_end = ex.started + ex.request.attempt_timeout;
   const bool attempt_first = attempt_end < ex.request.deadline;
-  const absl::Time end = attempt_first ? attempt_end : ex.request.deadline;
-  if (end == absl::InfiniteFuture()) return;
-  ex.deadline_timer_armed = true;
-  ex.deadline_timer = loop_->RunAfter(end - ex.started, [this, &ex,
-                                                         attempt_first] {
-    BusyScope busy(this);
-    ex.deadline_timer_armed = false;
-    if (attempt_first) {
+  return {attempt_first ? attempt_end : ex.request.deadline, attempt_first};
+}
+
+absl::Time ReadDue(const Exchange& ex) {
+  return ex.request.read_timeout == absl::InfiniteDuration()
+             ? absl::InfiniteFuture()
+             : ex.last_activity + ex.request.read_timeout;
+}
+
+// The end of the open minimum-rate window. Before the first body byte, the
+// earliest a window could end if one opened `now`: the timer then wakes no
+// later than the window will end, and no timer is armed when it opens.
+absl::Time RateDue(const Exchange& ex, absl::Time now) {
+  // Only accumulated bodies (no on_data) have a minimum rate; streams are
+  // bounded by the dispatcher's first-token and idle timers.
+  if (ex.request.min_bytes_per_second <= 0 || ex.handlers.on_data) {
+    return absl::InfiniteFuture();
+  }
+  return ex.rate.WindowEnd(ex.request.min_rate_window)
+      .value_or(now + ex.request.min_rate_window);
+}
+
+}  // namespace
+
+// One loop timer per exchange, at the earliest of its limits: the
+// deadline, the read timeout (idle time since the last byte) and the
+// minimum-rate window. Chunks only record their time and bytes; when the
+// timer fires it ends the exchange if a limit is reached, else re-arms for
+// the next one. Three timers per exchange would cost three insertions and
+// three cancellations on the loop per call.
+void CurlHttpClient::ArmLimitTimer(Exchange& ex) {
+  const absl::Time now = loop_->Now();
+  const absl::Time due =
+      std::min({DeadlineOf(ex).at, ReadDue(ex), RateDue(ex, now)});
+  if (due == absl::InfiniteFuture()) return;
+  ex.limit_timer_armed = true;
+  ex.limit_timer =
+      loop_->RunAfter(due - now, [this, &ex] { OnLimitTimer(ex); });
+}
+
+void CurlHttpClient::OnLimitTimer(Exchange& ex) {
+  BusyScope busy(this);
+  ex.limit_timer_armed = false;
+  const absl::Time now = loop_->Now();
+  const DeadlineEnd deadline = DeadlineOf(ex);
+  const absl::Time read_due = ReadDue(ex);
+  // Of the limits reached, the one reached first ends the exchange (ties:
+  // the read timeout, then the deadline).
+  if (read_due <= now && read_due <= deadline.at) {
+    Finish(ex, TransportError::kReadTimeout,
+           absl::StrCat("no response data for ",
+                        absl::FormatDuration(ex.request.read_timeout)));
+    return;
+  }
+  if (deadline.at <= now) {
+    if (deadline.attempt_first) {
       Finish(ex, TransportError::kAttemptTimeout,
              absl::StrCat("no complete reply within the attempt's ",
                           absl::FormatDuration(ex.request.attempt_timeout)));
     } else {
       Finish(ex, TransportError::kDeadlineExceeded, "deadline exceeded");
     }
-  });
-}
-
-// The read timeout is idle time since the last received byte. Rather than
-// re-arming a timer for every chunk, chunks only record the time, and the
-// timer re-arms itself for the remainder when it fires early.
-void CurlHttpClient::ArmReadTimer(Exchange& ex, absl::Duration after) {
-  ex.read_timer_armed = true;
-  ex.read_timer = loop_->RunAfter(after, [this, &ex] {
-    BusyScope busy(this);
-    ex.read_timer_armed = false;
-    const absl::Time due = ex.last_activity + ex.request.read_timeout;
-    const absl::Time now = loop_->Now();
-    if (now < due) {
-      ArmReadTimer(ex, due - now);
-      return;
-    }
-    Finish(ex, TransportError::kReadTimeout,
-           absl::StrCat("no response data for ",
-                        absl::FormatDuration(ex.request.read_timeout)));
-  });
-}
-
-// Closes a minimum-rate window (see RateWindow) and opens the next.
-void CurlHttpClient::ArmRateTimer(Exchange& ex) {
-  ex.rate_timer_armed = true;
-  ex.rate_timer = loop_->RunAfter(ex.request.min_rate_window, [this, &ex] {
-    BusyScope busy(this);
-    ex.rate_timer_armed = false;
-    std::optional<std::string> too_slow =
-        ex.rate.Close(loop_->Now(), ex.request.min_bytes_per_second,
-                      ex.request.min_rate_window);
-    if (too_slow) {
-      Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
-      return;
-    }
-    ArmRateTimer(ex);
-  });
-}
-
-void CurlHttpClient::CancelTimers(Exchange& ex) {
-  if (ex.read_timer_armed) {
-    loop_->CancelTimer(ex.read_timer);
-    ex.read_timer_armed = false;
+    return;
   }
-  if (ex.deadline_timer_armed) {
-    loop_->CancelTimer(ex.deadline_timer);
-    ex.deadline_timer_armed = false;
+  if (ex.request.min_bytes_per_second > 0 && !ex.handlers.on_data) {
+    std::optional<absl::Time> window_end =
+        ex.rate.WindowEnd(ex.request.min_rate_window);
+    if (window_end.has_value() && *window_end <= now) {
+      // Closing the window opens the next one.
+      std::optional<std::string> too_slow = ex.rate.Close(
+          now, ex.request.min_bytes_per_second, ex.request.min_rate_window);
+      if (too_slow) {
+        Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
+        return;
+      }
+    }
   }
-  if (ex.rate_timer_armed) {
-    loop_->CancelTimer(ex.rate_timer);
-    ex.rate_timer_armed = false;
+  ArmLimitTimer(ex);
+}
+
+void CurlHttpClient::CancelLimitTimer(Exchange& ex) {
+  if (ex.limit_timer_armed) {
+    loop_->CancelTimer(ex.limit_timer);
+    ex.limit_timer_armed = false;
   }
 }
 
@@ -204,9 +230,8 @@ size_t CurlHttpClient::AccumulateBody(Exchange& ex, const char* data,
   }
   ex.budgeted_bytes += n;
   ex.response.body.append(data, n);
-  if (ex.request.min_bytes_per_second > 0 && ex.rate.Add(n, ex.last_activity)) {
-    ArmRateTimer(ex);
-  }
+  // The limit timer already wakes by the end of a window opened now.
+  if (ex.request.min_bytes_per_second > 0) ex.rate.Add(n, ex.last_activity);
   return n;
 }
 

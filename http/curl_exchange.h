@@ -141,14 +141,11 @@ class Exchange final : public RequestHandle,
 
   absl::Time started;
   absl::Time last_activity;
-  bool read_timer_armed = false;
-  EventLoop::TimerId read_timer = 0;
-  bool deadline_timer_armed = false;
-  EventLoop::TimerId deadline_timer = 0;
   // Minimum rate of an accumulated body (transfer_limits.h).
   RateWindow rate;
-  bool rate_timer_armed = false;
-  EventLoop::TimerId rate_timer = 0;
+  // The timer for the earliest of the limits (CurlHttpClient::ArmLimitTimer).
+  bool limit_timer_armed = false;
+  EventLoop::TimerId limit_timer = 0;
   // Bytes of this exchange's body counted in the client's BodyBudget.
   size_t budgeted_bytes = 0;
 

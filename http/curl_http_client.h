@@ -112,11 +112,11 @@ class CurlHttpClient final : public HttpClient {
 
   void ReleaseEasy(CURL* easy);
 
-  // Timers of one exchange. Each is a loop timer; Finish cancels them all.
-  void ArmDeadlineTimer(Exchange& ex);
-  void ArmReadTimer(Exchange& ex, absl::Duration after);
-  void ArmRateTimer(Exchange& ex);
-  void CancelTimers(Exchange& ex);
+  // An exchange's one loop timer, for the earliest of its limits (deadline,
+  // read timeout, minimum rate; curl_callbacks.cc). Finish cancels it.
+  void ArmLimitTimer(Exchange& ex);
+  void OnLimitTimer(Exchange& ex);
+  void CancelLimitTimer(Exchange& ex);
 
   // Runs the shard's curl for `fd` (or its timeouts) and completes finished
   // transfers.

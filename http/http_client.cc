@@ -98,10 +98,7 @@ void CurlHttpClient::Start(std::shared_ptr<Exchange> exchange) {
     return;
   }
   exchanges_.emplace(&ex, exchange);
-  if (ex.request.read_timeout != absl::InfiniteDuration()) {
-    ArmReadTimer(ex, ex.request.read_timeout);
-  }
-  ArmDeadlineTimer(ex);
+  ArmLimitTimer(ex);
   CurlShard* shard = ShardForNewExchange();
   if (shard == nullptr) {
     Finish(ex, TransportError::kOther, "curl_multi_init failed");
@@ -124,7 +121,7 @@ void CurlHttpClient::Finish(Exchange& ex, TransportError error,
                             std::string message) {
   if (ex.done) return;
   ex.done = true;
-  CancelTimers(ex);
+  CancelLimitTimer(ex);
   body_budget_.Give(ex.budgeted_bytes);
   ex.budgeted_bytes = 0;
   if (ex.easy != nullptr) {

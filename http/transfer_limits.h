@@ -40,14 +40,19 @@ class BodyBudget {
 // forever but fails here after one window.
 class RateWindow {
  public:
-  // Counts `n` bytes; returns true when this started a window (the caller
-  // then arms a timer for `window`).
+  // Counts `n` bytes; returns true when this started a window.
   bool Add(size_t n, absl::Time now) {
     bytes_ += static_cast<int64_t>(n);
     if (started_) return false;
     started_ = true;
     window_start_ = now;
     return true;
+  }
+
+  // When the open window ends (none before the first byte).
+  std::optional<absl::Time> WindowEnd(absl::Duration window) const {
+    if (!started_) return std::nullopt;
+    return window_start_ + window;
   }
 
   // The window ended at `now`: an error message when it was too slow, else

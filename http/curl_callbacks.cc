@@ -116,17 +116,13 @@ void CurlHttpClient::OnLimitTimer(Exchange& ex) {
     }
     return;
   }
-  if (ex.request.min_bytes_per_second > 0 && !ex.handlers.on_data) {
-    std::optional<absl::Time> window_end =
-        ex.rate.WindowEnd(ex.request.min_rate_window);
-    if (window_end.has_value() && *window_end <= now) {
-      // Closing the window opens the next one.
-      std::optional<std::string> too_slow = ex.rate.Close(
-          now, ex.request.min_bytes_per_second, ex.request.min_rate_window);
-      if (too_slow) {
-        Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
-        return;
-      }
+  // Only an open window can be due by now; closing it opens the next one.
+  if (RateDue(ex, now) <= now) {
+    std::optional<std::string> too_slow = ex.rate.Close(
+        now, ex.request.min_bytes_per_second, ex.request.min_rate_window);
+    if (too_slow) {
+      Finish(ex, TransportError::kTooSlow, *std::move(too_slow));
+      return;
     }
   }
   ArmLimitTimer(ex);

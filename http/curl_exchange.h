@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
@@ -47,38 +48,36 @@ class HeaderLines {
   // terminating NULs); Add beyond that is still correct, only slower.
   void Reserve(size_t lines, size_t bytes) {
     buffer_.reserve(bytes + lines);
-    ends_.reserve(lines);
+    nodes_.reserve(lines);
   }
-  // Appends "<a><b><c>" as one line.
+  // Appends "<a><b><c>" as one line. No part may contain a NUL (header
+  // names are tokens and values are checked before they get here).
   void Add(absl::string_view a, absl::string_view b = {},
            absl::string_view c = {}) {
     buffer_.append(a.data(), a.size());
     buffer_.append(b.data(), b.size());
     buffer_.append(c.data(), c.size());
     buffer_.push_back('\0');
-    ends_.push_back(buffer_.size());
+    nodes_.emplace_back();
   }
   // Links the nodes over the lines added so far: valid until the next Add
   // or Clear. Null when there are none.
   curl_slist* List() {
-    nodes_.resize(ends_.size());
-    size_t begin = 0;
-    for (size_t i = 0; i < ends_.size(); ++i) {
-      nodes_[i].data = buffer_.data() + begin;
+    char* line = buffer_.data();
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      nodes_[i].data = line;
       nodes_[i].next = i + 1 < nodes_.size() ? &nodes_[i + 1] : nullptr;
-      begin = ends_[i];
+      line += std::strlen(line) + 1;
     }
     return nodes_.empty() ? nullptr : nodes_.data();
   }
   void Clear() {
     buffer_.clear();
-    ends_.clear();
     nodes_.clear();
   }
 
  private:
-  std::string buffer_;
-  std::vector<size_t> ends_;  // one past each line's NUL
+  std::string buffer_;  // the lines, each ending in a NUL
   std::vector<curl_slist> nodes_;
 };
 

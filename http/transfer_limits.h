@@ -40,13 +40,12 @@ class BodyBudget {
 // forever but fails here after one window.
 class RateWindow {
  public:
-  // Counts `n` bytes; returns true when this started a window.
-  bool Add(size_t n, absl::Time now) {
+  // Counts `n` bytes; the first ones open the window.
+  void Add(size_t n, absl::Time now) {
     bytes_ += static_cast<int64_t>(n);
-    if (started_) return false;
+    if (started_) return;
     started_ = true;
     window_start_ = now;
-    return true;
   }
 
   // When the open window ends (none before the first byte).

@@ -44,6 +44,7 @@
 #include "http/event_loop.h"
 #include "http/http_client.h"
 #include "llmgateway/v1/gateway.grpc.pb.h"
+#include "service/grpc_callback_threads.h"
 
 ABSL_FLAG(std::string, host, "127.0.0.1", "Address to listen on.");
 ABSL_FLAG(int, port, 0, "gRPC port (0: any free port).");
@@ -68,6 +69,9 @@ ABSL_FLAG(bool, report_phases, false,
           "the last SIGUSR1 as one JSON line on stdout.");
 ABSL_FLAG(bool, grpc_bdp_probe, false,
           "gRPC's HTTP/2 BDP probe, as the gateway's --grpc_bdp_probe.");
+ABSL_FLAG(int, grpc_callback_threads, 1,
+          "gRPC callback threads that serve calls, the rest held, as the "
+          "gateway's --grpc_callback_threads (0: gRPC's whole pool).");
 
 namespace {
 
@@ -280,6 +284,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "grpc_floor_server: cannot listen\n");
     return 1;
   }
+  auto hold = llmgw::GrpcCallbackThreadHold::Start(
+      server.get(), absl::GetFlag(FLAGS_grpc_callback_threads));
   std::printf("{\"grpc_port\":%d,\"listening\":true}\n", port);
   std::fflush(stdout);
   int sig = 0;
@@ -289,7 +295,9 @@ int main(int argc, char** argv) {
     std::printf("%s\n", report.c_str());
     std::fflush(stdout);
   }
+  hold->Release();
   server->Shutdown();
+  hold.reset();
   upstream.reset();
   ledger.reset();  // after every call that could still commit
   return 0;

@@ -56,6 +56,11 @@ absl::Status ParseResilienceSection(const YAML::Node& node,
       ASSIGN_OR_RETURN_CFG(resilience.min_attempt_budget, ScalarSeconds(v, at));
     } else if (key == "min_rate_window_seconds") {
       ASSIGN_OR_RETURN_CFG(resilience.min_rate_window, ScalarSeconds(v, at));
+      if (resilience.min_rate_window < kMinRateWindow) {
+        return KeyError(at,
+                        "must be at least 1 second (each window ends on "
+                        "an event-loop timer)");
+      }
     } else if (key == "min_transfer_rate") {
       int rate = 0;
       ASSIGN_OR_RETURN_CFG(rate, ScalarIntIn(v, at, 0, 1 << 30));
@@ -140,6 +145,12 @@ absl::Status ApplyResilienceEnvironment(const EnvLookup& env,
         {"LLMGW_MIN_RATE_WINDOW", &resilience.min_rate_window}}) {
     absl::Status s = EnvDuration(env, name, *target);
     if (!s.ok()) return s;
+  }
+  if (resilience.min_rate_window < kMinRateWindow) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "LLMGW_MIN_RATE_WINDOW='", env("LLMGW_MIN_RATE_WINDOW").value_or(""),
+        "' must be at least 1 second (each window ends on an event-loop "
+        "timer)"));
   }
   return absl::OkStatus();
 }

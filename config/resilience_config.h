@@ -60,8 +60,13 @@ struct ResilienceConfig {
   // Minimum transfer rate of a non-streamed reply once its body flows
   // (bytes/s over each window; 0 = off): cuts dripping upstreams.
   int64_t min_transfer_rate = 32;
+  // At least kMinRateWindow: each window closes on a loop timer, so a
+  // window of microseconds would wake the loop constantly.
   absl::Duration min_rate_window = absl::Seconds(10);
 };
+
+// The shortest minimum-rate window the configuration accepts.
+inline constexpr absl::Duration kMinRateWindow = absl::Seconds(1);
 
 // Parses the `resilience:` section of the YAML file.
 absl::Status ParseResilienceSection(const YAML::Node& node,

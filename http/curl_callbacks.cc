@@ -66,8 +66,10 @@ absl::Time ReadDue(const Exchange& ex) {
 // later than the window will end, and no timer is armed when it opens.
 absl::Time RateDue(const Exchange& ex, absl::Time now) {
   // Only accumulated bodies (no on_data) have a minimum rate; streams are
-  // bounded by the dispatcher's first-token and idle timers.
-  if (ex.request.min_bytes_per_second <= 0 || ex.handlers.on_data) {
+  // bounded by the dispatcher's first-token and idle timers. An empty window
+  // is no limit (it would re-arm the timer at once, forever).
+  if (ex.request.min_bytes_per_second <= 0 || ex.handlers.on_data ||
+      ex.request.min_rate_window <= absl::ZeroDuration()) {
     return absl::InfiniteFuture();
   }
   return ex.rate.WindowEnd(ex.request.min_rate_window)

@@ -1,5 +1,7 @@
 // HttpClient: size and rate limits, concurrency, connection reuse,
 // shutdown, malformed replies, error names.
+#include <sys/resource.h>
+
 #include <set>
 #include <string>
 #include <thread>
@@ -322,21 +324,28 @@ TEST_F(HttpClientTest, InvalidHeaderValueIsRejectedWithoutEchoingIt) {
   EXPECT_TRUE(absl::StrContains(out.result.error_message, "Authorization"));
 }
 
-// Issue 11: a drip (a byte every 100 ms here) kept the read timer alive
-// forever; the minimum rate cuts it after one window.
-TEST_F(HttpClientTest, DripIsCutByTheMinimumRate) {
-  server_.Get("/drip", [&](const httplib::Request&, httplib::Response& res) {
+// Serves `path` as `bytes` bytes of "x", one every 100 ms (until released).
+void ServeDrip(httplib::Server& server, absl::Notification& release,
+               const std::string& path, size_t bytes) {
+  server.Get(path, [&release, bytes](const httplib::Request&,
+                                     httplib::Response& res) {
     res.set_chunked_content_provider(
-        "text/plain", [&](size_t offset, httplib::DataSink& sink) {
-          if (release_.WaitForNotificationWithTimeout(
-                  absl::Milliseconds(100))) {
+        "text/plain",
+        [&release, bytes](size_t offset, httplib::DataSink& sink) {
+          if (release.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
             return false;
           }
           sink.write("x", 1);
-          if (offset >= 100) sink.done();
+          if (offset + 1 >= bytes) sink.done();
           return true;
         });
   });
+}
+
+// Issue 11: a drip (a byte every 100 ms here) kept the read timer alive
+// forever; the minimum rate cuts it after one window.
+TEST_F(HttpClientTest, DripIsCutByTheMinimumRate) {
+  ServeDrip(server_, release_, "/drip", 101);
   StartServer();
   MakeClient();
   HttpRequest request = Get("/drip");
@@ -354,6 +363,35 @@ TEST_F(HttpClientTest, DripIsCutByTheMinimumRate) {
   EXPECT_TRUE(absl::StrContains(out.result.error_message,
                                 "below the minimum rate of 100 bytes/s"))
       << out.result.error_message;
+}
+
+// An empty minimum-rate window is no limit: the exchange completes, and the
+// loop does not re-arm its limit timer at once, over and over, while the
+// reply trickles in (it did, burning a core, before the window was checked).
+TEST_F(HttpClientTest, EmptyRateWindowIsNoLimitAndDoesNotSpin) {
+  ServeDrip(server_, release_, "/trickle", 4);
+  StartServer();
+  MakeClient();
+  HttpRequest request = Get("/trickle");
+  request.min_bytes_per_second = 1000;
+  request.min_rate_window = absl::ZeroDuration();
+  Outcome out;
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
+  client_->Send(request, Collect(&out, loop_.get()));
+  ASSERT_TRUE(out.Wait());
+  rusage after{};
+  getrusage(RUSAGE_SELF, &after);
+  Release();
+  EXPECT_EQ(out.result.error, TransportError::kNone)
+      << out.result.error_message;
+  EXPECT_EQ(out.result.response.body, "xxxx");
+  // ~400 ms of trickle: a spinning loop would spend about that much CPU.
+  auto cpu = [](const rusage& r) {
+    return absl::DurationFromTimeval(r.ru_utime) +
+           absl::DurationFromTimeval(r.ru_stime);
+  };
+  EXPECT_LT(cpu(after) - cpu(before), absl::Milliseconds(150));
 }
 
 TEST_F(HttpClientTest, AttemptTimeoutIsNotTheDeadline) {

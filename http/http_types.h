@@ -47,7 +47,8 @@ struct HttpRequest {
   // body bytes flow, every `min_rate_window` must bring at least
   // min_bytes_per_second x window bytes, or the exchange ends with
   // kTooSlow. Unlike the read timeout, a dripping upstream (a byte every
-  // 500 ms) cannot keep this alive. 0 turns it off. Streams (on_data) are
+  // 500 ms) cannot keep this alive. A rate of 0, or a window of 0 or less,
+  // turns it off. Streams (on_data) are
   // bounded by the dispatcher's first-token and idle timers instead.
   int64_t min_bytes_per_second = 32;
   absl::Duration min_rate_window = absl::Seconds(10);

@@ -1,6 +1,8 @@
 // Environment overrides of the resilience settings.
 #include "config/resilience_config.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include "gtest/gtest.h"
 
 namespace llmgw {
@@ -68,6 +70,36 @@ TEST(ResilienceConfigTest, MalformedValuesNameTheVariable) {
   s = ApplyResilienceEnvironment(FixedEnvironment({{"LLMGW_BASE_DELAY", "-1"}}),
                                  c);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Each minimum-rate window ends on an event-loop timer: a window of a
+// microsecond would wake the loop constantly, so the settings refuse it.
+TEST(ResilienceConfigTest, MinimumRateWindowIsAtLeastOneSecond) {
+  ResilienceConfig c;
+  absl::Status s = ApplyResilienceEnvironment(
+      FixedEnvironment({{"LLMGW_MIN_RATE_WINDOW", "0.000001"}}), c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "LLMGW_MIN_RATE_WINDOW='0.000001' must be at least 1 second "
+            "(each window ends on an event-loop timer)");
+  ResilienceConfig ok;
+  ASSERT_TRUE(ApplyResilienceEnvironment(
+                  FixedEnvironment({{"LLMGW_MIN_RATE_WINDOW", "1"}}), ok)
+                  .ok());
+  EXPECT_EQ(ok.min_rate_window, absl::Seconds(1));
+
+  ResilienceConfig from_yaml;
+  s = ParseResilienceSection(YAML::Load("min_rate_window_seconds: 0.5"),
+                             from_yaml);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("min_rate_window_seconds"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("must be at least 1 second"), std::string::npos)
+      << s.message();
+  ASSERT_TRUE(ParseResilienceSection(YAML::Load("min_rate_window_seconds: 2"),
+                                     from_yaml)
+                  .ok());
+  EXPECT_EQ(from_yaml.min_rate_window, absl::Seconds(2));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ scripts/install-deps.sh || exit 1
 ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
               //dispatch/... //config/... //common/...
               //providers/openai_compatible:openai_common_shape_test
+              //service:grpc_callback_threads_test
               //tests:generate_test //tests:errors_test
               //tests/resilience:stream_resilience_test
               //tests/budget:sqlite_reload_test
@@ -29,7 +30,8 @@ ASAN_TARGETS=(//http/... //resilience/... //audit/... //auth/... //budget/...
 # Targets run under --config=tsan by default: the project's own threads on
 # the project's own classes (event loop, HTTP client, SQLite writer and
 # checkpointer threads, Redis ledger on the async adapter, audit writer, rate
-# limiter, key pool and circuit breaker). Reports inside Debian's
+# limiter, key pool and circuit breaker, the hold on gRPC's callback
+# threads). Reports inside Debian's
 # uninstrumented libraries are suppressed (tools/tsan.supp).
 TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
               //budget:sqlite_ledger_test //budget:sqlite_writer_test
@@ -37,7 +39,8 @@ TSAN_TARGETS=(//http:event_loop_test //resilience:resilience_unit_test
               //dispatch:generate_call_release_test
               //audit:audit_log_test //auth:auth_test //http:http_client_test
               //tests/budget:redis_ledger_test
-              //tests/security:redis_rate_limiter_test)
+              //tests/security:redis_rate_limiter_test
+              //service:grpc_callback_threads_test)
 
 passed=0
 failed=0

@@ -8,8 +8,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_log.h"
 #include "monitoring/gateway_metrics.h"
 #include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "service/grpc_callback_threads.h"
 #include "service/health_reporter.h"
 #include "service/reflection/reflection_v1.h"
 #include "tests/grpc_health/health.pb.h"
@@ -51,6 +55,7 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
         absl::StrCat("cannot listen for gRPC on ", options.grpc_address,
                      " (address in use or not allowed?)"));
   }
+  server->HoldSurplusCallbackThreads(options.grpc_callback_threads);
   // Reflection describes grpc.health.v1 too: its descriptor is linked in.
   grpc::health::v1::HealthCheckRequest::descriptor();
   server->health_reporter_ = HealthReporter::Start(
@@ -82,6 +87,28 @@ absl::StatusOr<std::unique_ptr<GatewayServer>> GatewayServer::Start(
   return server;
 }
 
+void GatewayServer::HoldSurplusCallbackThreads(int serving) {
+  callback_thread_hold_ = GrpcCallbackThreadHold::Start(server_.get(), serving);
+  const int pool = callback_thread_hold_->pool_threads();
+  const int held = callback_thread_hold_->held();
+  auto& threads = prometheus::BuildGauge()
+                      .Name("llmgw_grpc_callback_threads")
+                      .Help(
+                          "gRPC callback threads by state: serving calls, "
+                          "or held out of gRPC's pool "
+                          "(--grpc_callback_threads)")
+                      .Register(*core_->metrics_registry());
+  threads.Add({{"state", "serving"}}).Set(pool - held);
+  threads.Add({{"state", "held"}}).Set(held);
+  LogFields fields = {{"pool", absl::StrCat(pool)},
+                      {"serving", absl::StrCat(pool - held)},
+                      {"held", absl::StrCat(held)}};
+  if (!callback_thread_hold_->not_held_reason().empty()) {
+    fields.emplace_back("not_held", callback_thread_hold_->not_held_reason());
+  }
+  LogInfo("grpc_callback_threads", fields);
+}
+
 absl::Status GatewayServer::Reload(const GatewayConfig& config,
                                    const EnvLookup& env) {
   absl::Status status = core_->Reload(config, env);
@@ -95,6 +122,8 @@ void GatewayServer::Shutdown(absl::Duration grace) {
   const absl::Time deadline = absl::Now() + grace;
   if (front_ != nullptr) front_->BeginShutdown();
   if (health_reporter_ != nullptr) health_reporter_->Stop();
+  // Every callback thread helps drain.
+  if (callback_thread_hold_ != nullptr) callback_thread_hold_->Release();
   if (server_ != nullptr) {
     grpc::HealthCheckServiceInterface* health =
         server_->GetHealthCheckService();
@@ -109,6 +138,7 @@ GatewayServer::~GatewayServer() {
   Shutdown(absl::ZeroDuration());
   exposer_.reset();
   front_.reset();
+  callback_thread_hold_.reset();
   server_.reset();
   service_.reset();
   reflection_v1_.reset();

@@ -20,6 +20,7 @@ class Exposer;
 
 namespace llmgw {
 
+class GrpcCallbackThreadHold;
 class HealthReporter;
 class ReflectionV1Service;
 
@@ -40,6 +41,11 @@ struct ServerOptions {
   // (64 MB/s per stream at 1 ms RTT); turn it on for callers across a WAN
   // that send large prompts.
   bool grpc_bdp_probe = false;
+  // How many of gRPC's callback threads serve calls; the rest of its pool is
+  // held out of the pool's turn-taking (service/grpc_callback_threads.h). 0
+  // leaves the pool as gRPC sized it. One keeps up with the gateway's one
+  // event loop, and saves a context switch per request and per reply.
+  int grpc_callback_threads = 1;
 };
 
 // A running gateway: the core, the gRPC server (with grpc.health.v1 and
@@ -58,6 +64,10 @@ class GatewayServer {
   // 0 when the HTTP front is off.
   int http_port() const { return front_ ? front_->port() : 0; }
   GatewayCore& core() { return *core_; }
+  // The hold on gRPC's surplus callback threads (never null while running).
+  const GrpcCallbackThreadHold& callback_thread_hold() const {
+    return *callback_thread_hold_;
+  }
 
   // Swaps in a new configuration for new calls (GatewayCore::Reload) and
   // re-evaluates health. On error the old configuration keeps serving.
@@ -69,11 +79,14 @@ class GatewayServer {
 
  private:
   GatewayServer() = default;
+  // Starts callback_thread_hold_, exports its gauge and logs it.
+  void HoldSurplusCallbackThreads(int serving);
 
   std::unique_ptr<GatewayCore> core_;
   std::unique_ptr<GatewayService> service_;
   std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<GrpcCallbackThreadHold> callback_thread_hold_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<HealthReporter> health_reporter_;
   std::unique_ptr<front::FrontServer> front_;

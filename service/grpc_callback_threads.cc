@@ -159,6 +159,22 @@ void GrpcCallbackThreadHold::Release() {
 
 GrpcCallbackThreadHold::~GrpcCallbackThreadHold() {
   Release();
+  // A call that outlived Start's wait ends by its deadline; its context and
+  // buffers must outlive its completion.
+  bool all_done = false;
+  {
+    absl::MutexLock lock(&mu_);
+    const int issued = static_cast<int>(calls_.size());
+    auto done = [this, issued]() { return completed_ >= issued; };
+    all_done = mu_.AwaitWithTimeout(absl::Condition(&done), absl::Seconds(5));
+  }
+  if (!all_done) {
+    // Leaked rather than freed under a call gRPC may still complete.
+    for (auto& call : calls_) call.release();
+    new std::shared_ptr<grpc::Channel>(std::move(channel_));
+    stub_.release();
+    return;
+  }
   calls_.clear();
   stub_.reset();
   channel_.reset();

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/grpc_health/health.grpc.pb.h"
 
@@ -32,6 +33,18 @@ long ContextSwitches(pid_t tid) {
     }
   }
   return -1;
+}
+
+// ContextSwitches(tid) once two readings 20 ms apart agree (at most ~2 s).
+long SettledContextSwitches(pid_t tid) {
+  long last = ContextSwitches(tid);
+  for (int i = 0; i < 100; ++i) {
+    absl::SleepFor(absl::Milliseconds(20));
+    const long now = ContextSwitches(tid);
+    if (now == last) return now;
+    last = now;
+  }
+  return last;
 }
 
 class CallbackThreadHoldTest : public ::testing::Test {
@@ -76,8 +89,10 @@ TEST_F(CallbackThreadHoldTest, HoldsAllButOneAndTheHeldStayIdleUnderCalls) {
   const std::vector<pid_t> held = hold->held_thread_ids();
   ASSERT_EQ(static_cast<int>(held.size()), pool - 1);
 
+  // A held thread records itself before it goes to sleep (absl's Mutex may
+  // spin first): count from when its switches stop moving.
   std::map<pid_t, long> before;
-  for (pid_t tid : held) before[tid] = ContextSwitches(tid);
+  for (pid_t tid : held) before[tid] = SettledContextSwitches(tid);
   for (int i = 0; i < 200; ++i) ASSERT_TRUE(Check()) << i;
   // The calls were served, and not by a held thread: none of them woke.
   for (pid_t tid : held) {
@@ -86,8 +101,16 @@ TEST_F(CallbackThreadHoldTest, HoldsAllButOneAndTheHeldStayIdleUnderCalls) {
 
   hold->Release();
   EXPECT_EQ(hold->held(), 0);
-  // Back in the pool: each has woken and the server still answers.
-  for (pid_t tid : held) EXPECT_GT(ContextSwitches(tid), before[tid]);
+  // Back in the pool: each woke, and sleeps again once it has gone back;
+  // the server still answers.
+  for (pid_t tid : held) {
+    long now = ContextSwitches(tid);
+    for (int i = 0; i < 100 && now <= before[tid]; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+      now = ContextSwitches(tid);
+    }
+    EXPECT_GT(now, before[tid]) << "thread " << tid;
+  }
   EXPECT_TRUE(Check());
 }
 

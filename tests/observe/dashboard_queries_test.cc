@@ -126,8 +126,12 @@ class DashboardQueriesTest : public ::testing::Test {
     const char* tmp = std::getenv("TEST_TMPDIR");
     const std::string config =
         absl::StrCat(tmp ? tmp : "/tmp", "/observe-", getpid(), ".yaml");
+    // A window of a year: the budget panels read the current window's
+    // spend, which an hourly window (aligned to the hour) would reset to 0
+    // if the test ran across xx:00 (it did, in CI).
     std::ofstream(config) << "budget:\n"
                              "  hourly_budget: \"100.00\"\n"
+                             "  window_seconds: 31536000\n"
                              "  hard_safety_cap: \"1000.00\"\n"
                              "  scope_budgets:\n"
                              "    \"client:capped\": \"0.000001\"\n";

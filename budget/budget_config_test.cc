@@ -1,6 +1,8 @@
 #include "config/budget_config.h"
 
 #include <functional>
+#include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -131,6 +133,17 @@ TEST(BudgetConfigTest, SameBudgetSettingsComparesEveryField) {
     change(changed);
     EXPECT_FALSE(SameBudgetSettings(base, changed)) << field;
     EXPECT_FALSE(SameBudgetSettings(changed, base)) << field;
+    // Limits and prices change in place (SpendLedger::UpdateBudget); the
+    // rest names another store.
+    const bool store_field =
+        std::set<std::string>{"window",           "backend",
+                              "sqlite_path",      "sqlite_synchronous_full",
+                              "redis_address",    "redis_key_prefix",
+                              "redis_timeout_ms", "redis_fail_open",
+                              "journal_path"}
+            .count(field) > 0;
+    EXPECT_EQ(SameLedgerStore(base, changed), !store_field) << field;
+    EXPECT_EQ(SameLedgerStore(changed, base), !store_field) << field;
   }
 }
 

@@ -34,8 +34,8 @@ void CallCharge::Reserve(const ProviderRequest& request,
   };
   std::optional<ModelSpec> resolved;
   for (const ChargeTarget& t : targets) {
-    absl::StatusOr<const ModelSpec*> price = ResolvePriceInPlace(
-        t.provider, t.model, t.price, ledger_->config(), resolved);
+    absl::StatusOr<const ModelSpec*> price =
+        ResolvePriceInPlace(t.provider, t.model, t.price, budget_, resolved);
     if (!price.ok()) {
       done(price.status());
       return;
@@ -93,7 +93,7 @@ Settlement CallCharge::Price(const ChargeTarget& target,
   }
   std::optional<ModelSpec> resolved;
   absl::StatusOr<const ModelSpec*> price = ResolvePriceInPlace(
-      target.provider, target.model, target.price, ledger_->config(), resolved);
+      target.provider, target.model, target.price, budget_, resolved);
   // Reserve resolved the same price, so this only fails without a
   // reservation; such a call is then charged nothing rather than guessed.
   settlement.cost_nano_usd =

@@ -51,9 +51,13 @@ class CallCharge {
   // The settlement, and whether it was recorded (see CommitAsync).
   using CommitDone = absl::AnyInvocable<void(Settlement, absl::Status)>;
 
-  CallCharge(SpendLedger* ledger, int64_t default_max_output_tokens)
+  // `budget` (prices of models the catalog does not price, and
+  // default_max_output_tokens) is the configuration generation's, which
+  // outlives the call; the ledger may be shared with later generations.
+  CallCharge(SpendLedger* ledger, const BudgetConfig& budget)
       : ledger_(ledger),
-        default_max_output_tokens_(default_max_output_tokens),
+        budget_(budget),
+        default_max_output_tokens_(budget.default_max_output_tokens),
         state_(std::make_shared<State>()) {}
   // Releases a reservation that was never settled (also one still being
   // made: it is released when the ledger answers).
@@ -107,6 +111,7 @@ class CallCharge {
     bool abandoned = false;
   };
   SpendLedger* const ledger_;
+  const BudgetConfig& budget_;
   const int64_t default_max_output_tokens_;
   std::shared_ptr<State> state_;
   int64_t reserved_amount_ = 0;

@@ -50,7 +50,30 @@ InMemoryLedger::InMemoryLedger(BudgetConfig config, Clock clock,
       audit_(audit),
       journal_(journal) {
   absl::MutexLock lock(&mu_);
+  limits_ = config_;
   window_start_ = WindowStartFor(clock_());
+}
+
+absl::Status InMemoryLedger::UpdateBudget(const BudgetConfig& next) {
+  if (!SameLedgerStore(config_, next)) {
+    return absl::FailedPreconditionError(
+        "the budget's store changed (backend, path, window or Redis "
+        "settings): a new ledger is needed");
+  }
+  nlohmann::json scopes = nlohmann::json::object();
+  for (const auto& [scope, limit] : next.scope_budgets) scopes[scope] = limit;
+  {
+    absl::MutexLock lock(&mu_);
+    limits_ = next;
+  }
+  std::vector<nlohmann::json> events;
+  events.push_back({{"event", "limits_updated"},
+                    {"hourly_budget_nano_usd", next.hourly_budget_nano_usd},
+                    {"hard_safety_cap_nano_usd", next.hard_safety_cap_nano_usd},
+                    {"allow_overage_percent", next.allow_overage_percent},
+                    {"scope_budgets_nano_usd", std::move(scopes)}});
+  Emit(std::move(events));
+  return absl::OkStatus();
 }
 
 absl::Time InMemoryLedger::WindowStartFor(absl::Time t) const {
@@ -63,7 +86,7 @@ absl::Time InMemoryLedger::WindowStartFor(absl::Time t) const {
 }
 
 int64_t InMemoryLedger::LimitOf(const std::string& scope) const {
-  return ConfiguredLimit(config_, scope);
+  return ConfiguredLimit(limits_, scope);
 }
 
 void InMemoryLedger::Emit(std::vector<nlohmann::json> events) {
@@ -149,19 +172,19 @@ absl::StatusOr<ReservationId> InMemoryLedger::Reserve(
         const int64_t limit = LimitOf(h.scope);
         const ScopeState& s = scopes_[h.scope];
         const int64_t effective =
-            EffectiveLimit(limit, config_.allow_overage_percent);
+            EffectiveLimit(limit, limits_.allow_overage_percent);
         if (effective > 0 &&
             s.spent + s.reserved + h.amount_nano_usd > effective) {
           return absl::ResourceExhaustedError(RefusalMessage(
-              h.scope, h.amount_nano_usd, limit, config_.allow_overage_percent,
+              h.scope, h.amount_nano_usd, limit, limits_.allow_overage_percent,
               s.spent, s.reserved));
         }
-        if (h.scope == kGlobalScope && config_.hard_safety_cap_nano_usd > 0 &&
+        if (h.scope == kGlobalScope && limits_.hard_safety_cap_nano_usd > 0 &&
             s.lifetime + s.reserved + h.amount_nano_usd >
-                config_.hard_safety_cap_nano_usd) {
+                limits_.hard_safety_cap_nano_usd) {
           return absl::ResourceExhaustedError(absl::StrCat(
               "hard safety cap of ",
-              FormatUsd(config_.hard_safety_cap_nano_usd),
+              FormatUsd(limits_.hard_safety_cap_nano_usd),
               " reached: this call may cost up to ",
               FormatUsd(h.amount_nano_usd), " but ", FormatUsd(s.lifetime),
               " has been spent in total and ", FormatUsd(s.reserved),
@@ -296,7 +319,7 @@ absl::StatusOr<BudgetSnapshot> InMemoryLedger::Snapshot(
     s.window_start = window_start_;
     s.window_length = config_.window;
     s.hard_cap_nano_usd =
-        *scope == kGlobalScope ? config_.hard_safety_cap_nano_usd : 0;
+        *scope == kGlobalScope ? limits_.hard_safety_cap_nano_usd : 0;
     s.lifetime_spent_nano_usd = state.lifetime;
     for (const auto& [key, line] : state.breakdown) s.breakdown.push_back(line);
     s.open_reservations = state.open;

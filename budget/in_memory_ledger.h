@@ -65,6 +65,8 @@ class InMemoryLedger : public SpendLedger {
   void Release(ReservationId id) override;
   absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) override;
   const BudgetConfig& config() const override { return config_; }
+  // Writes a "limits_updated" budget audit event with the new limits.
+  absl::Status UpdateBudget(const BudgetConfig& next) override;
 
   // Start of the window that contains `t`.
   absl::Time WindowStartFor(absl::Time t) const;
@@ -94,7 +96,8 @@ class InMemoryLedger : public SpendLedger {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddSpendLocked(const ChargeRecord& record, bool current_window)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  int64_t LimitOf(const std::string& scope) const;
+  int64_t LimitOf(const std::string& scope) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Emit(std::vector<nlohmann::json> events);
 
   const BudgetConfig config_;
@@ -102,6 +105,8 @@ class InMemoryLedger : public SpendLedger {
   AuditLog* const audit_;
   ChargeJournal* const journal_;
   absl::Mutex mu_;
+  // The limits enforced: config_'s until UpdateBudget.
+  BudgetConfig limits_ ABSL_GUARDED_BY(mu_);
   absl::Time window_start_ ABSL_GUARDED_BY(mu_);
   ReservationId next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<ReservationId, Reservation> reservations_ ABSL_GUARDED_BY(mu_);

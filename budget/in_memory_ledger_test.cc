@@ -1,5 +1,7 @@
 #include "budget/in_memory_ledger.h"
 
+#include <thread>
+
 #include "budget/call_charge.h"
 #include "gtest/gtest.h"
 
@@ -125,6 +127,108 @@ TEST_F(InMemoryLedgerTest, ExpiredReservationsAreReleasedAndAudited) {
   EXPECT_EQ(events[2]["event"], "commit");
   EXPECT_EQ(events[2]["cost_nano_usd"], 300);
   EXPECT_EQ(events[2]["reservation_expired"], true);
+}
+
+// A reload that changes only limits: the ledger enforces them at once,
+// keeping the window's spend and the reservations already held.
+TEST_F(InMemoryLedgerTest, UpdateBudgetEnforcesNewLimitsKeepingTheBooks) {
+  BudgetConfig config;
+  config.hourly_budget_nano_usd = 1000;
+  RecordingAuditLog audit;
+  InMemoryLedger ledger(config, clock_, &audit);
+  auto spent = ledger.Reserve(Global(400, Later()));
+  ASSERT_TRUE(spent.ok());
+  ASSERT_TRUE(ledger.Commit(Charge(*spent, 400)).ok());
+  auto held = ledger.Reserve(Global(300, Later()));
+  ASSERT_TRUE(held.ok());
+
+  BudgetConfig lowered = config;
+  lowered.hourly_budget_nano_usd = 600;
+  lowered.hard_safety_cap_nano_usd = 5000;
+  lowered.scope_budgets["client:a"] = 50;
+  lowered.model_prices["openai/m"] = TokenPrice{1, 2};
+  ASSERT_TRUE(ledger.UpdateBudget(lowered).ok());
+  // 400 spent + 300 held is already past 600: nothing more fits.
+  EXPECT_EQ(ledger.Reserve(Global(1, Later())).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  ReserveRequest client;
+  client.holds = {{kGlobalScope, 0}, {"client:a", 60}};
+  client.expires_at = Later();
+  EXPECT_EQ(ledger.Reserve(client).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  auto snap = ledger.Snapshot("");
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->limit_nano_usd, 600);
+  EXPECT_EQ(snap->hard_cap_nano_usd, 5000);
+  EXPECT_EQ(snap->spent_nano_usd, 400);
+  EXPECT_EQ(snap->reserved_nano_usd, 300);
+  EXPECT_EQ(snap->open_reservations, 1);
+
+  BudgetConfig raised = lowered;
+  raised.hourly_budget_nano_usd = 2000;
+  ASSERT_TRUE(ledger.UpdateBudget(raised).ok());
+  EXPECT_TRUE(ledger.Reserve(Global(1000, Later())).ok());
+  // The held reservation settles as before.
+  ASSERT_TRUE(ledger.Commit(Charge(*held, 250)).ok());
+  EXPECT_EQ(ledger.Snapshot("")->spent_nano_usd, 650);
+
+  auto events = audit.EventsOfType("budget");
+  int updates = 0;
+  for (const auto& e : events) {
+    if (e["event"] != "limits_updated") continue;
+    ++updates;
+    if (updates == 1) {
+      EXPECT_EQ(e["hourly_budget_nano_usd"], 600);
+      EXPECT_EQ(e["hard_safety_cap_nano_usd"], 5000);
+      EXPECT_EQ(e["scope_budgets_nano_usd"]["client:a"], 50);
+    }
+  }
+  EXPECT_EQ(updates, 2);
+}
+
+// A reload on the main thread while the loop reserves: the limits are swapped
+// under the ledger's mutex (run under TSan by scripts/test.sh).
+TEST_F(InMemoryLedgerTest, UpdateBudgetWhileReservingKeepsTheBooksExact) {
+  BudgetConfig config;
+  config.hourly_budget_nano_usd = 1'000'000;
+  InMemoryLedger ledger(config, clock_);
+  std::thread reload([&] {
+    for (int i = 0; i < 200; ++i) {
+      BudgetConfig next = config;
+      next.hourly_budget_nano_usd = i % 2 == 0 ? 2'000'000 : 1'000'000;
+      next.scope_budgets["client:a"] = 1'000'000 + i;
+      ASSERT_TRUE(ledger.UpdateBudget(next).ok());
+    }
+  });
+  int64_t committed = 0;
+  for (int i = 0; i < 2000; ++i) {
+    ReserveRequest r = Global(100, Later());
+    r.holds.push_back({"client:a", 100});
+    auto id = ledger.Reserve(r);
+    ASSERT_TRUE(id.ok()) << id.status();
+    ASSERT_TRUE(ledger.Commit(Charge(*id, 100)).ok());
+    committed += 100;
+  }
+  reload.join();
+  auto snap = ledger.Snapshot("");
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->spent_nano_usd, committed);
+  EXPECT_EQ(snap->reserved_nano_usd, 0);
+  EXPECT_EQ(snap->limit_nano_usd, 1'000'000);
+  EXPECT_EQ(ledger.Snapshot("client:a")->limit_nano_usd, 1'000'199);
+}
+
+TEST_F(InMemoryLedgerTest, UpdateBudgetRefusesAnotherStore) {
+  BudgetConfig config;
+  config.hourly_budget_nano_usd = 1000;
+  InMemoryLedger ledger(config, clock_);
+  BudgetConfig other = config;
+  other.window = absl::Hours(24);
+  other.hourly_budget_nano_usd = 1;
+  EXPECT_EQ(ledger.UpdateBudget(other).code(),
+            absl::StatusCode::kFailedPrecondition);
+  // Nothing changed.
+  EXPECT_TRUE(ledger.Reserve(Global(900, Later())).ok());
 }
 
 // Reservations expire in order of their expiry, not of their ids, and only
@@ -298,7 +402,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   request.max_tokens = 10;
   TokenUsage usage{9, 10, true};
   {
-    CallCharge charge(&ledger, 4096);
+    CallCharge charge(&ledger, ledger.config());
     ASSERT_TRUE(ReserveNow(charge, request,
                            {{"fireworks", "my-model", nullptr}},
                            ChargeContext{"c1", Later()})
@@ -309,7 +413,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
     EXPECT_EQ(s.cost_nano_usd, 9000);
   }
   {
-    CallCharge charge(&ledger, 4096);
+    CallCharge charge(&ledger, ledger.config());
     ASSERT_TRUE(ReserveNow(charge, request, {{"local", "llama", nullptr}},
                            ChargeContext{})
                     .ok());
@@ -319,7 +423,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   }
   {
     // The built-in default: USD 15 / 75 per million.
-    CallCharge charge(&ledger, 4096);
+    CallCharge charge(&ledger, ledger.config());
     ASSERT_TRUE(ReserveNow(charge, request, {{"openai", "new-model", nullptr}},
                            ChargeContext{})
                     .ok());
@@ -333,7 +437,7 @@ TEST_F(InMemoryLedgerTest, CallChargePricesUncataloguedModelsExplicitly) {
   BudgetConfig strict;
   strict.default_price.reset();
   InMemoryLedger strict_ledger(strict, clock_);
-  CallCharge charge(&strict_ledger, 4096);
+  CallCharge charge(&strict_ledger, strict_ledger.config());
   absl::Status refused = ReserveNow(
       charge, request, {{"openai", "new-model", nullptr}}, ChargeContext{});
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
@@ -350,7 +454,7 @@ TEST_F(InMemoryLedgerTest, CallChargeHoldsTheWorstTargetPerScope) {
   ProviderRequest request;
   request.messages.push_back({MessageRole::kUser, "abc"});  // 9 tokens
   request.max_tokens = 1;
-  CallCharge charge(&ledger, 4096);
+  CallCharge charge(&ledger, ledger.config());
   ASSERT_TRUE(ReserveNow(charge, request,
                          {{"a", "cheap", &cheap}, {"b", "dear", &dear}},
                          ChargeContext{"me", Later()})

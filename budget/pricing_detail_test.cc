@@ -214,7 +214,7 @@ TEST(ChargeTest, ActualCostAboveTheReservationIsChargedInFull) {
   InMemoryLedger ledger(config, [&now] { return now; });
   const ModelSpec m = Claude();
   const ProviderRequest r = Chat("abc", 10);  // 9 in, 10 out
-  CallCharge charge(&ledger, 4096);
+  CallCharge charge(&ledger, ledger.config());
   absl::Status reserved = absl::InternalError("no callback");
   charge.Reserve(r, {{"anthropic", "claude", &m}},
                  ChargeContext{"", now + absl::Minutes(1)},
@@ -238,7 +238,7 @@ TEST(ChargeTest, ActualCostAboveTheReservationIsChargedInFull) {
   // What is left (550,000) still holds the same worst case (183,750); a
   // second overspend then takes the window past its limit, and the next
   // reservation is refused.
-  CallCharge second(&ledger, 4096);
+  CallCharge second(&ledger, ledger.config());
   second.Reserve(r, {{"anthropic", "claude", &m}},
                  ChargeContext{"", now + absl::Minutes(1)},
                  [&](absl::Status s) { reserved = s; });
@@ -246,7 +246,7 @@ TEST(ChargeTest, ActualCostAboveTheReservationIsChargedInFull) {
   second.Commit({"anthropic", "claude", &m}, Usage(2000, 500, 1500), 0, r,
                 [](Settlement, absl::Status) {});
   EXPECT_EQ(ledger.Snapshot("")->spent_nano_usd, 18'900'000);
-  CallCharge third(&ledger, 4096);
+  CallCharge third(&ledger, ledger.config());
   third.Reserve(r, {{"anthropic", "claude", &m}},
                 ChargeContext{"", now + absl::Minutes(1)},
                 [&](absl::Status s) { reserved = s; });
@@ -259,7 +259,7 @@ TEST(ChargeTest, DetailedCommitWithinTheEstimateStaysUnderTheReservation) {
   InMemoryLedger ledger(BudgetConfig{}, [&now] { return now; });
   const ModelSpec m = Claude();
   const ProviderRequest r = Chat(std::string(3000, 'a'), 50);  // 1008 in
-  CallCharge charge(&ledger, 4096);
+  CallCharge charge(&ledger, ledger.config());
   absl::Status reserved = absl::InternalError("no callback");
   charge.Reserve(r, {{"anthropic", "claude", &m}},
                  ChargeContext{"", now + absl::Minutes(1)},

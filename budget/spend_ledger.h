@@ -174,9 +174,24 @@ class SpendLedger {
   // "memory", "sqlite" or "redis".
   virtual absl::string_view backend() const { return "memory"; }
 
-  // The budget settings the ledger enforces (prices of uncatalogued models
-  // are read from here by CallCharge).
+  // The budget settings the ledger was made with. The limits it enforces
+  // may since have changed (UpdateBudget); prices are read from the
+  // configuration generation (CallCharge), not from here.
   virtual const BudgetConfig& config() const = 0;
+
+  // Enforces the limits of `next` (hourly_budget, scope_budgets,
+  // hard_safety_cap, allow_overage_percent) from now on, keeping the
+  // window's spend and every open reservation: a configuration reload that
+  // changes only limits or prices keeps its ledger. Reservations already
+  // held stay held; the new limits apply to the next Reserve and Snapshot.
+  // FAILED_PRECONDITION when `next` names another store
+  // (SameLedgerStore); UNIMPLEMENTED for a ledger that is replaced instead
+  // (Redis: its spend lives in Redis, so a new ledger loses nothing). Safe
+  // from any thread.
+  virtual absl::Status UpdateBudget(const BudgetConfig& next) {
+    (void)next;
+    return absl::UnimplementedError("this ledger is replaced on reload");
+  }
 
   // Installs an observer of operation latencies (observe's metrics). Set it
   // once, before traffic.

@@ -146,6 +146,10 @@ class SqliteLedger : public SpendLedger {
   }
   absl::string_view backend() const override { return "sqlite"; }
   const BudgetConfig& config() const override { return ledger_.config(); }
+  // The limits live in the in-memory ledger; the file holds only charges.
+  absl::Status UpdateBudget(const BudgetConfig& next) override {
+    return ledger_.UpdateBudget(next);
+  }
 
  private:
   // Counts the charge in memory at once, then has the writer thread append

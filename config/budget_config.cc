@@ -207,6 +207,16 @@ bool SamePrice(const TokenPrice& a, const TokenPrice& b) {
 
 }  // namespace
 
+bool SameLedgerStore(const BudgetConfig& a, const BudgetConfig& b) {
+  return a.backend == b.backend && a.sqlite_path == b.sqlite_path &&
+         a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
+         a.journal_path == b.journal_path && a.window == b.window &&
+         a.redis_address == b.redis_address &&
+         a.redis_key_prefix == b.redis_key_prefix &&
+         a.redis_timeout == b.redis_timeout &&
+         a.redis_fail_open == b.redis_fail_open;
+}
+
 bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b) {
   if (a.default_price.has_value() != b.default_price.has_value()) return false;
   if (a.default_price && !SamePrice(*a.default_price, *b.default_price)) {

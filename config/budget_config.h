@@ -114,6 +114,14 @@ struct BudgetConfig {
 // BudgetConfig, including the Redis timeout, fail-open mode and journal path.
 bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b);
 
+// Whether two budget sections keep their spend in the same store, the same
+// way: backend, SQLite path and synchronous mode, journal path, window, and
+// the Redis address, key prefix, timeout and fail-open mode. Sections that
+// differ only in limits (hourly_budget, scope_budgets, hard_safety_cap,
+// allow_overage_percent), prices, default_max_output_tokens or
+// reservation_timeout can share one ledger (SpendLedger::UpdateBudget).
+bool SameLedgerStore(const BudgetConfig& a, const BudgetConfig& b);
+
 // Parses the `budget:` section of the YAML file.
 absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget);
 

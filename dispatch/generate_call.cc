@@ -18,7 +18,7 @@ GenerateCall::GenerateCall(std::shared_ptr<const DispatchDeps> deps,
       input_(std::move(input)),
       on_delta_(std::move(on_delta)),
       on_done_(std::move(on_done)),
-      charge_(deps_.ledger, deps_.budget.default_max_output_tokens) {}
+      charge_(deps_.ledger, deps_.budget) {}
 
 ChargeTarget GenerateCall::ChargeTargetFor(const Target& target) const {
   return ChargeTarget{target.entry->spec.name, target.model,

@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "http/curl_exchange.h"
+#include "http/curl_request.h"
 #include "http/event_loop.h"
 #include "http/http_client.h"
 #include "http/transfer_limits.h"
@@ -138,6 +139,8 @@ class CurlHttpClient final : public HttpClient {
 
   EventLoop* const loop_;
   const HttpClientOptions options_;
+  // Read from the environment once, when the client is made.
+  const EasyDefaults easy_defaults_;
   const std::shared_ptr<ClientCore> core_;
   std::atomic<size_t> in_flight_{0};
   std::atomic<size_t> multi_handles_{0};

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "absl/status/status.h"
@@ -83,7 +84,7 @@ absl::Status BuildHeaderLines(Exchange& ex) {
   return absl::OkStatus();
 }
 
-void SetConnectionOptions(Exchange& ex, bool enable_http2) {
+void SetConnectionOptions(Exchange& ex, const EasyDefaults& defaults) {
   CURL* e = ex.easy;
   const HttpRequest& req = ex.request;
   curl_easy_setopt(e, CURLOPT_PRIVATE, &ex);
@@ -97,7 +98,13 @@ void SetConnectionOptions(Exchange& ex, bool enable_http2) {
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, nullptr);
   curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
   curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-  if (enable_http2) {
+  if (!defaults.proxy_from_environment) {
+    // Set, even empty, these stop curl from looking the proxy variables up
+    // in the environment on every transfer; "" means no proxy.
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+  }
+  if (defaults.enable_http2) {
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
                      static_cast<long>(CURL_HTTP_VERSION_2TLS));
     // Over TLS, wait for an existing connection to the host to confirm
@@ -141,14 +148,23 @@ void SetMethodAndBody(Exchange& ex) {
 
 }  // namespace
 
-absl::Status ConfigureEasy(Exchange& ex, bool enable_http2,
+bool ProxyInEnvironment() {
+  for (const char* name :
+       {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && value[0] != '\0') return true;
+  }
+  return false;
+}
+
+absl::Status ConfigureEasy(Exchange& ex, const EasyDefaults& defaults,
                            const CurlCallbacks& callbacks) {
   if (!IsToken(ex.request.method)) {
     return absl::InvalidArgumentError("invalid request method");
   }
   // Build the header list first: it can fail on bad input.
   if (absl::Status built = BuildHeaderLines(ex); !built.ok()) return built;
-  SetConnectionOptions(ex, enable_http2);
+  SetConnectionOptions(ex, defaults);
   CURL* e = ex.easy;
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, callbacks.on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, &ex);

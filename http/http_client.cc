@@ -24,6 +24,7 @@ namespace internal {
 CurlHttpClient::CurlHttpClient(EventLoop* loop, HttpClientOptions options)
     : loop_(loop),
       options_(options),
+      easy_defaults_{options.enable_http2, ProxyInEnvironment()},
       core_(std::make_shared<ClientCore>()),
       body_budget_(options.max_buffered_body_bytes) {
   absl::MutexLock lock(&core_->mu);
@@ -258,8 +259,7 @@ CurlHttpClient::RefuseStart(Exchange& ex) {
   }
   const CurlCallbacks callbacks{&CurlHttpClient::OnHeader,
                                 &CurlHttpClient::OnBody};
-  if (absl::Status configured =
-          ConfigureEasy(ex, options_.enable_http2, callbacks);
+  if (absl::Status configured = ConfigureEasy(ex, easy_defaults_, callbacks);
       !configured.ok()) {
     return std::make_pair(TransportError::kOther,
                           std::string(configured.message()));

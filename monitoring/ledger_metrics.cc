@@ -160,6 +160,9 @@ class InstrumentedLedger : public SpendLedger {
 
   absl::string_view backend() const override { return inner_->backend(); }
   const BudgetConfig& config() const override { return inner_->config(); }
+  absl::Status UpdateBudget(const BudgetConfig& next) override {
+    return inner_->UpdateBudget(next);
+  }
 
  private:
   // `done`, timed from now as a commit (on whichever thread it runs).

@@ -58,9 +58,18 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
   absl::Status priced = CheckPricing(*gen->registry, config.budget);
   if (!priced.ok()) return priced;
   gen->health = BuildHealth(*gen->registry, config, base);
-  if (base.previous != nullptr &&
-      SameBudgetSettings(base.previous->config.budget, config.budget) &&
-      base.previous->config.data_dir == config.data_dir) {
+  const bool same_data_dir = base.previous != nullptr &&
+                             base.previous->config.data_dir == config.data_dir;
+  if (same_data_dir &&
+      SameBudgetSettings(base.previous->config.budget, config.budget)) {
+    gen->ledger = base.previous->ledger;
+  } else if (same_data_dir &&
+             SameLedgerStore(base.previous->config.budget, config.budget) &&
+             base.previous->ledger->UpdateBudget(config.budget).ok()) {
+    // Only limits or prices changed: the ledger, with the window's spend and
+    // the reservations of calls in flight, enforces the new limits from now
+    // on (the last step that can fail is behind: this generation is
+    // installed). Redis ledgers are replaced instead (UNIMPLEMENTED).
     gen->ledger = base.previous->ledger;
   } else {
     // The previous ledger keeps its file open (calls in flight commit to
@@ -69,11 +78,13 @@ absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
     if (base.previous != nullptr && !path.empty() &&
         path == SqliteLedgerPath(base.previous->config)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the budget section changed, but the SQLite ledger ", path,
+          "the budget's store settings changed (backend, window or "
+          "sqlite_synchronous), but the SQLite ledger ",
+          path,
           " stays open in this process for the calls of the running "
-          "configuration: budget changes with the sqlite backend take "
-          "effect on restart (or reload with a new data_dir or "
-          "budget.sqlite_path)"));
+          "configuration: those take effect on restart (or reload with a "
+          "new data_dir or budget.sqlite_path); limits and prices reload "
+          "without one"));
     }
     absl::StatusOr<std::unique_ptr<SpendLedger>> ledger =
         CreateSpendLedger(config, base.audit, base.loop);

@@ -51,10 +51,13 @@ struct GenerationBase {
 // Validates `config` and builds a generation from it: the registry (from the
 // config and `env`), pricing checks, health (a provider present in
 // `previous` with the same key fingerprints keeps its ProviderHealth, so
-// cooldowns and circuit state survive), and the ledger (reused from
-// `previous` when the budget section is unchanged; otherwise a new one on
-// the same backend: SQLite and Redis keep the window's spend, the memory
-// backend starts a new window).
+// cooldowns and circuit state survive), and the ledger: reused from
+// `previous` when the budget section is unchanged, or changes only limits
+// or prices (SameLedgerStore; the memory and SQLite ledgers then enforce
+// the new limits in place, SpendLedger::UpdateBudget, keeping the window's
+// spend and open reservations); otherwise a new one: Redis keeps the
+// window's spend in Redis, the memory backend starts a new window, and a
+// SQLite ledger on the same file is refused (FAILED_PRECONDITION: restart).
 absl::StatusOr<std::shared_ptr<ConfigGeneration>> BuildGeneration(
     const GatewayConfig& config, const EnvLookup& env,
     const GenerationBase& base);

@@ -112,10 +112,70 @@ TEST(SqliteReloadTest, CallsInFlightFinishOnTheReplacedLedger) {
   EXPECT_GT(SpentIn(second), 0);
 }
 
-// A budget change on the same SQLite file cannot open a second ledger on it
-// while the first is open: the reload is refused with what to do, and the
-// running configuration keeps serving.
-TEST(SqliteReloadTest, BudgetChangeOnTheSameFileIsRefusedWithWhatToDo) {
+grpc::Status CallOnce(GatewayHarness& h, pb::GenerateResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  return h.stub().Generate(
+      &context, GatewayHarness::UserRequest("hi", "gpt-4o-mini"), response);
+}
+
+// A reload that changes only limits keeps the SQLite ledger (its file stays
+// open for the calls in flight) and has it enforce the new limits at once,
+// with the window's spend kept: lowered below the spend, the next call is
+// refused; raised again, it passes.
+TEST(SqliteReloadTest, LimitsReloadInPlaceKeepingTheWindowsSpend) {
+  const std::map<std::string, std::string> env = {
+      {"OPENAI_API_KEY", "sk-test-key-0123456789"}};
+  GatewayConfig config;
+  config.data_dir = FreshDir("reload_limits");
+  GatewayHarness h(env, config);
+  std::map<std::string, std::string> reload_env = env;
+  reload_env["OPENAI_API_BASE"] = h.upstream().base_url("openai");
+  const EnvLookup lookup = FixedEnvironment(reload_env);
+  GatewayConfig next = config;
+  ASSERT_TRUE(ApplyEnvironmentOverrides(lookup, next).ok());
+  const SpendLedger* ledger = h.server().core().current()->ledger.get();
+
+  pb::GenerateResponse first;
+  ASSERT_TRUE(CallOnce(h, &first).ok());
+  ASSERT_GT(first.cost_nano_usd(), 0);
+
+  next.budget.hourly_budget_nano_usd = first.cost_nano_usd();
+  absl::Status reloaded = h.server().Reload(next, lookup);
+  ASSERT_TRUE(reloaded.ok()) << reloaded;
+  EXPECT_EQ(h.server().core().current()->number, 2);
+  EXPECT_EQ(h.server().core().current()->ledger.get(), ledger);
+  pb::GenerateResponse refused;
+  grpc::Status status = CallOnce(h, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "hourly_budget"))
+      << status.error_message();
+  absl::StatusOr<BudgetSnapshot> snapshot =
+      h.server().core().current()->ledger->Snapshot("");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->limit_nano_usd, first.cost_nano_usd());
+  EXPECT_EQ(snapshot->spent_nano_usd, first.cost_nano_usd());
+
+  next.budget.hourly_budget_nano_usd = 9'000'000'000;
+  next.budget.model_prices["openai/unlisted-model"] = TokenPrice{1, 2};
+  reloaded = h.server().Reload(next, lookup);
+  ASSERT_TRUE(reloaded.ok()) << reloaded;
+  EXPECT_EQ(h.server().core().current()->ledger.get(), ledger);
+  pb::GenerateResponse second;
+  status = CallOnce(h, &second);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  snapshot = h.server().core().current()->ledger->Snapshot("");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->spent_nano_usd,
+            first.cost_nano_usd() + second.cost_nano_usd());
+}
+
+// A change of how the spend is stored (here the window) cannot open a second
+// ledger on the same file while the first is open: the reload is refused
+// with what to do, and the running configuration keeps serving.
+TEST(SqliteReloadTest, StoreChangeOnTheSameFileIsRefusedWithWhatToDo) {
   const std::map<std::string, std::string> env = {
       {"OPENAI_API_KEY", "sk-test-key-0123456789"}};
   GatewayConfig config;
@@ -124,22 +184,17 @@ TEST(SqliteReloadTest, BudgetChangeOnTheSameFileIsRefusedWithWhatToDo) {
   std::map<std::string, std::string> reload_env = env;
   reload_env["OPENAI_API_BASE"] = h.upstream().base_url("openai");
   const EnvLookup lookup = FixedEnvironment(reload_env);
-  GatewayConfig raised = config;
-  ASSERT_TRUE(ApplyEnvironmentOverrides(lookup, raised).ok());
-  raised.budget.hourly_budget_nano_usd = 9'000'000'000;
-  absl::Status reloaded = h.server().Reload(raised, lookup);
+  GatewayConfig changed = config;
+  ASSERT_TRUE(ApplyEnvironmentOverrides(lookup, changed).ok());
+  changed.budget.window = absl::Hours(24);
+  absl::Status reloaded = h.server().Reload(changed, lookup);
   EXPECT_EQ(reloaded.code(), absl::StatusCode::kFailedPrecondition) << reloaded;
   EXPECT_TRUE(absl::StrContains(reloaded.message(), "take effect on restart"))
       << reloaded;
   EXPECT_EQ(h.server().core().current()->number, 1);
 
-  grpc::ClientContext context;
   pb::GenerateResponse response;
-  EXPECT_TRUE(h.stub()
-                  .Generate(&context,
-                            GatewayHarness::UserRequest("hi", "gpt-4o-mini"),
-                            &response)
-                  .ok());
+  EXPECT_TRUE(CallOnce(h, &response).ok());
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <utility>
 
 #include "auth/fingerprint_secret.h"
+#include "common/json_log.h"
 #include "monitoring/ledger_metrics.h"
 #include "monitoring/process_metrics.h"
 #include "monitoring/state_metrics.h"
 #include "prometheus/registry.h"
 #include "providers/openai_compatible/openai_common_shape.h"
+#include "service/data_dir.h"
 
 namespace llmgw {
 
@@ -18,6 +20,14 @@ absl::StatusOr<std::unique_ptr<GatewayCore>> GatewayCore::Create(
     std::unique_ptr<AuditLog> audit) {
   std::unique_ptr<GatewayCore> core(new GatewayCore());
   core->start_time_ = absl::Now();
+  if (!config.data_dir.empty()) {
+    absl::StatusOr<bool> made = EnsureDataDir(config.data_dir);
+    if (!made.ok()) return made.status();
+    if (*made) {
+      LogInfo("data_dir_created",
+              {{"path", config.data_dir}, {"mode", "0700"}});
+    }
+  }
   if (audit != nullptr) {
     core->audit_ = std::move(audit);
   } else if (!config.data_dir.empty()) {

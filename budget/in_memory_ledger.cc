@@ -60,12 +60,16 @@ absl::Status InMemoryLedger::UpdateBudget(const BudgetConfig& next) {
         "the budget's store changed (backend, path, window or Redis "
         "settings): a new ledger is needed");
   }
-  nlohmann::json scopes = nlohmann::json::object();
-  for (const auto& [scope, limit] : next.scope_budgets) scopes[scope] = limit;
+  bool changed = false;
   {
     absl::MutexLock lock(&mu_);
+    changed = !SameBudgetLimits(limits_, next);
     limits_ = next;
   }
+  // A reload that changed only prices says nothing here.
+  if (!changed) return absl::OkStatus();
+  nlohmann::json scopes = nlohmann::json::object();
+  for (const auto& [scope, limit] : next.scope_budgets) scopes[scope] = limit;
   std::vector<nlohmann::json> events;
   events.push_back({{"event", "limits_updated"},
                     {"hourly_budget_nano_usd", next.hourly_budget_nano_usd},

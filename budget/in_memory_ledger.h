@@ -65,7 +65,7 @@ class InMemoryLedger : public SpendLedger {
   void Release(ReservationId id) override;
   absl::StatusOr<BudgetSnapshot> Snapshot(absl::string_view scope) override;
   const BudgetConfig& config() const override { return config_; }
-  // Writes a "limits_updated" budget audit event with the new limits.
+  // Writes a "limits_updated" budget audit event when the limits changed.
   absl::Status UpdateBudget(const BudgetConfig& next) override;
 
   // Start of the window that contains `t`.

@@ -207,6 +207,13 @@ bool SamePrice(const TokenPrice& a, const TokenPrice& b) {
 
 }  // namespace
 
+bool SameBudgetLimits(const BudgetConfig& a, const BudgetConfig& b) {
+  return a.hourly_budget_nano_usd == b.hourly_budget_nano_usd &&
+         a.hard_safety_cap_nano_usd == b.hard_safety_cap_nano_usd &&
+         a.allow_overage_percent == b.allow_overage_percent &&
+         a.scope_budgets == b.scope_budgets;
+}
+
 bool SameLedgerStore(const BudgetConfig& a, const BudgetConfig& b) {
   return a.backend == b.backend && a.sqlite_path == b.sqlite_path &&
          a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
@@ -229,20 +236,9 @@ bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b) {
       return false;
     }
   }
-  return a.hourly_budget_nano_usd == b.hourly_budget_nano_usd &&
-         a.hard_safety_cap_nano_usd == b.hard_safety_cap_nano_usd &&
+  return SameBudgetLimits(a, b) && SameLedgerStore(a, b) &&
          a.reservation_timeout == b.reservation_timeout &&
-         a.allow_overage_percent == b.allow_overage_percent &&
-         a.window == b.window &&
-         a.default_max_output_tokens == b.default_max_output_tokens &&
-         a.scope_budgets == b.scope_budgets && a.backend == b.backend &&
-         a.sqlite_path == b.sqlite_path &&
-         a.sqlite_synchronous_full == b.sqlite_synchronous_full &&
-         a.redis_address == b.redis_address &&
-         a.redis_key_prefix == b.redis_key_prefix &&
-         a.redis_timeout == b.redis_timeout &&
-         a.redis_fail_open == b.redis_fail_open &&
-         a.journal_path == b.journal_path;
+         a.default_max_output_tokens == b.default_max_output_tokens;
 }
 
 }  // namespace llmgw

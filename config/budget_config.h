@@ -122,6 +122,10 @@ bool SameBudgetSettings(const BudgetConfig& a, const BudgetConfig& b);
 // reservation_timeout can share one ledger (SpendLedger::UpdateBudget).
 bool SameLedgerStore(const BudgetConfig& a, const BudgetConfig& b);
 
+// Whether two budget sections set the same limits: hourly_budget,
+// hard_safety_cap, allow_overage_percent and scope_budgets.
+bool SameBudgetLimits(const BudgetConfig& a, const BudgetConfig& b);
+
 // Parses the `budget:` section of the YAML file.
 absl::Status ParseBudgetSection(const YAML::Node& node, BudgetConfig& budget);
 

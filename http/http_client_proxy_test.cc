@@ -1,7 +1,7 @@
 // The upstream proxy named by curl's environment variables (http_proxy,
 // https_proxy, all_proxy): read when a client is made. A client made without
 // one tells every handle "no proxy", so curl skips the five getenv calls per
-// transfer (docs/configuration.md, "Upstream proxy").
+// transfer (docs/configuration.md, "Environment").
 
 #include <cstdlib>
 #include <string>
